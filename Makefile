@@ -1,0 +1,43 @@
+# placegeo: two commands on a fresh machine -- `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SHARED ?= ../shared/data/sources
+OUT ?= out
+
+.PHONY: demo test lint data bench notebooks docs clean
+
+$(BIN)/placegeo-installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+## demo: compare the two bundled Lancashire and South Cumbria options
+demo: $(BIN)/placegeo-installed
+	$(BIN)/placegeo layers
+	$(BIN)/placegeo compare data/options/lsc-five-partnerships-2019.yaml data/options/lsc-four-places-2022.yaml \
+		--against lad21 ctyua21 ccg21
+
+## test: ruff, then the whole test suite
+test: $(BIN)/placegeo-installed
+	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/python -m pytest -q
+
+lint: $(BIN)/placegeo-installed
+	$(BIN)/ruff check src tests scripts bench
+
+## data: rebuild data/boundaries from ../shared/data/sources
+data: $(BIN)/placegeo-installed
+	$(BIN)/python scripts/build_boundaries.py --sources $(SHARED) --out data/boundaries
+
+## bench: the engine against a geopandas.overlay baseline, as ratios
+bench: $(BIN)/placegeo-installed
+	$(BIN)/python bench/run.py
+
+## notebooks: execute the worked example in place (outputs regenerated)
+notebooks: $(BIN)/placegeo-installed
+	$(BIN)/python -m jupyter nbconvert --to notebook --execute --inplace notebooks/lsc_place_review.ipynb
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache

@@ -1,0 +1,123 @@
+"""The bundled layers: ids, files, columns, vintages and licence lines.
+
+Read from ``data/boundaries/catalogue.yaml`` plus any ``catalogue.d/*.yaml`` fragments (built by
+separate scripts, e.g. the PCN layer), in that order.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from placegeo.errors import LayerError
+
+CATALOGUE_FILE = "catalogue.yaml"
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """How a layer is built: the union of ``layer`` rows grouped by that layer's column ``key``."""
+
+    layer: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One bundled layer as the catalogue describes it."""
+
+    id: str
+    title: str
+    region: str
+    file: str
+    layer: str
+    code: str
+    name: str
+    kind: str
+    geometry: str
+    vintage: str
+    publisher: str
+    licence: str
+    features: int
+    crs: str = "EPSG:27700"
+    population: str | None = None
+    population_vintage: str | None = None
+    blocks: Blocks | None = None
+    built_from: str = ""
+    notes: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        """Absolute path of the layer's file."""
+        return data_dir() / "boundaries" / self.file
+
+
+def data_dir() -> Path:
+    """Where the bundled ``boundaries/`` and ``options/`` live.
+
+    ``PLACEGEO_DATA`` wins; then data packed into an installed wheel; then the repository's ``data/``.
+    """
+    env = os.environ.get("PLACEGEO_DATA")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_data", here.parent.parent / "data"):
+        if (candidate / "boundaries" / CATALOGUE_FILE).exists():
+            return candidate
+    return here.parent.parent / "data"
+
+
+_FIELDS = {f for f in Entry.__dataclass_fields__ if f != "extra"}
+
+
+def _entry(raw: dict[str, Any]) -> Entry:
+    known = {k: v for k, v in raw.items() if k in _FIELDS}
+    extra = {k: v for k, v in raw.items() if k not in _FIELDS}
+    blocks = known.pop("blocks", None)
+    for key in ("population", "population_vintage"):
+        known[key] = known.get(key) or None
+    for key in ("built_from", "notes"):
+        known[key] = known.get(key) or ""
+    return Entry(**known, blocks=Blocks(**blocks) if blocks else None, extra=extra)
+
+
+@functools.cache
+def load_catalogue() -> dict[str, Entry]:
+    """All bundled layers by id, in catalogue order."""
+    import yaml
+
+    root = data_dir() / "boundaries"
+    paths = [root / CATALOGUE_FILE, *sorted((root / "catalogue.d").glob("*.yaml"))]
+    entries: dict[str, Entry] = {}
+    for path in paths:
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise LayerError(f"cannot read the bundled catalogue: {exc.strerror}", path=path) from None
+        entries.update((item["id"], _entry(item)) for item in raw["layers"])
+    return entries
+
+
+def get_entry(layer_id: str) -> Entry:
+    """The catalogue entry for ``layer_id``, with the nearest ids suggested when it is unknown."""
+    catalogue = load_catalogue()
+    if layer_id in catalogue:
+        return catalogue[layer_id]
+    close = difflib.get_close_matches(layer_id, list(catalogue), n=3)
+    hint = f"did you mean {', '.join(close)}?" if close else "see `placegeo layers`"
+    raise LayerError(f"no bundled layer '{layer_id}' and no such file", hint=hint)
+
+
+def is_bundled(source: str) -> bool:
+    """True when ``source`` names a catalogue entry rather than a file."""
+    return source in load_catalogue()
+
+
+def default_population_layer(region: str = "lsc") -> str:
+    """The small-area population layer used when none is named."""
+    return "lsoa11" if region == "lsc" else "england/lsoa21"

@@ -1,0 +1,62 @@
+"""The placegeo command line: a thin Typer layer over the library.
+
+Each command lives in its own module and imports the heavy libraries inside its function, so that
+``placegeo --help`` answers fast. Errors are mapped to one line and an exit code here, once.
+"""
+
+from __future__ import annotations
+
+import sys
+
+# Command modules register themselves on `app` when imported.
+from placegeo.cli import layers  # noqa: E402,F401,I001
+from placegeo.cli.app import app
+
+EXIT_INTERNAL = 3
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI on ``argv`` and return the exit code; never lets a traceback out (unless --debug)."""
+    from typer.exceptions import Abort, Exit, TyperException
+
+    from placegeo.errors import PlacegeoError
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    if debug:
+        args.remove("--debug")
+    try:
+        result = app(args=args, prog_name="placegeo", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except PlacegeoError as err:
+        if debug:
+            raise
+        _say(f"placegeo: error: {err}")
+        return err.exit_code
+    except Exit as exc:
+        return exc.exit_code
+    except TyperException as exc:
+        if debug:
+            raise
+        _say(f"placegeo: error: {exc.format_message()}")
+        return 2
+    except Abort:
+        _say("placegeo: interrupted; nothing was written")
+        return 130
+    except KeyboardInterrupt:
+        _say("placegeo: interrupted; nothing was written")
+        return 130
+    except Exception as exc:  # a bug: still one line, the traceback behind --debug
+        if debug:
+            raise
+        _say(f"placegeo: internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)")
+        return EXIT_INTERNAL
+
+
+def _say(line: str) -> None:
+    print(line.splitlines()[0] if line else line, file=sys.stderr)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run())

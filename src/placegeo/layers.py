@@ -1,0 +1,306 @@
+"""Reading any boundary file into a checked layer in British National Grid.
+
+``load_layer`` takes a bundled layer id (``lad21``, ``england/lad24``) or a path (GeoPackage,
+GeoJSON, Shapefile or zipped Shapefile, FlatGeobuf, GeoParquet). It finds or is told the code and
+name columns, reprojects to EPSG:27700, and refuses what would give wrong answers: no CRS, a CRS
+that does not fit the coordinates, non-polygons, empty or invalid geometries, duplicate codes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from placegeo.catalogue import Entry, get_entry, is_bundled
+from placegeo.errors import LayerError, UsageError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+BNG = "EPSG:27700"
+POLYGONAL = {"Polygon", "MultiPolygon"}
+ENGINES = ("pyogrio", "fiona")
+
+
+@dataclass
+class Layer:
+    """A set of polygons (or points) with a unique code and a name per feature, in EPSG:27700."""
+
+    id: str
+    title: str
+    frame: gpd.GeoDataFrame
+    code: str
+    name: str
+    source: str
+    entry: Entry | None = None
+    population: str | None = None
+    repaired: int = 0
+
+    @property
+    def kind(self) -> str | None:
+        """What the features are (lsoa, lad, ctyua, ccg, icb, pcn...), when known."""
+        return self.entry.kind if self.entry else None
+
+    @property
+    def attribution(self) -> str | None:
+        """The licence line the data's publisher requires, when known."""
+        return self.entry.licence if self.entry else None
+
+    @property
+    def codes(self) -> list[str]:
+        return self.frame[self.code].astype(str).tolist()
+
+    @property
+    def names(self) -> list[str]:
+        return self.frame[self.name].astype(str).tolist()
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def resolve_engine(engine: str | None = None) -> str:
+    """The I/O engine: ``pyogrio`` (default) or ``fiona`` (the optional extra)."""
+    engine = engine or os.environ.get("PLACEGEO_ENGINE") or "pyogrio"
+    if engine not in ENGINES:
+        raise UsageError(f"unknown I/O engine '{engine}'", hint="use pyogrio or fiona")
+    if engine == "fiona":
+        try:
+            import fiona  # noqa: F401
+        except ImportError:
+            raise UsageError("the fiona engine is not installed", hint="pip install 'placegeo[fiona]'") from None
+    return engine
+
+
+def read_frame(path: str | Path, *, layer: str | None = None, engine: str | None = None) -> gpd.GeoDataFrame:
+    """Read a vector file as it is (no checks), turning every reader failure into one LayerError."""
+    import geopandas as gpd
+
+    path = Path(path)
+    if not path.exists():
+        raise LayerError("no such file", path=path)
+    if path.is_dir() and not path.suffix:
+        raise LayerError("is a directory, not a boundary file", path=path)
+    try:
+        if path.suffix.lower() in (".parquet", ".geoparquet"):
+            return gpd.read_parquet(path)
+        kwargs = {"layer": layer} if layer else {}
+        return gpd.read_file(path, engine=resolve_engine(engine), **kwargs)
+    except (LayerError, UsageError):
+        raise
+    except UnicodeDecodeError:
+        raise LayerError("is not valid UTF-8 text", path=path) from None
+    except Exception as exc:  # every reader has its own exceptions; the user needs one line
+        raise LayerError(f"cannot read as a boundary file: {_first_line(exc)}", path=path) from None
+
+
+def load_layer(
+    source: str | Path,
+    *,
+    code: str | None = None,
+    name: str | None = None,
+    layer: str | None = None,
+    crs: str | None = None,
+    repair: bool = False,
+    engine: str | None = None,
+    geometry: str = "polygon",
+) -> Layer:
+    """Load a bundled layer id or a boundary file, checked and in EPSG:27700.
+
+    ``code``/``name`` name the code and name columns (guessed when omitted); ``crs`` labels a file
+    that has none; ``repair`` mends invalid geometries with make_valid instead of refusing them.
+    """
+    source_text = str(source)
+    entry = None
+    if is_bundled(source_text):
+        entry = get_entry(source_text)
+        path = entry.path
+        layer = layer or entry.layer
+        code = code or entry.code
+        name = name or entry.name
+        geometry = entry.geometry
+    else:
+        path = Path(source_text)
+        if not path.exists() and "/" not in source_text and "." not in source_text:
+            get_entry(source_text)  # raises with suggestions of bundled ids
+    frame = read_frame(path, layer=layer, engine=engine)
+    return layer_from_frame(frame, path=path, code=code, name=name, crs=crs, repair=repair, geometry=geometry,
+                            entry=entry)
+
+
+def layer_from_frame(
+    frame: gpd.GeoDataFrame,
+    *,
+    path: str | Path,
+    code: str | None = None,
+    name: str | None = None,
+    crs: str | None = None,
+    repair: bool = False,
+    geometry: str = "polygon",
+    entry: Entry | None = None,
+    unique: bool = True,
+) -> Layer:
+    """Check an in-memory frame as :func:`load_layer` does (``path`` names it in messages)."""
+    path = Path(path)
+    if len(frame) == 0:
+        raise LayerError("has no features", path=path)
+    frame = _checked_crs(frame, path, crs)
+    frame, repaired = _checked_geometries(frame, path, repair, geometry)
+    if frame.crs.to_epsg() != 27700:
+        frame = frame.to_crs(BNG)
+    code = _column(frame, code, path, "code", _looks_like_code)
+    name = _column(frame, name, path, "name", _looks_like_name, fallback=code)
+    if unique:
+        _check_codes(frame, code, path)
+    frame = frame.reset_index(drop=True)
+    return Layer(
+        id=entry.id if entry else path.stem,
+        title=entry.title if entry else path.stem,
+        frame=frame,
+        code=code,
+        name=name,
+        source=str(path),
+        entry=entry,
+        population=entry.population if entry else _population_column(frame),
+        repaired=repaired,
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def _checked_crs(frame: gpd.GeoDataFrame, path: Path, crs: str | None) -> gpd.GeoDataFrame:
+    """Insist on a CRS that fits the coordinates: degrees look like degrees, metres like metres."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    if crs:
+        try:
+            given = CRS.from_user_input(crs)
+        except CRSError:
+            raise UsageError(f"unknown CRS '{crs}'", hint="e.g. EPSG:27700 or EPSG:4326") from None
+        frame = frame.set_crs(given, allow_override=True)
+    if frame.crs is None:
+        raise LayerError("has no CRS (a Shapefile without its .prj?)", path=path, hint="pass --crs EPSG:27700")
+    problem = crs_problem(frame)
+    if problem:
+        raise LayerError(problem, path=path)
+    return frame
+
+
+def crs_problem(frame: gpd.GeoDataFrame) -> str | None:
+    """Say what is wrong when the coordinates do not fit the declared CRS, else None."""
+    import numpy as np
+
+    bounds = frame.geometry.total_bounds
+    if not np.all(np.isfinite(bounds)):
+        return None
+    minx, miny, maxx, maxy = bounds
+    if frame.crs.is_geographic:
+        if min(minx, miny) < -180 or max(maxx, maxy) > 180 or miny < -90 or maxy > 90:
+            return f"CRS {frame.crs.to_string()} is in degrees but the coordinates look like metres"
+        if minx >= 45 and maxx <= 62 and miny >= -10 and maxy <= 4:
+            return "coordinates look like (latitude, longitude): the axes are swapped"
+        return None
+    if max(abs(minx), abs(miny), abs(maxx), abs(maxy)) <= 180:
+        return f"CRS {frame.crs.to_string()} is in metres but the coordinates look like degrees"
+    if frame.crs.to_epsg() == 27700 and not (minx >= -1e5 and maxx <= 8e5 and miny >= -1e5 and maxy <= 1.4e6):
+        return "coordinates lie outside Great Britain for EPSG:27700"
+    return None
+
+
+def _checked_geometries(
+    frame: gpd.GeoDataFrame, path: Path, repair: bool, geometry: str
+) -> tuple[gpd.GeoDataFrame, int]:
+    """Refuse null, empty, non-polygonal or invalid geometries (or mend invalid ones on request)."""
+    import shapely
+
+    geoms = frame.geometry.values
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        raise LayerError(f"{int(missing.sum())} feature(s) have an empty or null geometry "
+                         f"(first: row {int(missing.argmax())})", path=path)
+    types = set(frame.geom_type)
+    wanted = {"Point", "MultiPoint"} if geometry == "point" else POLYGONAL
+    stray = sorted(types - wanted)
+    if stray and not (repair and stray == ["GeometryCollection"]):
+        noun = "points" if geometry == "point" else "polygons"
+        raise LayerError(f"holds {', '.join(stray)} geometries where {noun} belong", path=path)
+    if geometry == "point":
+        return frame, 0
+    invalid = ~shapely.is_valid(geoms)
+    if stray:
+        invalid |= shapely.get_type_id(geoms) == 7
+    if not invalid.any():
+        return frame, 0
+    if not repair:
+        first = int(invalid.argmax())
+        reason = shapely.is_valid_reason(geoms[first])
+        raise LayerError(f"{int(invalid.sum())} invalid geometr{'y' if invalid.sum() == 1 else 'ies'} "
+                         f"(first: row {first}, {reason})", path=path, hint="use --repair to mend with make_valid")
+    frame = frame.copy()
+    frame.loc[invalid, frame.geometry.name] = [polygonal_part(g) for g in geoms[invalid]]
+    return frame, int(invalid.sum())
+
+
+def polygonal_part(geom):
+    """make_valid, keeping only the polygonal parts (a GeometryCollection's lines and points go)."""
+    import shapely
+
+    fixed = shapely.make_valid(geom)
+    if fixed.geom_type in POLYGONAL:
+        return fixed
+    parts = [g for g in shapely.get_parts(fixed) if g.geom_type in POLYGONAL]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def _looks_like_code(column: str) -> bool:
+    upper = column.upper()
+    return upper.endswith("CD") or upper.endswith("_CODE") or upper in {"CODE", "ID"}
+
+
+def _looks_like_name(column: str) -> bool:
+    upper = column.upper()
+    return upper.endswith("NM") or upper.endswith("_NAME") or upper == "NAME"
+
+
+def _column(frame, wanted: str | None, path: Path, what: str, looks, fallback: str | None = None) -> str:
+    """The column holding codes or names: the one asked for, else the first that looks right."""
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    if wanted:
+        if wanted not in columns:
+            raise LayerError(f"has no column '{wanted}' (columns: {', '.join(columns)})", path=path)
+        return wanted
+    for column in columns:
+        if looks(column) and frame[column].notna().all():
+            return column
+    if fallback:
+        return fallback
+    raise LayerError(f"cannot tell which column holds the {what}s (columns: {', '.join(columns)})",
+                     path=path, hint=f"pass --{what} COLUMN")
+
+
+def _check_codes(frame, code: str, path: Path) -> None:
+    values = frame[code]
+    if values.isna().any():
+        raise LayerError(f"{int(values.isna().sum())} feature(s) have no {code}", path=path)
+    counts = values.astype(str).value_counts()
+    dupes = counts[counts > 1]
+    if len(dupes):
+        raise LayerError(f"code {dupes.index[0]} appears {int(dupes.iloc[0])} times in {code}; codes must be unique",
+                         path=path)
+
+
+def _population_column(frame) -> str | None:
+    """A numeric column that looks like a population count (POP2020, population, usual_residents)."""
+    from pandas.api.types import is_numeric_dtype
+
+    for column in frame.columns:
+        upper = str(column).upper()
+        looks = upper.startswith("POP") or upper in {"USUAL_RESIDENTS", "TOTAL_POPULATION"}
+        if looks and is_numeric_dtype(frame[column]):
+            return column
+    return None

@@ -1,0 +1,71 @@
+"""Exact membership: which building blocks (e.g. LSOAs) make up each unit of a layer.
+
+Bundled L&SC layers are unions of whole LSOAs (the catalogue's ``blocks`` entry says which column of
+which layer groups them; a ``members_file`` CSV of atom code and that column may hold the grouping
+instead). When an option and a reference layer are both unions of the same blocks,
+overlaps are sums over shared blocks: exact, and with no geometry at all.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+
+from placegeo.catalogue import load_catalogue
+
+
+@functools.cache
+def _grouping(layer_id: str) -> tuple[str, str] | None:
+    """(atom layer id, column of the atom layer that names this layer's units), if any."""
+    entry = load_catalogue().get(layer_id)
+    if entry is None or entry.blocks is None:
+        return None
+    return entry.blocks.layer, entry.blocks.key
+
+
+def atom_layer(layer_id: str) -> str | None:
+    """The layer whose whole features this layer is built of (itself for an atom layer)."""
+    grouping = _grouping(layer_id)
+    if grouping:
+        return grouping[0]
+    catalogue = load_catalogue()
+    if layer_id in catalogue and any(e.blocks and e.blocks.layer == layer_id for e in catalogue.values()):
+        return layer_id
+    return None
+
+
+@functools.cache
+def unit_members(layer_id: str) -> Mapping[str, frozenset[str]] | None:
+    """Unit code -> codes of the atom features it is the union of, for a bundled block-built layer."""
+    atom = atom_layer(layer_id)
+    if atom is None:
+        return None
+    from placegeo.layers import load_layer
+
+    atoms = load_layer(atom)
+    if atom == layer_id:
+        return {code: frozenset([code]) for code in atoms.codes}
+    key = _grouping(layer_id)[1]
+    members_file = load_catalogue()[layer_id].extra.get("members_file")
+    if members_file:
+        import pandas as pd
+
+        from placegeo.catalogue import data_dir
+
+        table = pd.read_csv(data_dir() / "boundaries" / members_file, dtype=str)
+        frame = table.rename(columns={table.columns[0]: atoms.code})[[atoms.code, key]].dropna()
+    else:
+        frame = atoms.frame[[atoms.code, key]].dropna()
+    groups = frame.groupby(key)[atoms.code].agg(frozenset)
+    return {str(k): v for k, v in groups.items()}
+
+
+def members_of(layer_id: str, codes: list[str] | tuple[str, ...]) -> frozenset[str] | None:
+    """Atom codes of the union of ``codes`` of ``layer_id`` (None when the layer is not block-built)."""
+    table = unit_members(layer_id)
+    if table is None:
+        return None
+    out: set[str] = set()
+    for code in codes:
+        out |= table.get(code, frozenset())
+    return frozenset(out)

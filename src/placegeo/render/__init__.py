@@ -1,0 +1,1 @@
+"""Views over placegeo's results: terminal tables, maps, reports."""

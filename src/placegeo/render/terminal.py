@@ -1,0 +1,85 @@
+"""Terminal views (rich tables) and their JSON twins for the catalogue and layers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from placegeo.errors import UsageError
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
+    if fmt not in allowed:
+        raise UsageError(f"unknown --format '{fmt}'", hint=f"use {' or '.join(allowed)}")
+
+
+def catalogue_records() -> list[dict[str, Any]]:
+    """The catalogue as plain records (what `layers --format json` prints)."""
+    from dataclasses import asdict
+
+    from placegeo.catalogue import load_catalogue
+
+    records = []
+    for entry in load_catalogue().values():
+        record = asdict(entry)
+        record.pop("extra")
+        records.append(record)
+    return records
+
+
+def print_catalogue(fmt: str = "table") -> None:
+    _check_format(fmt, ("table", "json"))
+    records = catalogue_records()
+    if fmt == "json":
+        print(json.dumps(records, indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Bundled layers (placegeo layers show ID for details)")
+    for column in ("id", "title", "kind", "features", "population"):
+        table.add_column(column, justify="right" if column == "features" else "left", no_wrap=column == "id")
+    for r in records:
+        table.add_row(r["id"], r["title"], r["kind"], f"{r['features']:,}", r["population"] or "")
+    Console().print(table)
+
+
+def layer_details(layer_id: str) -> dict[str, Any]:
+    """Facts about one bundled layer, read from its file (count, extent) and the catalogue."""
+    from dataclasses import asdict
+
+    from placegeo.layers import load_layer
+
+    layer = load_layer(layer_id)
+    entry = layer.entry
+    minx, miny, maxx, maxy = (round(float(v)) for v in layer.frame.total_bounds)
+    record = asdict(entry)
+    record.pop("extra")
+    record.update(
+        features_read=len(layer),
+        extent_bng=[minx, miny, maxx, maxy],
+        area_km2=round(float(layer.frame.area.sum()) / 1e6, 1) if entry.geometry == "polygon" else None,
+        population_total=int(layer.frame[layer.population].sum()) if layer.population else None,
+        path=str(entry.path),
+    )
+    return record
+
+
+def print_layer_details(layer_id: str, fmt: str = "text") -> None:
+    _check_format(fmt, ("text", "json"))
+    record = layer_details(layer_id)
+    if fmt == "json":
+        print(json.dumps(record, indent=2, ensure_ascii=False, default=str))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_header=False, title=f"{record['id']}: {record['title']}")
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for key in ("features_read", "kind", "code", "name", "vintage", "population", "population_total",
+                "area_km2", "extent_bng", "publisher", "licence", "built_from", "notes", "path"):
+        value = record.get(key)
+        if value not in (None, ""):
+            table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+    Console().print(table)
