@@ -138,8 +138,7 @@ SOURCES: dict[str, Source] = {
     ),
     "lsoa11_ccg21": Source(
         "lsoa-ccg-lookup-lsc/lookup_lsoa11_ccg21_stp21_ltla21_lsc.csv",
-        "humaniverse/geographr `data/lookup_lsoa11_ccg21_stp21_ltla21.rda` @ "
-        "34c44fc3851e2db30bf00c8ef54e22bc2d9894b4",
+        "humaniverse/geographr `data/lookup_lsoa11_ccg21_stp21_ltla21.rda` @ 34c44fc3851e2db30bf00c8ef54e22bc2d9894b4",
         "ONS, LSOA (2011) to CCG to STP to LAD (April 2021) Lookup in England",
         ONS_PLAIN,
     ),
@@ -177,8 +176,7 @@ SOURCES: dict[str, Source] = {
     ),
     "practice_geocoded": Source(
         "practice-pcn-geocoded-2024/practice_pcn_lookup_geocoded_lsc.csv",
-        "southwest-analytics/practice_pcn_catchment `output/lookup.csv` @ "
-        "fe1e9759e2d4f82fb1eb1e94ec3f8c0b892b44e4",
+        "southwest-analytics/practice_pcn_catchment `output/lookup.csv` @ fe1e9759e2d4f82fb1eb1e94ec3f8c0b892b44e4",
         "NHS Digital GP mapping file (early 2024) joined to ONS Postcode Directory coordinates",
         ONSPD,
     ),
@@ -190,8 +188,7 @@ SOURCES: dict[str, Source] = {
     ),
     "lad21_bgc": Source(
         "lad-bgc-national/lad21_bgc_uk.gpkg",
-        "tom-draper/uk-data-atlas `public/data/boundaries/lad/` (TopoJSON) @ "
-        "c6058e3977d47a66e6b27e3acf2fddd14a74c4fd",
+        "tom-draper/uk-data-atlas `public/data/boundaries/lad/` (TopoJSON) @ c6058e3977d47a66e6b27e3acf2fddd14a74c4fd",
         "ONS, Local Authority Districts (December 2021) Boundaries UK BGC",
         ONS_2021,
     ),
@@ -361,8 +358,12 @@ def lsoa11_attributes(sources: Path) -> pd.DataFrame:
     """LSOA11 attribute table: names, LAD21, upper tier, CCG21, ICB and mid-2020 population."""
     pop = read_mye2020(sources)
     lad = pd.read_csv(source_path(sources, "lsoa11_lad21"), dtype=str).rename(
-        columns={"lsoa11_code": "LSOA11CD", "lsoa11_name": "LSOA11NM", "ltla21_code": "LAD21CD",
-                 "ltla21_name": "LAD21NM"}
+        columns={
+            "lsoa11_code": "LSOA11CD",
+            "lsoa11_name": "LSOA11NM",
+            "ltla21_code": "LAD21CD",
+            "ltla21_name": "LAD21NM",
+        }
     )
     ccg = pd.read_csv(source_path(sources, "lsoa11_ccg21"), dtype=str).rename(
         columns={"lsoa11_code": "LSOA11CD", "ccg21_code": "CCG21CD", "ccg21_name": "CCG21NM"}
@@ -376,8 +377,21 @@ def lsoa11_attributes(sources: Path) -> pd.DataFrame:
     attrs["CTYUA21CD"] = attrs["LAD21CD"].map(DISTRICT_COUNTY)
     attrs["CTYUA21NM"] = attrs["CTYUA21CD"].map(COUNTY_NAMES)
     attrs["ICB22CD"] = attrs["CCG21CD"].where(attrs["CCG21CD"].isna(), ICB_CODE)
-    columns = ["LSOA11CD", "LSOA11NM", "LAD21CD", "LAD21NM", "CTYUA21CD", "CTYUA21NM", "CCG21CD", "CCG21NM",
-               "ICB22CD", "POP2020", "POP2020_0_15", "POP2020_16_64", "POP2020_65PLUS"]
+    columns = [
+        "LSOA11CD",
+        "LSOA11NM",
+        "LAD21CD",
+        "LAD21NM",
+        "CTYUA21CD",
+        "CTYUA21NM",
+        "CCG21CD",
+        "CCG21NM",
+        "ICB22CD",
+        "POP2020",
+        "POP2020_0_15",
+        "POP2020_16_64",
+        "POP2020_65PLUS",
+    ]
     return attrs[columns]
 
 
@@ -421,8 +435,14 @@ def build_lsoa21(sources: Path) -> tuple[gpd.GeoDataFrame, int, Coverage]:
     """
     lookup = pd.read_csv(source_path(sources, "lsoa11_lsoa21"), dtype=str)
     lookup = lookup[lookup["ltla22_code"].isin(DISTRICT_COUNTY)].drop_duplicates("lsoa21_code")
-    lookup = lookup.rename(columns={"lsoa21_code": "LSOA21CD", "lsoa21_name": "LSOA21NM",
-                                    "ltla22_code": "LAD22CD", "ltla22_name": "LAD22NM"})
+    lookup = lookup.rename(
+        columns={
+            "lsoa21_code": "LSOA21CD",
+            "lsoa21_name": "LSOA21NM",
+            "ltla22_code": "LAD22CD",
+            "ltla22_name": "LAD22NM",
+        }
+    )
     ages = read_census21_ages(sources)
     if set(ages["LSOA21CD"]) != set(lookup["LSOA21CD"]):
         raise BuildError("Census 2021 L&SC LSOAs differ from the LSOA21 -> LAD22 selection")
@@ -438,14 +458,20 @@ def build_lsoa21(sources: Path) -> tuple[gpd.GeoDataFrame, int, Coverage]:
     return gdf.sort_values("LSOA21CD", ignore_index=True), repaired, as_published
 
 
-def dissolve_lsoas(lsoa11: gpd.GeoDataFrame, key: str, names: dict[str, str], code: str,
-                   name: str) -> gpd.GeoDataFrame:
+def dissolve_lsoas(lsoa11: gpd.GeoDataFrame, key: str, names: dict[str, str], code: str, name: str) -> gpd.GeoDataFrame:
     """Units = ``shapely.coverage_union_all`` of the LSOA rows grouped by ``key`` (rows with a key only)."""
     rows = []
     for unit, group in lsoa11.dropna(subset=[key]).groupby(key, sort=True):
         merged = polygonal_multipolygon(shapely.coverage_union_all(group.geometry.values))
-        rows.append({code: unit, name: names[unit], "POP2020": int(group["POP2020"].sum()),
-                     "LSOA_COUNT": len(group), "geometry": merged})
+        rows.append(
+            {
+                code: unit,
+                name: names[unit],
+                "POP2020": int(group["POP2020"].sum()),
+                "LSOA_COUNT": len(group),
+                "geometry": merged,
+            }
+        )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
 
 
@@ -486,25 +512,32 @@ def build_practices(sources: Path) -> gpd.GeoDataFrame:
     located = pd.read_csv(source_path(sources, "practice_geocoded"), dtype={"PRAC_LAT": float, "PRAC_LNG": float})
     lists = pd.read_csv(source_path(sources, "list_size_2022"), dtype={"CODE": str})
     df = members.merge(located, left_on="PRACTICE_CODE", right_on="PRAC_CODE", how="left", validate="one_to_one")
-    df = df.merge(lists[["CODE", "NUMBER_OF_PATIENTS"]], left_on="PRACTICE_CODE", right_on="CODE", how="left",
-                  validate="one_to_one")
+    df = df.merge(
+        lists[["CODE", "NUMBER_OF_PATIENTS"]],
+        left_on="PRACTICE_CODE",
+        right_on="CODE",
+        how="left",
+        validate="one_to_one",
+    )
     if df[["PRAC_LAT", "PRAC_LNG", "NUMBER_OF_PATIENTS"]].isna().any().any():
         raise BuildError("practices: some Oct 2025 practices lack a location or a May 2022 list size")
     moved = df["PRACTICE_POSTCODE"] != df["PRAC_POSTCODE"]
-    out = pd.DataFrame({
-        "PRACTICE_CODE": df["PRACTICE_CODE"],
-        "PRACTICE_NAME": df["PRACTICE_NAME"],
-        "PRACTICE_POSTCODE": df["PRACTICE_POSTCODE"],
-        "PCN_CODE": df["PCN_CODE_x"],
-        "PCN_NAME": df["PCN_NAME_x"],
-        "SUB_ICB_CODE": df["ONS_SUB_ICB_LOCATION_CODE"],
-        "SUB_ICB_NAME": df["SUB_ICB_LOCATION_NAME"],
-        "LIST_SIZE_2022_05": as_int(df["NUMBER_OF_PATIENTS"], "LIST_SIZE_2022_05"),
-        "LSOA11CD": df["PRAC_LSOA11"],
-        "LOCATION_POSTCODE": df["PRAC_POSTCODE"],
-        "LOCATION_VINTAGE": "early 2024 practice postcode, ONSPD coordinates",
-        "POSTCODE_MOVED": moved.to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "PRACTICE_CODE": df["PRACTICE_CODE"],
+            "PRACTICE_NAME": df["PRACTICE_NAME"],
+            "PRACTICE_POSTCODE": df["PRACTICE_POSTCODE"],
+            "PCN_CODE": df["PCN_CODE_x"],
+            "PCN_NAME": df["PCN_NAME_x"],
+            "SUB_ICB_CODE": df["ONS_SUB_ICB_LOCATION_CODE"],
+            "SUB_ICB_NAME": df["SUB_ICB_LOCATION_NAME"],
+            "LIST_SIZE_2022_05": as_int(df["NUMBER_OF_PATIENTS"], "LIST_SIZE_2022_05"),
+            "LSOA11CD": df["PRAC_LSOA11"],
+            "LOCATION_POSTCODE": df["PRAC_POSTCODE"],
+            "LOCATION_VINTAGE": "early 2024 practice postcode, ONSPD coordinates",
+            "POSTCODE_MOVED": moved.to_numpy(),
+        }
+    )
     points = gpd.points_from_xy(df["PRAC_LNG"], df["PRAC_LAT"], crs="EPSG:4326").to_crs(CRS)
     return gpd.GeoDataFrame(out, geometry=points, crs=CRS).sort_values("PRACTICE_CODE", ignore_index=True)
 
@@ -514,28 +547,35 @@ def build_practices(sources: Path) -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------------------------------
 
 
-def england_polygons(sources: Path, key: str, code: str, name: str,
-                     rename: dict[str, str] | None = None) -> tuple[gpd.GeoDataFrame, int]:
-    """Read a national layer, keep English codes and the code/name columns, reproject and repair."""
+def england_polygons(
+    sources: Path, key: str, code: str, name: str, rename: dict[str, str] | None = None
+) -> tuple[gpd.GeoDataFrame, int, Coverage]:
+    """Read a national layer, keep English codes and the code/name columns, reproject and repair.
+
+    Also returns the coverage check of the English features as published (reprojected, before repair).
+    """
     rename = rename or {}
     src_cols = [next((k for k, v in rename.items() if v == col), col) for col in (code, name)]
     gdf = gpd.read_file(source_path(sources, key), columns=src_cols).rename(columns=rename)
     gdf = gdf[gdf[code].str.startswith("E")][[code, name, "geometry"]]
     if not gdf[code].is_unique:
         raise BuildError(f"{key}: duplicate codes")
+    published = coverage_check(gdf.to_crs(CRS).geometry.values)
     gdf, repaired = to_bng(gdf)
-    return gdf.sort_values(code, ignore_index=True), repaired
+    return gdf.sort_values(code, ignore_index=True), repaired, published
 
 
-def england_lsoa21(sources: Path) -> tuple[gpd.GeoDataFrame, int]:
+def england_lsoa21(sources: Path) -> tuple[gpd.GeoDataFrame, int, Coverage]:
     """All English LSOA 2021 (BGC) with the carrier's current district and Census 2021 population."""
     gdf = gpd.read_file(source_path(sources, "lsoa21_geom"), columns=["LSOA21CD", "LSOA21NM", "LADCD_ACTIVE"])
     gdf = gdf.rename(columns={"LADCD_ACTIVE": "LAD25CD"})
     totals = pd.read_csv(source_path(sources, "census21_total"), dtype={"lsoa21_code": str})
     pop = totals.set_index("lsoa21_code")["usual_residents"]
     gdf["POP2021"] = as_int(gdf["LSOA21CD"].map(pop), "england lsoa21 POP2021")
-    gdf, repaired = to_bng(gdf[["LSOA21CD", "LSOA21NM", "LAD25CD", "POP2021", "geometry"]])
-    return gdf.sort_values("LSOA21CD", ignore_index=True), repaired
+    gdf = gdf[["LSOA21CD", "LSOA21NM", "LAD25CD", "POP2021", "geometry"]]
+    published = coverage_check(gdf.to_crs(CRS).geometry.values)
+    gdf, repaired = to_bng(gdf)
+    return gdf.sort_values("LSOA21CD", ignore_index=True), repaired, published
 
 
 # --------------------------------------------------------------------------------------------------
@@ -553,8 +593,9 @@ def check_nesting(lsoa11: gpd.GeoDataFrame, units: gpd.GeoDataFrame, key: str) -
             raise BuildError(f"{key} {code} is not the exact union of its LSOAs")
 
 
-def check_within(inner: gpd.GeoDataFrame, inner_key: str, outer: gpd.GeoDataFrame, outer_key: str,
-                 parent: Callable[[str], str]) -> None:
+def check_within(
+    inner: gpd.GeoDataFrame, inner_key: str, outer: gpd.GeoDataFrame, outer_key: str, parent: Callable[[str], str]
+) -> None:
     """Every ``inner`` unit must be covered by its parent ``outer`` unit."""
     outer_geom = dict(zip(outer[outer_key], outer.geometry, strict=True))
     for code, geom in zip(inner[inner_key], inner.geometry, strict=True):
@@ -572,8 +613,9 @@ def check_place_population(lad21: gpd.GeoDataFrame) -> int:
 
 def practice_checks(practices: gpd.GeoDataFrame, lsoa11: gpd.GeoDataFrame, icb: gpd.GeoDataFrame) -> dict[str, int]:
     """How the practice points sit against the (super generalised) LSOAs and the ICB footprint."""
-    joined = gpd.sjoin(practices[["LSOA11CD", "geometry"]], lsoa11[["LSOA11CD", "geometry"]],
-                       how="left", predicate="within")
+    joined = gpd.sjoin(
+        practices[["LSOA11CD", "geometry"]], lsoa11[["LSOA11CD", "geometry"]], how="left", predicate="within"
+    )
     return {
         "outside_icb": int((~practices.within(icb.geometry.iloc[0])).sum()),
         "lsoa_differs": int((joined["LSOA11CD_left"] != joined["LSOA11CD_right"]).sum()),
@@ -691,42 +733,76 @@ def repaired_note(count: int) -> str:
     """Words for the repaired-geometry count."""
     if count == 0:
         return "No geometry needed repair."
-    return f"{count} geometries were invalid and repaired with shapely.make_valid (polygon parts kept)."
+    noun = "geometry was" if count == 1 else "geometries were"
+    return f"{count} {noun} invalid and repaired with shapely.make_valid (polygon parts kept)."
 
 
-def lsc_derived_layer(lid: str, title: str, kind: str, key: str, gdf: gpd.GeoDataFrame, what: str,
-                      extra_note: str = "") -> Layer:
+def coverage_notes(published: Coverage, repaired: int, gdf: gpd.GeoDataFrame) -> str:
+    """Coverage validity as published and as written, with the repair count."""
+    if repaired == 0:
+        return f"{repaired_note(0)} {published.describe()}."
+    final = coverage_check(gdf.geometry.values)
+    return (
+        f"As published (reprojected): {published.describe()}. {repaired_note(repaired)} After repair: "
+        f"{final.describe()}."
+    )
+
+
+def lsc_derived_layer(
+    lid: str, title: str, kind: str, key: str, gdf: gpd.GeoDataFrame, what: str, extra_note: str = ""
+) -> Layer:
     """Description of an L&SC layer built as a union of lsoa11 rows."""
     return Layer(
-        id=lid, title=title, region="lsc", code=key, name=key.replace("CD", "NM"), kind=kind,
+        id=lid,
+        title=title,
+        region="lsc",
+        code=key,
+        name=key.replace("CD", "NM"),
+        kind=kind,
         vintage=f"{what}; built from LSOA December 2011 boundaries; population {MYE_VINTAGE}",
         publisher="Office for National Statistics (LSOA boundaries, lookups and population); built by placegeo",
         sources=LSC_SOURCES,
-        built_from=(f"shapely.coverage_union_all of the lsc/lsoa11.gpkg polygons grouped by {key}; POP2020 and "
-                    "LSOA_COUNT summed over the same LSOAs."),
+        built_from=(
+            f"shapely.coverage_union_all of the lsc/lsoa11.gpkg polygons grouped by {key}; POP2020 and "
+            "LSOA_COUNT summed over the same LSOAs."
+        ),
         notes=f"{coverage_check(gdf.geometry.values).describe()}. Nests exactly in lsoa11 (verified: area and "
-              f"symmetric difference against the union of its LSOAs). {extra_note}".strip(),
-        gdf=gdf, population="POP2020", population_vintage=MYE_VINTAGE, blocks_key=key,
+        f"symmetric difference against the union of its LSOAs). {extra_note}".strip(),
+        gdf=gdf,
+        population="POP2020",
+        population_vintage=MYE_VINTAGE,
+        blocks_key=key,
         did="Unions of lsoa11 rows (coverage union), populations summed.",
     )
 
 
-def describe_lsc(lsoa11: gpd.GeoDataFrame, lsoa11_repaired: int, lsoa21: gpd.GeoDataFrame, lsoa21_repaired: int,
-                 lsoa21_published: Coverage, units: dict[str, gpd.GeoDataFrame], practices: gpd.GeoDataFrame,
-                 pchecks: dict[str, int]) -> list[Layer]:
+def describe_lsc(
+    lsoa11: gpd.GeoDataFrame,
+    lsoa11_repaired: int,
+    lsoa21: gpd.GeoDataFrame,
+    lsoa21_repaired: int,
+    lsoa21_published: Coverage,
+    units: dict[str, gpd.GeoDataFrame],
+    practices: gpd.GeoDataFrame,
+    pchecks: dict[str, int],
+) -> list[Layer]:
     """Catalogue descriptions of the L&SC layers."""
-    lsoa21_cov = coverage_check(lsoa21.geometry.values)
     icb_lsoas = int(lsoa11["ICB22CD"].notna().sum())
     return [
         Layer(
-            id="lsoa11", title="LSOA 2011, Lancashire and South Cumbria study area (21 districts)", region="lsc",
-            code="LSOA11CD", name="LSOA11NM", kind="lsoa",
+            id="lsoa11",
+            title="LSOA 2011, Lancashire and South Cumbria study area (21 districts)",
+            region="lsc",
+            code="LSOA11CD",
+            name="LSOA11NM",
+            kind="lsoa",
             vintage=f"LSOA December 2011 boundaries (super generalised, simplified); LAD December 2021 and CCG "
-                    f"April 2021 lookups; population {MYE_VINTAGE}",
-            publisher="Office for National Statistics", sources=LSC_SOURCES,
+            f"April 2021 lookups; population {MYE_VINTAGE}",
+            publisher="Office for National Statistics",
+            sources=LSC_SOURCES,
             built_from="ons-boundaries-national-geographr/lsoa11.geojson filtered to the LSOAs of "
-                       "lsoa-population-mye2020/population20_lsoa11_lsc_syoa.csv, joined to the LAD21 and CCG21 "
-                       "lookups and the mid-2020 single-year-of-age estimates (summed into three bands).",
+            "lsoa-population-mye2020/population20_lsoa11_lsc_syoa.csv, joined to the LAD21 and CCG21 "
+            "lookups and the mid-2020 single-year-of-age estimates (summed into three bands).",
             notes=(
                 "Geometry source decision: the geographr super generalised LSOA 2011 layer (ONS BSC, then "
                 "topology-preserving simplification) is used because the BGC file in lsoa11-bgc-lsc lacks 211 of "
@@ -739,54 +815,88 @@ def describe_lsc(lsoa11: gpd.GeoDataFrame, lsoa11_repaired: int, lsoa21: gpd.Geo
                 "county for two-tier districts (Craven -> North Yorkshire E10000023) and the district itself for "
                 "unitaries."
             ),
-            gdf=lsoa11, population="POP2020", population_vintage=MYE_VINTAGE,
+            gdf=lsoa11,
+            population="POP2020",
+            population_vintage=MYE_VINTAGE,
             did="Filtered to 1,294 LSOAs, reprojected, joined lookups and population, age bands summed.",
         ),
         Layer(
-            id="lsoa21", title="LSOA 2021, Lancashire and South Cumbria study area (21 districts)", region="lsc",
-            code="LSOA21CD", name="LSOA21NM", kind="lsoa",
+            id="lsoa21",
+            title="LSOA 2021, Lancashire and South Cumbria study area (21 districts)",
+            region="lsc",
+            code="LSOA21CD",
+            name="LSOA21NM",
+            kind="lsoa",
             vintage="LSOA December 2021 boundaries (BGC, 20 m generalised, clipped); LAD 2022 lookup; population "
-                    "Census 2021 (21 March 2021) usual residents",
-            publisher="Office for National Statistics", sources=("lsoa21_geom", "lsoa11_lsoa21", "census21_ages"),
+            "Census 2021 (21 March 2021) usual residents",
+            publisher="Office for National Statistics",
+            sources=("lsoa21_geom", "lsoa11_lsoa21", "census21_ages"),
             built_from="lsoa21-bgc-england/lsoa21_bgc_england.gpkg filtered to the LSOA21 whose LAD22 in "
-                       "lsoa-lad-lookups/lookup_lsoa11_lsoa21_ltla22_EW.csv is one of the 21 districts, joined to "
-                       "the Census 2021 age groups (lsoa21-population-census2021).",
+            "lsoa-lad-lookups/lookup_lsoa11_lsoa21_ltla22_EW.csv is one of the 21 districts, joined to "
+            "the Census 2021 age groups (lsoa21-population-census2021).",
             notes=(
-                f"As published (reprojected, before repair): {lsoa21_published.describe()}. "
-                f"{repaired_note(lsoa21_repaired)} E01019228 (Carlisle 001C) carried a copy of its enclave "
-                f"neighbour E01019227 as a nested shell; make_valid turns it into a hole. After repair: "
-                f"{lsoa21_cov.describe()}. Independent BGC generalisation: edges do not coincide with lsoa11 or "
+                f"{coverage_notes(lsoa21_published, lsoa21_repaired, lsoa21)} The repaired one, E01019228 "
+                "(Carlisle 001C), carried a copy of its enclave neighbour E01019227 as a nested shell; make_valid "
+                "turns it into a hole. Independent BGC generalisation: edges do not coincide with lsoa11 or "
                 "with the LSOA11-built districts. POP2021 = sum of the six Census age groups; checked against the "
                 "England and Wales totals file."
             ),
-            gdf=lsoa21, population="POP2021", population_vintage="Census 2021 (21 March 2021), usual residents",
+            gdf=lsoa21,
+            population="POP2021",
+            population_vintage="Census 2021 (21 March 2021), usual residents",
             did="Filtered to 1,297 LSOAs, reprojected, 1 invalid geometry repaired, Census age groups pivoted.",
         ),
-        lsc_derived_layer("lad21", "Local authority districts (December 2021), L&SC study area", "lad", "LAD21CD",
-                          units["lad21"], "LAD December 2021 membership (ONS LSOA11 -> LAD21 lookup)",
-                          "Edges differ from the ONS LAD BGC product (independent generalisation)."),
-        lsc_derived_layer("ctyua21", "Counties and unitary authorities (2021), L&SC study area", "ctyua",
-                          "CTYUA21CD", units["ctyua21"], "Upper tier 2021 (Lancashire, Cumbria, Blackpool, "
-                          "Blackburn with Darwen, North Yorkshire's Craven part)",
-                          "E10000023 is only Craven, so it is named 'North Yorkshire (Craven part)'; in lsoa11 and "
-                          "lad21 the county is named 'North Yorkshire'. Cumbria is pre-2023 (six districts)."),
-        lsc_derived_layer("ccg21", "Clinical commissioning groups (April 2021), Lancashire and South Cumbria",
-                          "ccg", "CCG21CD", units["ccg21"], "CCG April 2021 (ONS LSOA11 -> CCG21 lookup)",
-                          "The 8 CCG codes live on as the L&SC sub-ICB locations (E38...)."),
-        lsc_derived_layer("icb", "Lancashire and South Cumbria ICB footprint", "icb", "ICB22CD", units["icb"],
-                          "ICB July 2022 footprint = STP April 2021 E54000048 (union of its CCGs)",
-                          "Not a union of whole districts: it takes all of 16 districts plus some LSOAs of Copeland "
-                          "and Craven."),
+        lsc_derived_layer(
+            "lad21",
+            "Local authority districts (December 2021), L&SC study area",
+            "lad",
+            "LAD21CD",
+            units["lad21"],
+            "LAD December 2021 membership (ONS LSOA11 -> LAD21 lookup)",
+            "Edges differ from the ONS LAD BGC product (independent generalisation).",
+        ),
+        lsc_derived_layer(
+            "ctyua21",
+            "Counties and unitary authorities (2021), L&SC study area",
+            "ctyua",
+            "CTYUA21CD",
+            units["ctyua21"],
+            "Upper tier 2021 (Lancashire, Cumbria, Blackpool, Blackburn with Darwen, North Yorkshire's Craven part)",
+            "E10000023 is only Craven, so it is named 'North Yorkshire (Craven part)'; in lsoa11 and "
+            "lad21 the county is named 'North Yorkshire'. Cumbria is pre-2023 (six districts).",
+        ),
+        lsc_derived_layer(
+            "ccg21",
+            "Clinical commissioning groups (April 2021), Lancashire and South Cumbria",
+            "ccg",
+            "CCG21CD",
+            units["ccg21"],
+            "CCG April 2021 (ONS LSOA11 -> CCG21 lookup)",
+            "The 8 CCG codes live on as the L&SC sub-ICB locations (E38...).",
+        ),
+        lsc_derived_layer(
+            "icb",
+            "Lancashire and South Cumbria ICB footprint",
+            "icb",
+            "ICB22CD",
+            units["icb"],
+            "ICB July 2022 footprint = STP April 2021 E54000048 (union of its CCGs)",
+            "Not a union of whole districts: it takes all of 16 districts plus some LSOAs of Copeland and Craven.",
+        ),
         Layer(
-            id="practices", title="GP practices, Lancashire and South Cumbria (October 2025)", region="lsc",
-            code="PRACTICE_CODE", name="PRACTICE_NAME", kind="practice",
+            id="practices",
+            title="GP practices, Lancashire and South Cumbria (October 2025)",
+            region="lsc",
+            code="PRACTICE_CODE",
+            name="PRACTICE_NAME",
+            kind="practice",
             vintage="PCN membership October 2025 (NHS England); locations early 2024 postcodes geocoded with "
-                    "ONSPD; list size May 2022 (NHS Digital)",
+            "ONSPD; list size May 2022 (NHS Digital)",
             publisher="NHS England / NHS Digital; ONS Postcode Directory",
             sources=("pcn_map_2025", "list_size_2022", "practice_geocoded"),
             built_from="pcn-membership-2025-10 (practice -> PCN -> sub-ICB, Oct 2025) joined by practice code to "
-                       "practice-pcn-geocoded-2024 (PRAC_LAT/PRAC_LNG, PRAC_LSOA11) and gp-list-size-2022-05 "
-                       "(NUMBER_OF_PATIENTS); points projected from WGS84 to EPSG:27700.",
+            "practice-pcn-geocoded-2024 (PRAC_LAT/PRAC_LNG, PRAC_LSOA11) and gp-list-size-2022-05 "
+            "(NUMBER_OF_PATIENTS); points projected from WGS84 to EPSG:27700.",
             notes=(
                 f"{pchecks['postcode_moved']} practices changed postcode between early 2024 and Oct 2025 "
                 "(POSTCODE_MOVED true: A82650, P81166, P81711, P81726, Y02605); their points are at the old "
@@ -797,7 +907,8 @@ def describe_lsc(lsoa11: gpd.GeoDataFrame, lsoa11_repaired: int, lsoa21: gpd.Geo
                 "not the CCG of the LSOA it sits in (4 South Ribble practices belong to the other CCG). List "
                 "sizes are May 2022, the newest public copy found."
             ),
-            gdf=practices, population="LIST_SIZE_2022_05",
+            gdf=practices,
+            population="LIST_SIZE_2022_05",
             population_vintage="GP registered patients, May 2022 (NHS Digital)",
             did="Joined three practice tables by code, points reprojected, POSTCODE_MOVED flagged.",
         ),
@@ -805,39 +916,82 @@ def describe_lsc(lsoa11: gpd.GeoDataFrame, lsoa11_repaired: int, lsoa21: gpd.Geo
 
 
 ENGLAND_SPECS: list[dict[str, Any]] = [
-    {"id": "england/lad21", "key": "lad21_bgc", "code": "LAD21CD", "name": "LAD21NM", "kind": "lad",
-     "title": "Local authority districts (December 2021), England",
-     "vintage": "LAD December 2021 (BGC, 20 m generalised, clipped; 2022 re-issue)",
-     "notes": "Decoded from quantised TopoJSON by the source folder's author: neighbours share arcs exactly. "
-              "Pre-2023 Cumbria districts and Craven exist."},
-    {"id": "england/lad24", "key": "lad24_bsc", "code": "LAD24CD", "name": "LAD24NM", "kind": "lad",
-     "title": "Local authority districts (May 2024), England",
-     "vintage": "LAD May 2024 (BSC, 200 m super generalised, clipped)",
-     "notes": "Post-2023: Cumberland E06000063, Westmorland and Furness E06000064, North Yorkshire E06000065."},
-    {"id": "england/ctyua21", "key": "utla21", "code": "CTYUA21CD", "name": "CTYUA21NM", "kind": "ctyua",
-     "rename": {"utla21_code": "CTYUA21CD", "utla21_name": "CTYUA21NM"},
-     "title": "Counties and unitary authorities (2021), England",
-     "vintage": "Upper tier 2021 (ONS ultra generalised, via geographr)",
-     "notes": "Renamed from geographr's utla21_code/utla21_name. Very coarse."},
-    {"id": "england/ccg21", "key": "ccg21_bsc", "code": "CCG21CD", "name": "CCG21NM", "kind": "ccg",
-     "title": "Clinical commissioning groups (April 2021), England",
-     "vintage": "CCG April 2021 (ONS BSC_100M, ~100 m generalised)",
-     "notes": "Against the LSOA-built L&SC CCGs the symmetric difference is 0.5-1.4 % of area (Morecambe Bay "
-              "coast largest); use the lsc ccg21 layer for exact nesting."},
-    {"id": "england/icb22", "key": "icb22", "code": "ICB22CD", "name": "ICB22NM", "kind": "icb",
-     "rename": {"icb22_code": "ICB22CD", "icb22_name": "ICB22NM"},
-     "title": "Integrated care boards (July 2022), England",
-     "vintage": "ICB July 2022 (BUC, ultra generalised, via geographr)",
-     "notes": "Renamed from geographr's icb22_code/icb22_name. About 16 vertices per ICB: for maps only."},
-    {"id": "england/icb23", "key": "icb23_bsc", "code": "ICB23CD", "name": "ICB23NM", "kind": "icb",
-     "title": "Integrated care boards (April 2023), England",
-     "vintage": "ICB April 2023 (BSC, 200 m super generalised, clipped)",
-     "notes": "LSOA21-built by ONS but generalised separately from any LSOA layer."},
-    {"id": "england/sicbl23", "key": "sicbl23_bsc", "code": "SICBL23CD", "name": "SICBL23NM", "kind": "sicbl",
-     "title": "Sub-ICB locations (April 2023), England",
-     "vintage": "Sub-ICB locations April 2023 (BSC, 200 m super generalised, clipped)",
-     "notes": "L&SC sub-ICB locations keep the old CCG codes (E38...), named 'NHS Lancashire and South Cumbria "
-              "ICB - 00Q' etc."},
+    {
+        "id": "england/lad21",
+        "key": "lad21_bgc",
+        "code": "LAD21CD",
+        "name": "LAD21NM",
+        "kind": "lad",
+        "title": "Local authority districts (December 2021), England",
+        "vintage": "LAD December 2021 (BGC, 20 m generalised, clipped; 2022 re-issue)",
+        "notes": "Decoded from quantised TopoJSON by the source folder's author; the quantisation left "
+        "self-intersecting rings, and make_valid splits rings at new nodes that the neighbour lacks, so "
+        "some shared edges no longer match vertex for vertex. Pre-2023 Cumbria districts and Craven exist.",
+    },
+    {
+        "id": "england/lad24",
+        "key": "lad24_bsc",
+        "code": "LAD24CD",
+        "name": "LAD24NM",
+        "kind": "lad",
+        "title": "Local authority districts (May 2024), England",
+        "vintage": "LAD May 2024 (BSC, 200 m super generalised, clipped)",
+        "notes": "Post-2023: Cumberland E06000063, Westmorland and Furness E06000064, North Yorkshire E06000065.",
+    },
+    {
+        "id": "england/ctyua21",
+        "key": "utla21",
+        "code": "CTYUA21CD",
+        "name": "CTYUA21NM",
+        "kind": "ctyua",
+        "rename": {"utla21_code": "CTYUA21CD", "utla21_name": "CTYUA21NM"},
+        "title": "Counties and unitary authorities (2021), England",
+        "vintage": "Upper tier 2021 (ONS ultra generalised, via geographr)",
+        "notes": "Renamed from geographr's utla21_code/utla21_name. Very coarse.",
+    },
+    {
+        "id": "england/ccg21",
+        "key": "ccg21_bsc",
+        "code": "CCG21CD",
+        "name": "CCG21NM",
+        "kind": "ccg",
+        "title": "Clinical commissioning groups (April 2021), England",
+        "vintage": "CCG April 2021 (ONS BSC_100M, ~100 m generalised)",
+        "notes": "Against the LSOA-built L&SC CCGs the symmetric difference is 0.5-1.4 % of area (Morecambe Bay "
+        "coast largest); use the lsc ccg21 layer for exact nesting.",
+    },
+    {
+        "id": "england/icb22",
+        "key": "icb22",
+        "code": "ICB22CD",
+        "name": "ICB22NM",
+        "kind": "icb",
+        "rename": {"icb22_code": "ICB22CD", "icb22_name": "ICB22NM"},
+        "title": "Integrated care boards (July 2022), England",
+        "vintage": "ICB July 2022 (BUC, ultra generalised, via geographr)",
+        "notes": "Renamed from geographr's icb22_code/icb22_name. About 16 vertices per ICB: for maps only.",
+    },
+    {
+        "id": "england/icb23",
+        "key": "icb23_bsc",
+        "code": "ICB23CD",
+        "name": "ICB23NM",
+        "kind": "icb",
+        "title": "Integrated care boards (April 2023), England",
+        "vintage": "ICB April 2023 (BSC, 200 m super generalised, clipped)",
+        "notes": "LSOA21-built by ONS but generalised separately from any LSOA layer.",
+    },
+    {
+        "id": "england/sicbl23",
+        "key": "sicbl23_bsc",
+        "code": "SICBL23CD",
+        "name": "SICBL23NM",
+        "kind": "sicbl",
+        "title": "Sub-ICB locations (April 2023), England",
+        "vintage": "Sub-ICB locations April 2023 (BSC, 200 m super generalised, clipped)",
+        "notes": "L&SC sub-ICB locations keep the old CCG codes (E38...), named 'NHS Lancashire and South Cumbria "
+        "ICB - 00Q' etc.",
+    },
 ]
 
 
@@ -845,30 +999,52 @@ def build_england(sources: Path) -> list[Layer]:
     """Build and describe the England-wide layers."""
     layers = []
     for spec in ENGLAND_SPECS:
-        gdf, repaired = england_polygons(sources, spec["key"], spec["code"], spec["name"], spec.get("rename"))
+        gdf, repaired, published = england_polygons(
+            sources, spec["key"], spec["code"], spec["name"], spec.get("rename")
+        )
         src = SOURCES[spec["key"]]
-        layers.append(Layer(
-            id=spec["id"], title=spec["title"], region="england", code=spec["code"], name=spec["name"],
-            kind=spec["kind"], vintage=spec["vintage"], publisher="Office for National Statistics",
-            sources=(spec["key"],),
-            built_from=f"{src.path}: English codes (E...) kept with code and name columns, reprojected to "
-                       "EPSG:27700, invalid geometries repaired.",
-            notes=f"{repaired_note(repaired)} {coverage_check(gdf.geometry.values).describe()}. {spec['notes']}",
-            gdf=gdf, did=f"England only, reprojected, {repaired} repaired.",
-        ))
-    gdf, repaired = england_lsoa21(sources)
-    layers.append(Layer(
-        id="england/lsoa21", title="LSOA 2021, England", region="england", code="LSOA21CD", name="LSOA21NM",
-        kind="lsoa", vintage="LSOA December 2021 (BGC, 20 m generalised, clipped); LAD25CD = current (May 2025) "
-                             "district; population Census 2021 (21 March 2021) usual residents",
-        publisher="Office for National Statistics", sources=("lsoa21_geom", "census21_total"),
-        built_from="lsoa21-bgc-england/lsoa21_bgc_england.gpkg (LSOA21CD, LSOA21NM, LADCD_ACTIVE -> LAD25CD) joined "
-                   "to lsoa21-population-census2021/census21_pop_lsoa21_EW_total.csv (POP2021), reprojected.",
-        notes=f"{repaired_note(repaired)} After repair: {coverage_check(gdf.geometry.values).describe()}. LAD25CD "
-              "is the carrier's LADCD_ACTIVE (current district), not an ONS best-fit lookup.",
-        gdf=gdf, population="POP2021", population_vintage="Census 2021 (21 March 2021), usual residents",
-        did=f"Columns cut to code, name, LAD25CD; POP2021 joined; reprojected; {repaired} repaired.",
-    ))
+        layers.append(
+            Layer(
+                id=spec["id"],
+                title=spec["title"],
+                region="england",
+                code=spec["code"],
+                name=spec["name"],
+                kind=spec["kind"],
+                vintage=spec["vintage"],
+                publisher="Office for National Statistics",
+                sources=(spec["key"],),
+                built_from=f"{src.path}: English codes (E...) kept with code and name columns, reprojected to "
+                "EPSG:27700, invalid geometries repaired.",
+                notes=f"{coverage_notes(published, repaired, gdf)} {spec['notes']}",
+                gdf=gdf,
+                did=f"England only, reprojected, {repaired} repaired.",
+            )
+        )
+    gdf, repaired, published = england_lsoa21(sources)
+    layers.append(
+        Layer(
+            id="england/lsoa21",
+            title="LSOA 2021, England",
+            region="england",
+            code="LSOA21CD",
+            name="LSOA21NM",
+            kind="lsoa",
+            vintage="LSOA December 2021 (BGC, 20 m generalised, clipped); LAD25CD = current (May 2025) "
+            "district; population Census 2021 (21 March 2021) usual residents",
+            publisher="Office for National Statistics",
+            sources=("lsoa21_geom", "census21_total"),
+            built_from="lsoa21-bgc-england/lsoa21_bgc_england.gpkg (LSOA21CD, LSOA21NM, LADCD_ACTIVE -> "
+            "LAD25CD) joined to lsoa21-population-census2021/census21_pop_lsoa21_EW_total.csv (POP2021), "
+            "reprojected.",
+            notes=f"{coverage_notes(published, repaired, gdf)} LAD25CD is the carrier's LADCD_ACTIVE (current "
+            "district), not an ONS best-fit lookup.",
+            gdf=gdf,
+            population="POP2021",
+            population_vintage="Census 2021 (21 March 2021), usual residents",
+            did=f"Columns cut to code, name, LAD25CD; POP2021 joined; reprojected; {repaired} repaired.",
+        )
+    )
     return layers
 
 
@@ -903,8 +1079,9 @@ def render_readme(layers: list[Layer], out: Path) -> str:
         "|---|---|---:|---:|---|",
     ]
     for layer in layers:
-        lines.append(f"| `{layer.id}` | `{layer.file}` | {len(layer.gdf):,} | {human_size(out / layer.file)} | "
-                     f"{layer.did} |")
+        lines.append(
+            f"| `{layer.id}` | `{layer.file}` | {len(layer.gdf):,} | {human_size(out / layer.file)} | {layer.did} |"
+        )
     lines += [
         "",
         "## Geometry source of `lsoa11` (decision)",
@@ -912,8 +1089,9 @@ def render_readme(layers: list[Layer], out: Path) -> str:
         "The L&SC layers are built on one LSOA 2011 coverage so that districts, counties, CCGs and the ICB",
         "nest exactly. The geometry is geographr's copy of the ONS super generalised LSOA (December 2011)",
         "layer, simplified with a topology-preserving method (`ons-boundaries-national-geographr/lsoa11.geojson`).",
-        "The finer BGC file in `lsoa11-bgc-lsc` was not used: it lacks 211 of the 1,294 LSOAs (Carlisle,",
-        "Allerdale, Eden, most of Copeland and Craven) and is not a valid coverage. The 1,294 geographr",
+        "The finer BGC file in `lsoa11-bgc-lsc` was not used: it lacks 211 of the 1,294 LSOAs (Carlisle 68,",
+        "Allerdale 58, Copeland 39, Eden 29, Craven 17) and its 1,083 L&SC-area LSOAs are not a valid coverage",
+        "(47 of them have invalid edges; measured when the decision was made). The 1,294 geographr",
         "polygons pass `shapely.coverage_is_valid`, and so does every layer built from them. The price is",
         "coarse shapes (~9 vertices per LSOA): fine for aggregation, shares and nesting; not for coastlines.",
         "",
@@ -922,9 +1100,12 @@ def render_readme(layers: list[Layer], out: Path) -> str:
     ]
     for layer in layers:
         lines += [f"### `{layer.id}` -- {layer.title}", "", f"- Built from: {layer.built_from}"]
-        for key in layer.sources:
-            src = SOURCES[key]
-            lines.append(f"- `{src.path}`: carrier {src.carrier}; original publisher {src.publisher}.")
+        if layer.blocks_key:
+            lines.append("- Sources: those of `lsoa11` (carriers and commits listed there).")
+        else:
+            for key in layer.sources:
+                src = SOURCES[key]
+                lines.append(f"- `{src.path}`: carrier {src.carrier}; original publisher {src.publisher}.")
         licence = licence_of(*layer.sources).replace("\n", " / ")
         lines += [f"- Licence: {licence}", f"- Vintage: {layer.vintage}", f"- Notes: {layer.notes}", ""]
     lines += [
@@ -939,8 +1120,14 @@ def render_readme(layers: list[Layer], out: Path) -> str:
         "  April 2023); `england/lad24` and the 2023 NHS layers use the new geography.",
         "- Practice locations are early-2024 postcodes (five practices have moved since; see",
         "  `POSTCODE_MOVED`); list sizes are May 2022, the newest public copy found.",
-        "- `england/lad21` had many invalid rings (TopoJSON quantisation); they were repaired with",
-        "  `make_valid` (area change < 1e-6). Counts per layer are in `catalogue.yaml`.",
+        "- `england/lad21` had 94 invalid geometries (TopoJSON quantisation), repaired with `make_valid`;",
+        "  neither as published nor after repair is it a valid coverage. Repair counts and coverage results",
+        "  for every layer are in `catalogue.yaml` (`notes`).",
+        "- The L&SC ICB is not a union of whole districts: besides 16 whole districts it holds 6 Copeland",
+        "  and 3 Craven LSOAs (Morecambe Bay CCG), 14,537 people in mid-2020.",
+        "- `practices.SUB_ICB_CODE` is the practice's own sub-ICB; four South Ribble practices sit in",
+        "  LSOAs of the other CCG. 29 practice points fall in a different `lsoa11` polygon than their ONSPD",
+        "  LSOA (`LSOA11CD`), because `lsoa11` is super generalised.",
         "",
     ]
     return "\n".join(lines)
@@ -988,13 +1175,19 @@ def build_lsc(sources: Path) -> tuple[list[Layer], list[str]]:
     """Build, verify and describe the L&SC layers; also return the verification report lines."""
     lsoa11, lsoa11_repaired = build_lsoa11(sources)
     lsoa21, lsoa21_repaired, lsoa21_published = build_lsoa21(sources)
-    units = {"lad21": build_lad21(lsoa11), "ctyua21": build_ctyua21(lsoa11), "ccg21": build_ccg21(lsoa11),
-             "icb": build_icb(lsoa11)}
+    units = {
+        "lad21": build_lad21(lsoa11),
+        "ctyua21": build_ctyua21(lsoa11),
+        "ccg21": build_ccg21(lsoa11),
+        "icb": build_icb(lsoa11),
+    }
     keys = {"lad21": "LAD21CD", "ctyua21": "CTYUA21CD", "ccg21": "CCG21CD", "icb": "ICB22CD"}
-    report = [f"coverage lsoa11: {coverage_check(lsoa11.geometry.values).valid}",
-              f"coverage lsoa21: as published {lsoa21_published.valid} "
-              f"({lsoa21_published.features_with_invalid_edges} features with invalid edges), "
-              f"after repair {coverage_check(lsoa21.geometry.values).valid}"]
+    report = [
+        f"coverage lsoa11: {coverage_check(lsoa11.geometry.values).valid}",
+        f"coverage lsoa21: as published {lsoa21_published.valid} "
+        f"({lsoa21_published.features_with_invalid_edges} features with invalid edges), "
+        f"after repair {coverage_check(lsoa21.geometry.values).valid}",
+    ]
     for lid, gdf in units.items():
         cov = coverage_check(gdf.geometry.values)
         if not cov.valid:
@@ -1004,17 +1197,20 @@ def build_lsc(sources: Path) -> tuple[list[Layer], list[str]]:
     check_within(units["lad21"], "LAD21CD", units["ctyua21"], "CTYUA21CD", DISTRICT_COUNTY.__getitem__)
     check_within(units["ccg21"], "CCG21CD", units["icb"], "ICB22CD", lambda _code: ICB_CODE)
     report.append("districts within counties, CCGs within ICB: True")
-    report.append(f"four places (16 districts) POP2020 = {check_place_population(units['lad21']):,} (expected "
-                  f"{PLACE_POPULATION_2020:,})")
+    report.append(
+        f"four places (16 districts) POP2020 = {check_place_population(units['lad21']):,} (expected "
+        f"{PLACE_POPULATION_2020:,})"
+    )
     for code, name, pop in units["ccg21"][["CCG21CD", "CCG21NM", "POP2020"]].itertuples(index=False):
         report.append(f"  {code} {name}: {pop:,}")
-    report.append(f"ICB POP2020 = {int(units['icb']['POP2020'].iloc[0]):,}, area "
-                  f"{units['icb'].geometry.area.iloc[0] / 1e6:,.0f} km2")
+    report.append(
+        f"ICB POP2020 = {int(units['icb']['POP2020'].iloc[0]):,}, area "
+        f"{units['icb'].geometry.area.iloc[0] / 1e6:,.0f} km2"
+    )
     practices = build_practices(sources)
     pchecks = practice_checks(practices, lsoa11, units["icb"])
     report.append(f"practices: {len(practices)}; {pchecks}")
-    layers = describe_lsc(lsoa11, lsoa11_repaired, lsoa21, lsoa21_repaired, lsoa21_published, units, practices,
-                          pchecks)
+    layers = describe_lsc(lsoa11, lsoa11_repaired, lsoa21, lsoa21_repaired, lsoa21_published, units, practices, pchecks)
     return layers, report
 
 
@@ -1022,8 +1218,11 @@ def write_all(layers: list[Layer], out: Path) -> None:
     """Write every layer, the catalogue, the README and the licence file."""
     for layer in layers:
         write_gpkg(layer.gdf, out / layer.file, layer.layer)
-    catalogue = {"crs": CRS, "default_population_layer": {"lsc": "lsoa11", "england": "england/lsoa21"},
-                 "layers": [layer.catalogue_entry() for layer in layers]}
+    catalogue = {
+        "crs": CRS,
+        "default_population_layer": {"lsc": "lsoa11", "england": "england/lsoa21"},
+        "layers": [layer.catalogue_entry() for layer in layers],
+    }
     header = "# Generated by scripts/build_boundaries.py -- do not edit by hand.\n"
     body = yaml.dump(catalogue, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
     write_text(header + body, out / "catalogue.yaml")
@@ -1034,8 +1233,12 @@ def write_all(layers: list[Layer], out: Path) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sources", type=Path, default=DEFAULT_SOURCES,
-                        help="folder of source folders (default: ../shared/data/sources from the repo root)")
+    parser.add_argument(
+        "--sources",
+        type=Path,
+        default=DEFAULT_SOURCES,
+        help="folder of source folders (default: ../shared/data/sources from the repo root)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: data/boundaries)")
     return parser.parse_args(argv)
 
@@ -1056,8 +1259,10 @@ def main(argv: list[str] | None = None) -> int:
     for layer in layers:
         print(f"{layer.id:<17} {len(layer.gdf):>6,} features  {human_size(args.out / layer.file):>8}  {layer.file}")
     print("\n".join(report))
-    print(f"wrote {len(layers)} layers + catalogue.yaml, README.md, LICENCE-DATA.md to {args.out} "
-          f"in {time.perf_counter() - start:.1f} s")
+    print(
+        f"wrote {len(layers)} layers + catalogue.yaml, README.md, LICENCE-DATA.md to {args.out} "
+        f"in {time.perf_counter() - start:.1f} s"
+    )
     return 0
 
 

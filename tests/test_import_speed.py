@@ -9,7 +9,7 @@ HEAVY = ["geopandas", "shapely", "matplotlib", "pandas", "pyogrio", "pyproj"]
 
 
 def test_importing_the_cli_imports_no_heavy_library():
-    code = "import sys, placegeo, placegeo.cli; print(','.join(m for m in %r if m in sys.modules))" % HEAVY
+    code = f"import sys, placegeo, placegeo.cli; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
 

@@ -16,6 +16,9 @@ _API = {
     "load_layer": "placegeo.layers",
     "Layer": "placegeo.layers",
     "load_catalogue": "placegeo.catalogue",
+    "load_option": "placegeo.options",
+    "Option": "placegeo.options",
+    "Place": "placegeo.options",
     "PlacegeoError": "placegeo.errors",
 }
 

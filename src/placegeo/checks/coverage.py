@@ -1,0 +1,113 @@
+"""Coverage checks: do a layer's polygons tile (no overlaps, no holes, matching edges), and slivers.
+
+All in EPSG:27700 metres. Overlaps are found pairwise (STRtree candidates, then a DE-9IM test that the
+interiors meet, then the intersection); gaps are the holes of the union inside its outer boundary;
+``shapely.coverage_invalid_edges`` adds the edge-by-edge view with a gap width.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from placegeo.checks.base import Finding, at
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MIN_AREA_M2 = 0.01  # overlaps and gaps smaller than this are floating-point noise, not data
+
+
+def check_overlaps(geoms: np.ndarray, codes: list[str], file: str, check: str = "coverage-overlap",
+                   what: str = "overlaps") -> tuple[list[Finding], dict[str, Any]]:
+    """One finding per overlapping pair, with the overlap's area and a point inside it."""
+    import shapely
+
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    interiors = shapely.relate_pattern(geoms[left], geoms[right], "2********")
+    left, right = left[interiors], right[interiors]
+    pieces = shapely.intersection(geoms[left], geoms[right])
+    areas = shapely.area(pieces)
+    findings = []
+    kept = []
+    for a, b, piece, area in zip(left, right, pieces, areas, strict=True):
+        if area < MIN_AREA_M2:
+            continue
+        kept.append(piece)
+        findings.append(Finding(check, file, f"{codes[a]} {what} {codes[b]} by {_area(area)}", code=codes[a],
+                                figures={"other": codes[b], "area_m2": round(float(area), 2)},
+                                **at(shapely.point_on_surface(piece))))
+    covered_twice = float(shapely.union_all(kept).area) if kept else 0.0
+    summary = {"overlap_pairs": len(findings), "overlap_area_km2": round(covered_twice / 1e6, 3),
+               "overlap_pairwise_sum_km2": round(float(sum(f.figures["area_m2"] for f in findings)) / 1e6, 3)}
+    return findings, summary
+
+
+def holes(geoms: np.ndarray) -> list:
+    """The holes of the union of ``geoms`` (as polygons): areas inside the outer boundary that nothing covers."""
+    import shapely
+
+    union = shapely.union_all(geoms)
+    return [shapely.Polygon(ring) for part in shapely.get_parts(union) for ring in part.interiors]
+
+
+def check_gaps(geoms: np.ndarray, codes: list[str], file: str) -> tuple[list[Finding], dict[str, Any]]:
+    """One finding per hole in the union, with its area, a point inside it and the features around it."""
+    import shapely
+
+    found = [h for h in holes(geoms) if h.area >= MIN_AREA_M2]
+    tree = shapely.STRtree(geoms)
+    findings = []
+    for hole in sorted(found, key=lambda h: -h.area):
+        around = sorted({codes[i] for i in tree.query(hole, predicate="intersects")})
+        near = ", ".join(around[:4]) + (f" and {len(around) - 4} more" if len(around) > 4 else "")
+        findings.append(Finding("coverage-gap", file, f"gap of {_area(hole.area)} covered by no feature"
+                                + (f" (between {near})" if near else ""), code=around[0] if around else None,
+                                figures={"area_m2": round(float(hole.area), 2), "around": around},
+                                **at(shapely.point_on_surface(hole))))
+    summary = {"gaps": len(findings), "gap_area_km2": round(sum(h.area for h in found) / 1e6, 3)}
+    return findings, summary
+
+
+def check_edges(geoms: np.ndarray, codes: list[str], file: str, gap_width: float) -> list[Finding]:
+    """shapely's coverage validation: per feature, the edges that do not match a neighbour's."""
+    import shapely
+
+    edges = shapely.coverage_invalid_edges(geoms, gap_width=gap_width)
+    findings = []
+    for i in (~shapely.is_empty(edges)).nonzero()[0]:
+        length = float(shapely.length(edges[i]))
+        first = shapely.get_point(shapely.get_geometry(edges[i], 0), 0)
+        findings.append(Finding("coverage-edge", file, f"{codes[i]} has {_length(length)} of edge that does not "
+                                f"match its neighbours (gap width {gap_width:g} m)", code=codes[i],
+                                figures={"length_m": round(length, 1)}, **at(first)))
+    return findings
+
+
+def check_slivers(geoms: np.ndarray, codes: list[str], file: str, sliver_area: float) -> list[Finding]:
+    """Polygon parts smaller than ``sliver_area`` m²: whole features or fragments of multipolygons."""
+    import numpy as np
+    import shapely
+
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    areas = shapely.area(parts)
+    findings = []
+    for j in np.nonzero(areas < sliver_area)[0]:
+        i = int(index[j])
+        whole = shapely.get_num_geometries(geoms[i]) == 1
+        what = "the whole feature" if whole else "a part"
+        findings.append(Finding("sliver", file, f"{codes[i]}: {what} is only {_area(areas[j])} "
+                                f"(below {sliver_area:g} m²)", code=codes[i],
+                                figures={"area_m2": round(float(areas[j]), 2)},
+                                **at(shapely.point_on_surface(parts[j]))))
+    return findings
+
+
+def _area(m2: float) -> str:
+    return f"{m2 / 1e6:,.3f} km²" if m2 >= 1e5 else f"{m2:,.1f} m²"
+
+
+def _length(m: float) -> str:
+    return f"{m / 1000:,.2f} km" if m >= 1000 else f"{m:,.1f} m"
