@@ -243,6 +243,10 @@ def _checked_geometries(
                          f"(first: row {first}, {reason})", path=path, hint="use --repair to mend with make_valid")
     frame = frame.copy()
     frame.loc[invalid, frame.geometry.name] = [polygonal_part(g) for g in geoms[invalid]]
+    emptied = shapely.is_empty(frame.geometry.values)
+    if emptied.any():
+        raise LayerError(f"{int(emptied.sum())} invalid geometr{'y has' if emptied.sum() == 1 else 'ies have'} no area "
+                         f"left after repair (first: row {int(emptied.argmax())})", path=path)
     return frame, int(invalid.sum())
 
 

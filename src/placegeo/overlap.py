@@ -4,11 +4,10 @@ Two paths, one answer:
 
 * **geometry** (:func:`intersection_areas`): exact areas in EPSG:27700 for any two polygon sets. An
   STRtree query (predicate ``intersects``, the query side prepared) finds candidate pairs; a pair where
-  one polygon covers the other needs no intersection (its area is the smaller polygon's area); polygons
-  with many vertices are cut into pieces of at most ``MAX_VERTICES`` vertices once, so each remaining
-  intersection only sees the part of the big polygon near the small one (the "clip to the box" idea,
-  done once per polygon rather than once per pair); touch-only pairs (zero-area intersections) are
-  dropped; the intersections run vectorised in ``shapely.intersection`` on both cores.
+  one polygon covers the other (prepared ``covers``, both ways) needs no intersection: its area is the
+  covered polygon's area; pairs whose boxes only touch are skipped; a detailed polygon (more than
+  ``MAX_VERTICES`` vertices) is clipped to its partner's box first; the remaining intersections run
+  vectorised in ``shapely.intersection`` across worker threads; zero-area (touch-only) pairs are dropped.
 * **membership** (:func:`membership_overlap`): when both sets are unions of the same atoms (whole
   LSOAs), an overlap is the sum of the atoms' weights over the atoms the two units share. No geometry.
 
@@ -32,8 +31,8 @@ if TYPE_CHECKING:
 
     from placegeo.layers import Layer
 
-MAX_VERTICES = 256
-"""Polygons with more vertices than this are cut into pieces before intersecting (ST_Subdivide-like)."""
+MAX_VERTICES = 1000
+"""A polygon with more vertices than this is clipped to its partner's box before intersecting."""
 
 CHUNK = 2048
 """Pairs per vectorised batch handed to a worker thread."""
@@ -75,37 +74,6 @@ def _parallel(func, *arrays: np.ndarray) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def subdivide(geoms: np.ndarray, max_vertices: int = MAX_VERTICES) -> tuple[np.ndarray, np.ndarray]:
-    """Cut polygons into single-part pieces of at most ``max_vertices`` vertices (halving boxes).
-
-    Returns (parent index, piece) arrays. Pieces of one parent do not overlap and their union is the
-    parent, so areas of intersections with the pieces add up to the intersection with the parent.
-    """
-    import shapely
-
-    parts, index = shapely.get_parts(geoms, return_index=True)
-    done_parent, done_piece = [], []
-    todo_parent, todo = index, parts
-    while len(todo):
-        big = shapely.get_num_coordinates(todo) > max_vertices
-        done_parent.append(todo_parent[~big])
-        done_piece.append(todo[~big])
-        todo_parent, todo = todo_parent[big], todo[big]
-        if not len(todo):
-            break
-        minx, miny, maxx, maxy = shapely.bounds(todo).T
-        wide = (maxx - minx) >= (maxy - miny)
-        midx, midy = (minx + maxx) / 2, (miny + maxy) / 2
-        lo = shapely.box(minx, miny, np.where(wide, midx, maxx), np.where(wide, maxy, midy))
-        hi = shapely.box(np.where(wide, midx, minx), np.where(wide, miny, midy), maxx, maxy)
-        halves = _parallel(shapely.intersection, np.concatenate([todo, todo]), np.concatenate([lo, hi]))
-        parent = np.concatenate([todo_parent, todo_parent])
-        halves, which = shapely.get_parts(halves, return_index=True)
-        keep = shapely.get_type_id(halves) == 3  # polygons only; the cut lines' slivers of dimension < 2 go
-        todo_parent, todo = parent[which][keep], halves[keep]
-    return np.concatenate(done_parent), np.concatenate(done_piece)
-
-
 def _orient(left: np.ndarray, right: np.ndarray) -> bool:
     """True when the left side should be the prepared query side (its polygons are the more detailed)."""
     import shapely
@@ -124,17 +92,12 @@ def intersection_areas(
     Pairs whose intersection has zero area (touching edges, shared corners) are left out. With
     ``geometry=True`` the intersection geometries are returned too, as pieces (see :class:`Pairs`).
     """
-    import shapely
-
     left = np.asarray(left, dtype=object)
     right = np.asarray(right, dtype=object)
     if _orient(left, right):
-        pairs = _areas(left, right, geometry, max_vertices)
-        return pairs
+        return _areas(left, right, geometry, max_vertices)
     flipped = _areas(right, left, geometry, max_vertices)
-    out = Pairs(flipped.right, flipped.left, flipped.area, flipped.piece_pair, flipped.piece_geometry)
-    del shapely
-    return out
+    return Pairs(flipped.right, flipped.left, flipped.area, flipped.piece_pair, flipped.piece_geometry)
 
 
 def _areas(big: np.ndarray, small: np.ndarray, geometry: bool, max_vertices: int) -> Pairs:
@@ -158,7 +121,7 @@ def _areas(big: np.ndarray, small: np.ndarray, geometry: bool, max_vertices: int
     inside[rest] = _parallel(shapely.covers, small[js[rest]], big[ib[rest]])
     area = np.where(covered, area_small[js], 0.0)
     area = np.where(inside, area_big[ib], area)
-    todo = np.flatnonzero(~covered & ~inside)
+    todo = np.flatnonzero(~covered & ~inside & _boxes_overlap(big[ib], small[js]))
     pieces_pair: list[np.ndarray] = []
     pieces_geom: list[np.ndarray] = []
     if len(todo):
@@ -183,40 +146,41 @@ def _areas(big: np.ndarray, small: np.ndarray, geometry: bool, max_vertices: int
     return result
 
 
+def _boxes_overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """True where the bounding boxes share some area (if not, the polygons can only touch)."""
+    import shapely
+
+    ba, bb = shapely.bounds(a), shapely.bounds(b)
+    return (np.minimum(ba[:, 2], bb[:, 2]) > np.maximum(ba[:, 0], bb[:, 0])) & (
+        np.minimum(ba[:, 3], bb[:, 3]) > np.maximum(ba[:, 1], bb[:, 1]))
+
+
 def _cut_pairs(
     big: np.ndarray, small: np.ndarray, ib: np.ndarray, js: np.ndarray, geometry: bool, max_vertices: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Intersection areas of pairs (big[ib[k]], small[js[k]]), each polygon cut into small pieces first."""
+    """Intersection areas of pairs (big[ib[k]], small[js[k]]).
+
+    A big polygon with more than ``max_vertices`` vertices is first clipped to the small one's box
+    (the intersection lies inside it): a linear-time cut, checked for validity, with the whole polygon
+    used where the cut came out invalid.
+    """
     import shapely
 
-    used_b = np.unique(ib)
-    used_s = np.unique(js)
-    bp_parent, b_pieces = subdivide(big[used_b], max_vertices)
-    sp_parent, s_pieces = subdivide(small[used_s], max_vertices)
-    bp_parent, sp_parent = used_b[bp_parent], used_s[sp_parent]
-    # candidate piece pairs: bounding boxes overlap and the parents form a wanted pair
-    tree = shapely.STRtree(s_pieces)
-    qb, qs = tree.query(b_pieces)
-    width = np.int64(len(small))
-    wanted = ib.astype(np.int64) * width + js
-    got = bp_parent[qb].astype(np.int64) * width + sp_parent[qs]
-    order = np.argsort(wanted)
-    pos = np.searchsorted(wanted[order], got)
-    pos = np.minimum(pos, len(wanted) - 1)
-    hit = wanted[order][pos] == got
-    qb, qs, pair = qb[hit], qs[hit], order[pos[hit]]
-    # skip pairs whose boxes only touch: their intersection has no area
-    bb, sb = shapely.bounds(b_pieces[qb]), shapely.bounds(s_pieces[qs])
-    overlap_box = (np.minimum(bb[:, 2], sb[:, 2]) > np.maximum(bb[:, 0], sb[:, 0])) & (
-        np.minimum(bb[:, 3], sb[:, 3]) > np.maximum(bb[:, 1], sb[:, 1]))
-    qb, qs, pair = qb[overlap_box], qs[overlap_box], pair[overlap_box]
-    inter = _parallel(shapely.intersection, b_pieces[qb], s_pieces[qs])
+    left = big[ib]
+    detailed = np.flatnonzero(shapely.get_num_coordinates(left) > max_vertices)
+    if len(detailed):
+        boxes = shapely.bounds(small[js[detailed]])
+        clipped = np.array([shapely.clip_by_rect(g, *b) for g, b in zip(left[detailed], boxes, strict=True)],
+                           dtype=object)
+        ok = shapely.is_valid(clipped)
+        left = left.copy()
+        left[detailed[ok]] = clipped[ok]
+    inter = _parallel(shapely.intersection, left, small[js])
     areas = shapely.area(inter)
-    total = np.bincount(pair, weights=areas, minlength=len(ib))
     if not geometry:
-        return total, np.empty(0, dtype=np.int64), None
-    positive = areas > 0
-    return total, pair[positive], _polygonal(inter[positive])
+        return areas, np.empty(0, dtype=np.int64), None
+    positive = np.flatnonzero(areas > 0)
+    return areas, positive, _polygonal(inter[positive])
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
@@ -394,3 +358,27 @@ def overlay_areas(left: gpd.GeoDataFrame, right: gpd.GeoDataFrame, left_code: st
                        keep_geom_type=True)
     both["area_m2"] = both.geometry.area
     return both.groupby([left_code, right_code])["area_m2"].sum()
+
+
+def boundary_lengths(places: Any, reference: Any, snap: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per place: length (m) of its boundary off the footprint's outer edge, and how much of it lies
+    within ``snap`` metres of some boundary of the reference units (for metrics.boundary_match).
+
+    The footprint's outer edge is taken out with a 0.5 m margin (float noise between identical edges).
+    """
+    import shapely
+
+    places = np.asarray(places, dtype=object)
+    reference = np.asarray(reference, dtype=object)
+    footprint = shapely.union_all(places)
+    outer = shapely.buffer(shapely.boundary(footprint), 0.5, quad_segs=2)
+    internal = shapely.difference(shapely.boundary(places), outer)
+    total = shapely.length(internal)
+    if not len(reference) or not total.any():
+        return total, np.zeros(len(places))
+    window = shapely.buffer(shapely.envelope(footprint), snap)
+    lines = shapely.clip_by_rect(shapely.union_all(shapely.boundary(reference)), *shapely.bounds(window))
+    zone = shapely.buffer(lines, snap, quad_segs=2)
+    shapely.prepare(zone)
+    matched = shapely.length(shapely.intersection(internal, zone))
+    return total, matched

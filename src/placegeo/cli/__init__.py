@@ -10,6 +10,8 @@ import sys
 
 # Command modules register themselves on `app` when imported.
 from placegeo.cli import layers  # noqa: E402,F401,I001
+from placegeo.cli import pcn  # noqa: E402,F401,I001
+from placegeo.cli import validate  # noqa: E402,F401,I001
 from placegeo.cli.app import app
 
 EXIT_INTERNAL = 3

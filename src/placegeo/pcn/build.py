@@ -23,7 +23,20 @@ if TYPE_CHECKING:
     from placegeo.layers import Layer
 
 METHODS = ("registrations", "nearest", "catchment")
-WEIGHTS = ("none", "list-size", "gravity")
+WEIGHTS = ("none", "list-size", "gravity", "auto")
+UNALLOCATED = "U"  # NHS England's PCN_CODE for practices in no PCN
+
+
+def split_unallocated(membership: Membership) -> tuple[Membership, list[str]]:
+    """The membership without 'Unallocated' practices (PCN_CODE U), and their codes.
+
+    An unallocated practice is in no PCN, so it gets no footprint of its own and does not pull blocks: the
+    area round it goes to the neighbouring PCNs, and its point lies inside one of them.
+    """
+    frame = membership.frame
+    mask = (frame.PCN_CODE == UNALLOCATED) | frame.PCN_NAME.str.lower().str.startswith("unallocated")
+    kept = Membership(frame[~mask].reset_index(drop=True), membership.vintage, membership.path)
+    return kept, sorted(frame.PRACTICE_CODE[mask])
 
 
 @dataclass
@@ -110,7 +123,7 @@ def assign_blocks(method: str, blocks: gpd.GeoDataFrame, practices: assign.Pract
     rule.loc[modal.index] = "registrations"
     notes = []
     if len(modal) < len(blocks):
-        notes.append(f"registrations cover {len(modal)} of {len(blocks)} blocks; the rest went to the {label} practice")
+        notes.append(f"registrations cover {len(modal)} of {len(blocks)} blocks; the rest were assigned by {label}")
     return assign.Assignment(pcn, rule, shares=shares, notes=notes)
 
 
@@ -172,12 +185,19 @@ def build_pcns(membership: Membership, located: gpd.GeoDataFrame, blocks: Layer,
     if weight not in WEIGHTS:
         raise UsageError(f"unknown weight '{weight}'", hint=f"use one of {', '.join(WEIGHTS)}")
     frame = footprint_blocks(blocks, footprint)
+    full = membership
+    membership, unallocated = split_unallocated(membership)
     practices = locate(membership, located, list_sizes, locations_source)
+    if weight == "auto":
+        weight = "gravity" if np.isfinite(practices.size).any() else "none"
     population = frame[blocks.population].astype(float) if blocks.population else None
     pcn_of = membership.pcn_of
     got = assign_blocks(method, frame, practices, weight=weight, registrations=registrations,
                         catchments=catchments, population=population, pcn_of=pcn_of)
     notes = list(got.notes)
+    if unallocated:
+        notes.append(f"{len(unallocated)} unallocated practice(s) (PCN_CODE U) have no PCN and no footprint of their "
+                     f"own; their area went to neighbouring PCNs: {', '.join(unallocated)}")
     if located.attrs.get("unlocated"):
         notes.append(f"{len(located.attrs['unlocated'])} practice(s) in the locations file have no coordinates")
     agree = {}
@@ -189,11 +209,11 @@ def build_pcns(membership: Membership, located: gpd.GeoDataFrame, blocks: Layer,
     if empty:
         notes.append(f"{len(empty)} PCN(s) got no block and have no footprint: {', '.join(empty)}")
     label = method_label(method, weight)
-    rows = pcn_rows(membership, practices, got.pcn, population, blocks.population, label)
+    rows = pcn_rows(membership, practices, got, population, blocks.population)
     out = gpd.GeoDataFrame(rows, geometry=[geoms[c] for c in rows.PCN_CODE], crs="EPSG:27700")
     lookup = pd.DataFrame({blocks.code: got.pcn.index, "PCN_CODE": got.pcn.to_numpy(), "RULE": got.rule.to_numpy()})
-    report = practice_report(frame, practices, got.pcn)
-    return PcnBuild(out, lookup, membership, label, blocks.code, got.shares, agree, report, notes)
+    report = practice_report(frame, locate(full, located, list_sizes, locations_source), got.pcn)
+    return PcnBuild(out, lookup, full, label, blocks.code, got.shares, agree, report, notes)
 
 
 def nearest_label(weight: str) -> str:
@@ -206,9 +226,10 @@ def method_label(method: str, weight: str) -> str:
     return {"registrations": f"registrations+{nearest}", "nearest": nearest, "catchment": f"catchment+{nearest}"}[method]
 
 
-def pcn_rows(membership: Membership, practices: assign.Practices, pcn: pd.Series, population: pd.Series | None,
-             pop_column: str | None, label: str) -> pd.DataFrame:
-    """One attribute row per PCN that got at least one block."""
+def pcn_rows(membership: Membership, practices: assign.Practices, got: assign.Assignment,
+             population: pd.Series | None, pop_column: str | None) -> pd.DataFrame:
+    """One attribute row per PCN that got at least one block; METHOD lists the rules that gave its blocks."""
+    pcn = got.pcn
     table = pd.DataFrame({"PRACTICE_CODE": practices.code, "PCN_CODE": practices.pcn, "SIZE": practices.size})
     groups = table.groupby("PCN_CODE")
     counts = pcn.value_counts()
@@ -221,7 +242,8 @@ def pcn_rows(membership: Membership, practices: assign.Practices, pcn: pd.Series
     if population is not None:
         rows[pop_column] = rows.PCN_CODE.map(population.groupby(pcn).sum()).round().astype("int64")
     rows["LSOA_COUNT"] = rows.PCN_CODE.map(counts).astype(int)
-    rows["METHOD"] = label
+    rules = got.rule.groupby(pcn).agg(lambda r: "+".join(r.value_counts().index))
+    rows["METHOD"] = rows.PCN_CODE.map(rules)
     rows["MEMBERSHIP_VINTAGE"] = membership.vintage
     return rows
 

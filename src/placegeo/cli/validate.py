@@ -1,0 +1,59 @@
+"""`placegeo validate`: check boundary files, bundled layers and option files (for CI and pre-commit)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from placegeo.cli.app import app
+
+
+@app.command("validate")
+def validate_command(
+    sources: list[str] = typer.Argument(None, metavar="PATH_OR_LAYER...",
+                                        help="Boundary files or bundled layer ids; .yaml/.toml files are options."),
+    option: list[Path] = typer.Option([], "--option", help="An option file to check (repeatable)."),
+    footprint: str = typer.Option(None, "--footprint", metavar="LAYER",
+                                  help="Layer (e.g. icb) that the options' places must cover."),
+    format: str = typer.Option("text", "--format", help="text, json, junit or github."),
+    fail_on: str = typer.Option("error", "--fail-on", help="Exit 1 on findings at or above: error or warning."),
+    gap_width: float = typer.Option(1.0, "--gap-width", metavar="M",
+                                    help="Coverage validation: gaps narrower than this (metres) are edge errors."),
+    sliver_area: float = typer.Option(100.0, "--sliver-area", metavar="M2",
+                                      help="Polygon parts smaller than this (m²) are slivers."),
+    kind: str = typer.Option(None, "--kind", help="What the features are (lsoa, lad, ctyua, ccg, sicbl, icb, pcn, "
+                                                  "practice...), for the code pattern check."),
+    code: str = typer.Option(None, "--code", help="Column holding the feature codes."),
+    name: str = typer.Option(None, "--name", help="Column holding the feature names."),
+    layer: str = typer.Option(None, "--layer", help="Layer inside a multi-layer file (GeoPackage)."),
+    skip: list[str] = typer.Option([], "--skip", metavar="CHECK", help="Check id to leave out (repeatable)."),
+    out: Path = typer.Option(None, "--out", help="Write the report here instead of standard output."),
+    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+) -> None:
+    """Check boundary layers and option files; exit 0 clean, 1 findings at --fail-on, 2 could not run."""
+    from placegeo.errors import UsageError
+    from placegeo.render.findings import FORMATS, render
+    from placegeo.validate import Settings, validate
+
+    if format not in FORMATS:
+        raise UsageError(f"unknown --format '{format}'", hint=f"use {', '.join(FORMATS)}")
+    if fail_on not in ("error", "warning", "info"):
+        raise UsageError(f"unknown --fail-on '{fail_on}'", hint="use error or warning")
+    if kind:
+        from placegeo.checks.gss import PATTERNS
+
+        if kind not in PATTERNS:
+            raise UsageError(f"unknown --kind '{kind}'", hint=f"use one of {', '.join(PATTERNS)}")
+    settings = Settings(gap_width=gap_width, sliver_area=sliver_area, code=code, name=name, kind=kind, layer=layer,
+                        footprint=footprint, skip=frozenset(skip))
+    report = validate(sources or [], option, settings)
+    text = render(report, format, fail_on)
+    if out is not None:
+        from placegeo.io import write_text
+
+        write_text(out, text, force=force)
+    else:
+        typer.echo(text, nl=False)
+    if report.failing(fail_on):
+        raise typer.Exit(1)

@@ -1,0 +1,142 @@
+"""The alignment metrics of docs/metrics.md, one pure function each, on tables (no geometry).
+
+Notation: reference units R_i (rows), places P_j (columns), footprint F = union of the places,
+weight w (area in m² or population). The overlap matrix M[i, j] = w(R_i ∩ P_j) is a DataFrame with
+unit codes as index and place names as columns; places are disjoint, so w(R_i ∩ F) = sum_j M[i, j].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DEFAULT_TOL = 0.01
+DEFAULT_SNAP = 50.0
+
+
+@dataclass(frozen=True)
+class Band:
+    """A guidance band for population sizes; either end may be open (None)."""
+
+    name: str
+    low: float | None = None
+    high: float | None = None
+
+    def describe(self) -> str:
+        if self.low is None and self.high is None:
+            return "any size"
+        if self.low is None:
+            return f"up to {self.high:,.0f}"
+        if self.high is None:
+            return f"at least {self.low:,.0f}"
+        return f"{self.low:,.0f} to {self.high:,.0f}"
+
+
+PLACE_BAND = Band("place", None, 500_000)
+NEIGHBOURHOOD_BAND = Band("neighbourhood", 30_000, 50_000)
+
+
+def in_footprint(matrix: pd.DataFrame) -> pd.Series:
+    """w(R_i ∩ F) = sum_j M[i, j]: each unit's weight inside the footprint."""
+    return matrix.sum(axis=1)
+
+
+def shares(matrix: pd.DataFrame) -> pd.DataFrame:
+    """s[i, j] = M[i, j] / w(R_i ∩ F); units with nothing inside the footprint are dropped."""
+    inside = in_footprint(matrix)
+    keep = inside > 0
+    return matrix[keep].div(inside[keep], axis=0)
+
+
+def best_fit(share: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """j*(i) = argmax_j s[i, j] and the fit b_i = s[i, j*(i)] (ties go to the first place in order)."""
+    values = share.to_numpy(dtype=float)
+    if values.size == 0:
+        import pandas as pd
+
+        return pd.Series(dtype=object), pd.Series(dtype=float)
+    best = values.argmax(axis=1)
+    import pandas as pd
+
+    places = pd.Series(np.asarray(share.columns)[best], index=share.index)
+    fit = pd.Series(values[np.arange(len(values)), best], index=share.index)
+    return places, fit
+
+
+def is_whole(fit: pd.Series, tol: float = DEFAULT_TOL) -> pd.Series:
+    """A unit is whole when b_i >= 1 - tol, else split."""
+    return fit >= 1.0 - tol - 1e-12
+
+
+def split_parts(share_row: pd.Series, tol: float = DEFAULT_TOL) -> dict[str, float]:
+    """The places a split unit lists: every P_j with s[i, j] >= tol, largest share first."""
+    parts = share_row[share_row >= tol].sort_values(ascending=False, kind="stable")
+    return {str(k): float(v) for k, v in parts.items()}
+
+
+def moving(inside: pd.Series, fit: pd.Series) -> pd.Series:
+    """Weight of a unit outside its best-fit place: w(R_i ∩ F) * (1 - b_i) ("people who move")."""
+    return inside.reindex(fit.index) * (1.0 - fit)
+
+
+def outside_share(inside: pd.Series, total: pd.Series) -> pd.Series:
+    """Share of each unit lying outside the footprint: 1 - w(R_i ∩ F) / w(R_i) (0 when w(R_i) = 0)."""
+    total = total.reindex(inside.index).astype(float)
+    out = 1.0 - inside.astype(float) / total.where(total > 0)
+    return out.fillna(0.0).clip(lower=0.0)
+
+
+def exactness(matrix: pd.DataFrame, best: pd.Series, place_weight: pd.Series) -> pd.Series:
+    """Jaccard J_j = w(P_j ∩ U_j) / w(P_j ∪ U_j), U_j the units whose best fit is P_j (clipped to F).
+
+    w(P_j ∩ U_j) = sum over i with j*(i) = j of M[i, j]; w(U_j) = sum of w(R_i ∩ F) over those units;
+    w(P_j ∪ U_j) = w(P_j) + w(U_j) - w(P_j ∩ U_j). A place no unit fits best has J_j = 0.
+    """
+    import pandas as pd
+
+    inside = in_footprint(matrix)
+    out = {}
+    for place in matrix.columns:
+        units = best.index[best == place]
+        both = float(matrix.loc[units, place].sum())
+        union = float(place_weight.get(place, 0.0)) + float(inside.reindex(units).sum()) - both
+        out[place] = both / union if union > 0 else 0.0
+    return pd.Series(out, dtype=float)
+
+
+def is_coterminous(jaccard: pd.Series, tol: float = DEFAULT_TOL) -> pd.Series:
+    """A place is coterminous with the reference layer when J_j >= 1 - tol."""
+    return jaccard >= 1.0 - tol - 1e-12
+
+
+def coterminosity_index(inside: pd.Series, fit: pd.Series, footprint_weight: float) -> float:
+    """C = sum_i w(R_i ∩ F) * b_i / w(F): the share of the footprint lying in its unit's best-fit place."""
+    if footprint_weight <= 0:
+        return float("nan")
+    return float((inside.reindex(fit.index) * fit).sum() / footprint_weight)
+
+
+def boundary_match(matched_length: float, internal_length: float) -> float | None:
+    """Share of a place's boundary (outer edge of F excluded) within the snap distance of R's boundaries.
+
+    None when the place has no internal boundary (a one-place option).
+    """
+    if internal_length <= 0:
+        return None
+    return min(1.0, matched_length / internal_length)
+
+
+def band_flag(population: float | None, band: Band) -> str:
+    """Where a population sits against a guidance band: ``below``, ``within`` or ``above``."""
+    if population is None or np.isnan(population):
+        return "unknown"
+    if band.low is not None and population < band.low:
+        return "below"
+    if band.high is not None and population > band.high:
+        return "above"
+    return "within"

@@ -1,0 +1,108 @@
+"""Geometry for drawing: coverage-preserving simplification, map windows, shapely -> matplotlib paths.
+
+Simplifying each polygon on its own opens hairline gaps between neighbours; ``shapely.coverage_simplify``
+simplifies the shared edges once, so they stay shared. The tolerance is a fraction of a millimetre on the
+page, so nothing a reader could see moves.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.path import Path as MplPath
+
+SIMPLIFY_MM = 0.15
+"""Simplification tolerance on the page, in millimetres (a hairline is about 0.1 mm)."""
+
+
+def coverage_simplified(geoms, tolerance: float) -> np.ndarray:
+    """Simplify polygons that tile (a coverage) without opening gaps; anything else is returned as it is."""
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    if tolerance <= 0 or len(geoms) == 0:
+        return geoms
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
+    if not polygonal.all() or not bool(shapely.coverage_is_valid(geoms)):
+        return geoms
+    out = shapely.coverage_simplify(geoms, tolerance, simplify_boundary=True)
+    bad = ~shapely.is_valid(out) | shapely.is_empty(out)
+    out[bad] = geoms[bad]
+    return out
+
+
+def window(bounds: tuple[float, float, float, float], aspect: float, pad: float = 0.03,
+           size: tuple[float, float] | None = None) -> tuple[float, float, float, float]:
+    """The map window (xmin, xmax, ymin, ymax) round ``bounds``, padded, widened to ``aspect`` = width/height.
+
+    With ``size`` (width, height in metres) the window has exactly that size, centred on ``bounds``:
+    side-by-side panels use one size so they share one scale.
+    """
+    minx, miny, maxx, maxy = bounds
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    if size is None:
+        size = window_size(bounds, aspect, pad)
+    width, height = size
+    return cx - width / 2, cx + width / 2, cy - height / 2, cy + height / 2
+
+
+def window_size(bounds: tuple[float, float, float, float], aspect: float, pad: float = 0.03) -> tuple[float, float]:
+    """Width and height (metres) of the smallest window of ``aspect`` holding ``bounds`` with ``pad``."""
+    minx, miny, maxx, maxy = bounds
+    width, height = (maxx - minx) * (1 + 2 * pad), (maxy - miny) * (1 + 2 * pad)
+    width, height = max(width, 1.0), max(height, 1.0)
+    if width / height < aspect:
+        width = height * aspect
+    else:
+        height = width / aspect
+    return width, height
+
+
+def polygon_path(geom) -> MplPath | None:
+    """A matplotlib Path for a (multi)polygon, holes included (rings oriented for the nonzero fill rule)."""
+    import shapely
+    from matplotlib.path import Path
+
+    if geom is None or geom.is_empty:
+        return None
+    geom = shapely.orient_polygons(geom)
+    rings = []
+    for poly in shapely.get_parts(geom):
+        if poly.geom_type != "Polygon" or poly.is_empty:
+            continue
+        rings.append(np.asarray(poly.exterior.coords)[:, :2])
+        rings.extend(np.asarray(r.coords)[:, :2] for r in poly.interiors)
+    if not rings:
+        return None
+    return Path.make_compound_path(*[Path(r, closed=True) for r in rings])
+
+
+def boundary_segments(geoms) -> list[np.ndarray]:
+    """The outlines of polygons as coordinate arrays, for a LineCollection."""
+    import shapely
+
+    lines = []
+    for geom in geoms:
+        if geom is None or geom.is_empty:
+            continue
+        for part in shapely.get_parts(shapely.boundary(geom)):
+            lines.append(np.asarray(part.coords)[:, :2])
+    return lines
+
+
+def label_point(geom):
+    """Where a name sits: the pole of inaccessibility of the largest part (inside, far from the edges)."""
+    import shapely
+    from shapely.ops import polylabel
+
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and not p.is_empty]
+    if not parts:
+        return geom.representative_point()
+    largest = max(parts, key=lambda p: p.area)
+    try:
+        return polylabel(largest, tolerance=max(largest.length / 2000, 1.0))
+    except Exception:  # degenerate rings: fall back to a point guaranteed inside
+        return largest.representative_point()
