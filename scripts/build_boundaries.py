@@ -924,9 +924,9 @@ ENGLAND_SPECS: list[dict[str, Any]] = [
         "kind": "lad",
         "title": "Local authority districts (December 2021), England",
         "vintage": "LAD December 2021 (BGC, 20 m generalised, clipped; 2022 re-issue)",
-        "notes": "Decoded from quantised TopoJSON by the source folder's author; the quantisation left "
-        "self-intersecting rings, and make_valid splits rings at new nodes that the neighbour lacks, so "
-        "some shared edges no longer match vertex for vertex. Pre-2023 Cumbria districts and Craven exist.",
+        "notes": "Decoded from quantised TopoJSON by the source folder's author; quantisation left "
+        "self-intersecting rings, and both as published and after repair some shared edges do not match "
+        "vertex for vertex. Pre-2023 Cumbria districts and Craven exist.",
     },
     {
         "id": "england/lad24",

@@ -28,7 +28,8 @@ def render() -> str:
     from placegeo.cli.app import app
 
     runner = CliRunner()
-    lines = ["# CLI reference", "", "Generated from the Typer app by `python scripts/cli_reference.py`; do not edit.", ""]
+    lines = ["# CLI reference", ""]
+    lines += ["Generated from the Typer app by `python scripts/cli_reference.py`; do not edit.", ""]
     lines += ["Exit codes: 0 ok, 1 findings or failed checks, 2 bad input or usage, 3 internal error.", ""]
     for path, _command in _walk(typer.main.get_command(app)):
         result = runner.invoke(app, [*path, "--help"], prog_name="placegeo", terminal_width=100, color=False)
