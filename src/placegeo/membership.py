@@ -1,8 +1,8 @@
 """Exact membership: which building blocks (e.g. LSOAs) make up each unit of a layer.
 
 Bundled L&SC layers are unions of whole LSOAs (the catalogue's ``blocks`` entry says which column of
-which layer groups them; a ``members_file`` CSV of atom code and that column may hold the grouping
-instead). When an option and a reference layer are both unions of the same blocks,
+which layer groups them; or ``members_file``, a CSV of atom code and the layer's code column, with
+``members_layer`` naming the atom layer, as for the PCN footprints). When an option and a reference layer are both unions of the same blocks,
 overlaps are sums over shared blocks: exact, and with no geometry at all.
 """
 
@@ -18,9 +18,13 @@ from placegeo.catalogue import load_catalogue
 def _grouping(layer_id: str) -> tuple[str, str] | None:
     """(atom layer id, column of the atom layer that names this layer's units), if any."""
     entry = load_catalogue().get(layer_id)
-    if entry is None or entry.blocks is None:
+    if entry is None:
         return None
-    return entry.blocks.layer, entry.blocks.key
+    if entry.blocks is not None:
+        return entry.blocks.layer, entry.blocks.key
+    if entry.extra.get("members_file") and entry.extra.get("members_layer"):
+        return entry.extra["members_layer"], entry.code
+    return None
 
 
 def atom_layer(layer_id: str) -> str | None:
@@ -29,7 +33,7 @@ def atom_layer(layer_id: str) -> str | None:
     if grouping:
         return grouping[0]
     catalogue = load_catalogue()
-    if layer_id in catalogue and any(e.blocks and e.blocks.layer == layer_id for e in catalogue.values()):
+    if layer_id in catalogue and any(_grouping(other) and _grouping(other)[0] == layer_id for other in catalogue):
         return layer_id
     return None
 

@@ -22,7 +22,8 @@ def pcn_build(
     out: Path = typer.Option(..., "--out", help="Output file (.gpkg, .geojson or .parquet)."),
     blocks: str = typer.Option("lsoa11", "--blocks", metavar="LAYER", help="Building blocks (LSOAs) to union."),
     registrations: Path | None = typer.Option(None, "--registrations", metavar="REG.csv",
-                                              help="Registered patients by practice x LSOA (gp-reg-pat-prac-lsoa-all)."),
+                                              help="Registered patients by practice x LSOA "
+                                                   "(gp-reg-pat-prac-lsoa-all)."),
     method: str | None = typer.Option(None, "--method",
                                       help="registrations, nearest or catchment (default: registrations when "
                                            "--registrations is given, else nearest)."),
@@ -44,7 +45,14 @@ def pcn_build(
     from placegeo.errors import UsageError
     from placegeo.io import refuse_overwrite
     from placegeo.layers import load_layer
-    from placegeo.pcn import build_pcns, read_list_sizes, read_membership, read_practices, read_registrations, write_pcns
+    from placegeo.pcn import (
+        build_pcns,
+        read_list_sizes,
+        read_membership,
+        read_practices,
+        read_registrations,
+        write_pcns,
+    )
     from placegeo.pcn.report import format_build
 
     method = method or ("registrations" if registrations else "nearest")

@@ -136,7 +136,7 @@ def by_catchment(blocks, points: np.ndarray, catchments, code: str, practices: P
     stale = sorted(set(shares.PCN_CODE) - known)
     shares = shares[shares.PCN_CODE.isin(known) & (shares.SHARE > 1e-6)]
     best = shares.groupby("LSOA_CODE").SHARE.transform("max")
-    candidates = shares[shares.SHARE >= best - TIE].groupby("LSOA_CODE").PCN_CODE.agg(set)
+    candidates = shares[best - TIE <= shares.SHARE].groupby("LSOA_CODE").PCN_CODE.agg(set)
     allowed = [candidates.get(b, set()) for b in blocks.index]
     pcn = nearest_pcn(points, practices, weight=weight, allowed=allowed)
     rule = ["catchment" if len(a) == 1 else "catchment+nearest" if a else "nearest" for a in allowed]

@@ -74,7 +74,6 @@ def footprint_blocks(blocks: Layer, footprint: str | Path | None) -> gpd.GeoData
 def locate(membership: Membership, located: gpd.GeoDataFrame, list_sizes: pd.Series | None,
            source: str) -> assign.Practices:
     """Every membership practice with its location and list size; one error line if any has no location."""
-    import shapely
 
     points = located.assign(X=located.geometry.x, Y=located.geometry.y).drop(columns=located.geometry.name)
     table = membership.frame.merge(pd.DataFrame(points), on="PRACTICE_CODE", how="left")
@@ -223,7 +222,8 @@ def nearest_label(weight: str) -> str:
 def method_label(method: str, weight: str) -> str:
     """How the blocks were assigned, as written in the METHOD column (e.g. 'registrations+nearest-gravity')."""
     nearest = nearest_label(weight)
-    return {"registrations": f"registrations+{nearest}", "nearest": nearest, "catchment": f"catchment+{nearest}"}[method]
+    labels = {"registrations": f"registrations+{nearest}", "nearest": nearest, "catchment": f"catchment+{nearest}"}
+    return labels[method]
 
 
 def pcn_rows(membership: Membership, practices: assign.Practices, got: assign.Assignment,
