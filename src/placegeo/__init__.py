@@ -14,12 +14,23 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _API = {
     "load_layer": "placegeo.layers",
+    "validate": "placegeo.validate",
+    "Finding": "placegeo.checks.base",
     "Layer": "placegeo.layers",
     "load_catalogue": "placegeo.catalogue",
     "load_option": "placegeo.options",
     "Option": "placegeo.options",
     "Place": "placegeo.options",
     "PlacegeoError": "placegeo.errors",
+    "compare": "placegeo.compare",
+    "Comparison": "placegeo.compare",
+    "map": "placegeo.render.maps",
+    "report": "placegeo.render.report",
+    "write_report": "placegeo.render.report",
+    "overlap": "placegeo.overlap",
+    "bestfit": "placegeo.bestfit",
+    "build_pcns": "placegeo.pcn",
+    "PcnBuild": "placegeo.pcn",
 }
 
 __all__ = sorted(_API)

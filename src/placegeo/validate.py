@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 OPTION_SUFFIXES = (".yaml", ".yml", ".toml")
-DEFAULT_GAP_WIDTH = 1.0
-DEFAULT_SLIVER_AREA = 100.0
+DEFAULT_GAP_WIDTH = 0.0
+DEFAULT_SLIVER_AREA = 1.0
 
 
 @dataclass
@@ -67,6 +67,7 @@ class Report:
 
     files: list[FileReport]
     settings: Settings
+    skipped: list[str] = field(default_factory=list)  # YAML files that are not option files
 
     @property
     def findings(self) -> list[Finding]:
@@ -86,14 +87,15 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {"counts": self.counts(), "gap_width_m": self.settings.gap_width,
-                "sliver_area_m2": self.settings.sliver_area, "files": [r.to_dict() for r in self.files]}
+                "sliver_area_m2": self.settings.sliver_area, "files": [r.to_dict() for r in self.files],
+                "skipped": self.skipped}
 
 
 def validate(sources: Iterable[str | Path] = (), options: Iterable[str | Path] = (),
              settings: Settings | None = None) -> Report:
     """Validate layers (bundled ids or files) and option files; YAML/TOML among ``sources`` are options."""
     settings = settings or Settings()
-    reports = []
+    reports, skipped = [], []
     sources, options = list(sources), list(options)
     if not sources and not options:
         raise UsageError("nothing to validate", hint="give layer ids, boundary files or --option FILE")
@@ -106,7 +108,9 @@ def validate(sources: Iterable[str | Path] = (), options: Iterable[str | Path] =
         report = validate_option(option, settings)
         if report is not None:
             reports.append(report)
-    return Report(files=reports, settings=settings)
+        else:
+            skipped.append(str(option))
+    return Report(files=reports, settings=settings, skipped=skipped)
 
 
 def validate_layer(source: str | Path, settings: Settings | None = None) -> FileReport:

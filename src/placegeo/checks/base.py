@@ -29,7 +29,8 @@ CHECKS: dict[str, tuple[str, str]] = {
     "code-pattern": ("error", "a code does not match the GSS/ODS pattern for the layer's kind (warning when the kind "
                               "is only guessed from the column name)"),
     "coverage-overlap": ("error", "two features overlap (area and a point inside the overlap)"),
-    "coverage-gap": ("error", "a hole in the union of the features, inside its outer boundary (area and a point)"),
+    "coverage-gap": ("error", "a hole in the union of the features, inside its outer boundary (area, a point, the "
+                              "features around it); a warning when it is a hole inside one feature (water?)"),
     "coverage-edge": ("warning", "shapely coverage validation: edges that do not match their neighbour's, or gaps "
                                  "narrower than --gap-width"),
     "sliver": ("warning", "a polygon part smaller than --sliver-area"),

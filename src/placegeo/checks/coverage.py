@@ -40,8 +40,8 @@ def check_overlaps(geoms: np.ndarray, codes: list[str], file: str, check: str = 
                                 figures={"other": codes[b], "area_m2": round(float(area), 2)},
                                 **at(shapely.point_on_surface(piece))))
     covered_twice = float(shapely.union_all(kept).area) if kept else 0.0
-    summary = {"overlap_pairs": len(findings), "overlap_area_km2": round(covered_twice / 1e6, 3),
-               "overlap_pairwise_sum_km2": round(float(sum(f.figures["area_m2"] for f in findings)) / 1e6, 3)}
+    summary = {"overlap_pairs": len(findings), "overlap_area_km2": round(covered_twice / 1e6, 6),
+               "overlap_pairwise_sum_km2": round(float(sum(f.figures["area_m2"] for f in findings)) / 1e6, 6)}
     return findings, summary
 
 
@@ -50,7 +50,14 @@ def holes(geoms: np.ndarray) -> list:
     import shapely
 
     union = shapely.union_all(geoms)
-    return [shapely.Polygon(ring) for part in shapely.get_parts(union) for ring in part.interiors]
+    parts = shapely.get_parts(union)
+    islands = shapely.STRtree(parts)
+    out = []
+    for ring in (ring for part in parts for ring in part.interiors):
+        hole = shapely.Polygon(ring)
+        inside = islands.query(hole, predicate="contains")  # covered islands within the hole are not gap
+        out.append(hole.difference(shapely.union_all(parts[inside])) if len(inside) else hole)
+    return out
 
 
 def check_gaps(geoms: np.ndarray, codes: list[str], file: str) -> tuple[list[Finding], dict[str, Any]]:
@@ -63,11 +70,18 @@ def check_gaps(geoms: np.ndarray, codes: list[str], file: str) -> tuple[list[Fin
     for hole in sorted(found, key=lambda h: -h.area):
         around = sorted({codes[i] for i in tree.query(hole, predicate="intersects")})
         near = ", ".join(around[:4]) + (f" and {len(around) - 4} more" if len(around) > 4 else "")
-        findings.append(Finding("coverage-gap", file, f"gap of {_area(hole.area)} covered by no feature"
-                                + (f" (between {near})" if near else ""), code=around[0] if around else None,
+        if len(around) > 1:
+            where, severity = f" (between {near})", "error"
+        else:  # a hole in one feature: a lake, enclosed tidal water, or a missing enclave
+            where, severity = f" (a hole inside {near}: water, or a missing enclave?)" if near else "", "warning"
+        findings.append(Finding("coverage-gap", file, f"gap of {_area(hole.area)} covered by no feature{where}",
+                                severity=severity, code=around[0] if around else None,
                                 figures={"area_m2": round(float(hole.area), 2), "around": around},
                                 **at(shapely.point_on_surface(hole))))
-    summary = {"gaps": len(findings), "gap_area_km2": round(sum(h.area for h in found) / 1e6, 3)}
+    between = [f for f in findings if f.severity == "error"]
+    summary = {"gaps": len(findings), "gap_area_km2": round(sum(h.area for h in found) / 1e6, 6),
+               "gaps_between_features": len(between),
+               "gap_between_features_km2": round(sum(f.figures["area_m2"] for f in between) / 1e6, 6)}
     return findings, summary
 
 
@@ -106,7 +120,9 @@ def check_slivers(geoms: np.ndarray, codes: list[str], file: str, sliver_area: f
 
 
 def _area(m2: float) -> str:
-    return f"{m2 / 1e6:,.3f} km²" if m2 >= 1e5 else f"{m2:,.1f} m²"
+    if m2 >= 1e5:
+        return f"{m2 / 1e6:,.3f} km²"
+    return f"{m2:,.1f} m²" if m2 >= 1 else f"{m2:.2g} m²"
 
 
 def _length(m: float) -> str:

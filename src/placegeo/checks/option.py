@@ -54,13 +54,18 @@ def option_findings(path: Path, settings: Settings, summary: dict[str, Any]) -> 
         raise OptionError("no such option file", path=path)
     if path.suffix.lower() not in OPTION_SUFFIXES:
         return _polygon_option(path, None, file, settings, summary)
-    raw = read_option_text(path)
+    from placegeo.errors import OptionError
+
+    try:
+        raw = read_option_text(path)
+    except OptionError as err:
+        if "is not an option file" in err.message:  # some other YAML (a CI config, a list): not ours
+            return None
+        raise
     if not {"places", "file", "blocks"} & set(map(str, raw)):
         return None
     if "file" in raw:
         return _polygon_option(path.parent / str(raw["file"]), raw.get("place_column"), file, settings, summary)
-    from placegeo.errors import OptionError
-
     if not isinstance(raw.get("places"), list) or "blocks" not in raw:
         raise OptionError("needs 'blocks: LAYER' and a list of 'places'", path=path)
     blocks = _blocks_layer(raw, path.parent, path)
@@ -195,12 +200,14 @@ def _footprint(shapes: list, file: str, settings: Settings, summary: dict[str, A
     left_out = [p for p in shapely.get_parts(area.difference(places)) if p.area >= threshold]
     total_people = 0
     for part in sorted(left_out, key=lambda p: -p.area):
-        population = _people_in(people, part)
+        population, small_areas = _people_in(people, part)
         total_people += population or 0
-        who = f", population {population:,}" if population is not None else ""
+        who = f", population {population:,} in {len(small_areas)} small areas" if population is not None else ""
         findings.append(Finding("option-footprint-uncovered", file,
                                 f"{part.area / 1e6:,.3f} km² of footprint {footprint.id} is in no place{who}",
-                                figures={"area_m2": round(part.area, 1), "population": population},
+                                code=small_areas[0] if small_areas else None,
+                                figures={"area_m2": round(part.area, 1), "population": population,
+                                         "small_areas": small_areas},
                                 **at(shapely.point_on_surface(part))))
     outside = [p for p in shapely.get_parts(places.difference(area)) if p.area >= threshold]
     for part in sorted(outside, key=lambda p: -p.area):
@@ -229,17 +236,19 @@ def _population_points(footprint: Layer):
         small = None
     if small is None or not small.population:
         return None
-    return shapely.point_on_surface(small.frame.geometry.values), small.frame[small.population].to_numpy()
+    return (shapely.point_on_surface(small.frame.geometry.values), small.frame[small.population].to_numpy(),
+            small.frame[small.code].astype(str).to_numpy())
 
 
-def _people_in(people, part) -> int | None:
+def _people_in(people, part) -> tuple[int | None, list[str]]:
+    """Population and codes of the small areas whose inner point lies in ``part``."""
     import shapely
 
     if people is None:
-        return None
-    points, values = people
+        return None, []
+    points, values, codes = people
     inside = shapely.contains_xy(part, shapely.get_x(points), shapely.get_y(points))
-    return int(round(float(values[inside].sum())))
+    return int(round(float(values[inside].sum()))), codes[inside].tolist()
 
 
 def _polygon_option(file: Path, place_column: str | None, label: str, settings: Settings,

@@ -10,8 +10,11 @@ import sys
 
 # Command modules register themselves on `app` when imported.
 from placegeo.cli import layers  # noqa: E402,F401,I001
+from placegeo.cli import map  # noqa: E402,F401,I001
+from placegeo.cli import compare, overlap, bestfit  # noqa: E402,F401,I001
 from placegeo.cli import pcn  # noqa: E402,F401,I001
 from placegeo.cli import validate  # noqa: E402,F401,I001
+from placegeo.cli import report  # noqa: E402,F401,I001
 from placegeo.cli.app import app
 
 EXIT_INTERNAL = 3
@@ -29,6 +32,8 @@ def run(argv: list[str] | None = None) -> int:
         args.remove("--debug")
     try:
         result = app(args=args, prog_name="placegeo", standalone_mode=False)
+        if result == 130:  # Typer turns Ctrl-C into a silent return of 130
+            _say("placegeo: interrupted; nothing was written")
         return result if isinstance(result, int) else 0
     except PlacegeoError as err:
         if debug:

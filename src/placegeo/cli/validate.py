@@ -18,9 +18,10 @@ def validate_command(
                                   help="Layer (e.g. icb) that the options' places must cover."),
     format: str = typer.Option("text", "--format", help="text, json, junit or github."),
     fail_on: str = typer.Option("error", "--fail-on", help="Exit 1 on findings at or above: error or warning."),
-    gap_width: float = typer.Option(1.0, "--gap-width", metavar="M",
-                                    help="Coverage validation: gaps narrower than this (metres) are edge errors."),
-    sliver_area: float = typer.Option(100.0, "--sliver-area", metavar="M2",
+    gap_width: float = typer.Option(0.0, "--gap-width", metavar="M",
+                                    help="Coverage validation: gaps narrower than this (metres) are edge findings "
+                                         "(0: edges must match exactly)."),
+    sliver_area: float = typer.Option(1.0, "--sliver-area", metavar="M2",
                                       help="Polygon parts smaller than this (m²) are slivers."),
     kind: str = typer.Option(None, "--kind", help="What the features are (lsoa, lad, ctyua, ccg, sicbl, icb, pcn, "
                                                   "practice...), for the code pattern check."),

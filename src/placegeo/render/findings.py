@@ -61,10 +61,13 @@ def _summary_line(report: FileReport) -> str:
 
 def to_text(report: Report, fail_on: str = "error") -> str:
     """Rich tables, one per file, at most TEXT_ROWS_PER_CHECK rows per check."""
+    import io
+
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(record=True, width=140, force_terminal=False, color_system=None)
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=140, force_terminal=False, color_system=None)
     for file_report in report.files:
         console.print(f"[bold]{file_report.file}[/bold] ({file_report.type}): {_summary_line(file_report)}")
         if not file_report.findings:
@@ -83,11 +86,13 @@ def to_text(report: Report, fail_on: str = "error") -> str:
             if count > TEXT_ROWS_PER_CHECK:
                 table.add_row("", check, "", "", f"... and {count - TEXT_ROWS_PER_CHECK} more (see --format json)")
         console.print(table)
+    for skipped in report.skipped:
+        console.print(f"{skipped}: skipped (YAML, but not an option file)")
     counts = report.counts()
     verdict = "FAILED" if report.failing(fail_on) else "passed"
     console.print(f"{verdict}: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info "
                   f"in {len(report.files)} file(s) (fail on {fail_on})")
-    return console.export_text()
+    return buffer.getvalue()
 
 
 def to_junit(report: Report, fail_on: str = "error") -> str:
