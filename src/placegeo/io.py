@@ -61,6 +61,7 @@ def atomic_path(target: str | Path, *, force: bool = False) -> Iterator[Path]:
     """
     target = Path(target)
     refuse_overwrite([target], force)
+    created = _first_missing(target.parent)
     parent = ensure_directory(target.parent if str(target.parent) else ".")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part" + target.suffix, dir=parent)
     os.close(fd)
@@ -73,9 +74,11 @@ def atomic_path(target: str | Path, *, force: bool = False) -> Iterator[Path]:
         os.replace(tmp, target)
     except OSError as exc:
         _remove(tmp)
+        _remove_empty(parent, created)
         raise OutputError(f"cannot write: {exc.strerror or exc}", path=target) from None
     except BaseException:
         _remove(tmp)
+        _remove_empty(parent, created)
         raise
 
 
@@ -85,20 +88,72 @@ def atomic_directory(target: str | Path, names: list[str], *, force: bool = Fals
 
     All outputs appear together or none do: a failure half-way leaves ``target`` as it was.
     """
+    created = _first_missing(Path(target))
     target = ensure_directory(target)
-    refuse_overwrite([target / n for n in names], force)
-    staging = Path(tempfile.mkdtemp(prefix=".placegeo-", dir=target))
+    ok = False
     try:
-        yield staging
-        missing = [n for n in names if not (staging / n).exists()]
-        if missing:
-            raise OutputError(f"writer produced no {missing[0]}", path=target)
-        for name in names:
-            os.replace(staging / name, target / name)
-    except OSError as exc:
-        raise OutputError(f"cannot write: {exc.strerror or exc}", path=target) from None
+        refuse_overwrite([target / n for n in names], force)
+        staging = Path(tempfile.mkdtemp(prefix=".placegeo-", dir=target))
+        try:
+            yield staging
+            missing = [n for n in names if not (staging / n).exists()]
+            if missing:
+                raise OutputError(f"writer produced no {missing[0]}", path=target)
+            _move_all(staging, target, names)
+            ok = True
+        except OutputError as err:  # a writer staging inside our staging: name the user's directory
+            if err.path and Path(err.path).is_relative_to(staging):
+                err.path = str(target)
+            raise
+        except OSError as exc:
+            raise OutputError(f"cannot write: {exc.strerror or exc}", path=target) from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not ok:
+            _remove_empty(target, created)
+
+
+def _move_all(staging: Path, target: Path, names: list[str]) -> None:
+    """Move every staged file into ``target``; if one move fails, put back what was there before."""
+    backup = staging / ".previous"
+    backup.mkdir()
+    done: list[str] = []
+    try:
+        for name in names:
+            if (target / name).exists():
+                os.replace(target / name, backup / name)
+            done.append(name)
+            os.replace(staging / name, target / name)
+    except BaseException:
+        for name in reversed(done):
+            with contextlib.suppress(OSError):
+                if not (staging / name).exists():  # it was moved in: take it out again
+                    (target / name).unlink()
+                if (backup / name).exists():
+                    os.replace(backup / name, target / name)
+        raise
+
+
+def _first_missing(directory: Path) -> Path | None:
+    """The outermost ancestor of ``directory`` (or itself) that does not exist yet: what writing would create."""
+    missing = None
+    for path in [directory, *directory.parents]:
+        if path.exists():
+            break
+        missing = path
+    return missing
+
+
+def _remove_empty(directory: Path, created: Path | None) -> None:
+    """Remove the directories a failed write created (``directory`` up to ``created``), if they are empty."""
+    if created is None or created not in [directory, *directory.parents]:
+        return
+    for path in [directory, *directory.parents]:
+        with contextlib.suppress(OSError):
+            path.rmdir()
+        if path == created:
+            break
 
 
 def write_text(target: str | Path, text: str, *, force: bool = False) -> Path:

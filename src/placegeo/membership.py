@@ -2,8 +2,9 @@
 
 Bundled L&SC layers are unions of whole LSOAs (the catalogue's ``blocks`` entry says which column of
 which layer groups them; or ``members_file``, a CSV of atom code and the layer's code column, with
-``members_layer`` naming the atom layer, as for the PCN footprints). When an option and a reference layer are both unions of the same blocks,
-overlaps are sums over shared blocks: exact, and with no geometry at all.
+``members_layer`` naming the atom layer, as for the PCN footprints). When an option and a reference
+layer are both unions of the same blocks, overlaps are sums over shared blocks: exact, and with no
+geometry at all.
 """
 
 from __future__ import annotations

@@ -79,16 +79,26 @@ def split_parts(share_row: pd.Series, tol: float = DEFAULT_TOL) -> dict[str, flo
     return {str(k): float(v) for k, v in parts.items()}
 
 
-def moving(inside: pd.Series, fit: pd.Series) -> pd.Series:
-    """Weight of a unit outside its best-fit place: w(R_i ∩ F) * (1 - b_i) ("people who move")."""
-    return inside.reindex(fit.index) * (1.0 - fit)
+def moving(matrix: pd.DataFrame, best: pd.Series) -> pd.Series:
+    """Weight of each unit inside F but outside its best-fit place: w(R_i ∩ F) - M[i, j*(i)].
+
+    With the best fit taken by the same weight this equals w(R_i ∩ F) * (1 - b_i) ("people who move").
+    ``best`` may come from another weight (the primary one), so that area and population agree on
+    which place a unit belongs to.
+    """
+    cols = matrix.columns.get_indexer(best.reindex(matrix.index).to_numpy())
+    kept = matrix.to_numpy(dtype=float)[np.arange(len(matrix)), np.maximum(cols, 0)]
+    return in_footprint(matrix) - np.where(cols >= 0, kept, 0.0)
 
 
 def outside_share(inside: pd.Series, total: pd.Series) -> pd.Series:
-    """Share of each unit lying outside the footprint: 1 - w(R_i ∩ F) / w(R_i) (0 when w(R_i) = 0)."""
+    """Share of each unit lying outside the footprint: 1 - w(R_i ∩ F) / w(R_i) (0 when w(R_i) = 0).
+
+    Shares below 1e-9 are float noise (the same sum taken in another order) and count as 0.
+    """
     total = total.reindex(inside.index).astype(float)
-    out = 1.0 - inside.astype(float) / total.where(total > 0)
-    return out.fillna(0.0).clip(lower=0.0)
+    out = (1.0 - inside.astype(float) / total.where(total > 0)).fillna(0.0)
+    return out.where(out > 1e-9, 0.0)
 
 
 def exactness(matrix: pd.DataFrame, best: pd.Series, place_weight: pd.Series) -> pd.Series:

@@ -382,3 +382,8 @@ def boundary_lengths(places: Any, reference: Any, snap: float) -> tuple[np.ndarr
     shapely.prepare(zone)
     matched = shapely.length(shapely.intersection(internal, zone))
     return total, matched
+
+
+from placegeo._callable import make_callable  # noqa: E402
+
+make_callable(__name__, "overlap")

@@ -9,12 +9,7 @@ from __future__ import annotations
 import sys
 
 # Command modules register themselves on `app` when imported.
-from placegeo.cli import layers  # noqa: E402,F401,I001
-from placegeo.cli import map  # noqa: E402,F401,I001
-from placegeo.cli import compare, overlap, bestfit  # noqa: E402,F401,I001
-from placegeo.cli import pcn  # noqa: E402,F401,I001
-from placegeo.cli import validate  # noqa: E402,F401,I001
-from placegeo.cli import report  # noqa: E402,F401,I001
+from placegeo.cli import bestfit, compare, layers, map, overlap, pcn, report, validate  # noqa: F401
 from placegeo.cli.app import app
 
 EXIT_INTERNAL = 3

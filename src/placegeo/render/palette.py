@@ -4,7 +4,8 @@ Each place name hashes (SHA-1, not Python's salted ``hash``) to a slot of Paul T
 palette designed for filled areas with dark text on top and distinguishable with the common colour-vision
 deficiencies. So a place keeps its colour across options, maps and runs. When two names on one map hash to
 the same slot, the later name in alphabetical order takes the next free slot: stable for a given set of
-names, and no two places on a map share a colour while the palette lasts.
+names, and no two places in one map panel share a colour while the palette lasts. On a side-by-side page
+a colour may repeat across panels (never within one), so that each place keeps the colour it has alone.
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ from collections.abc import Iterable
 TOL_LIGHT = (
     "#77AADD",  # light blue
     "#EE8866",  # orange
-    "#EEDD88",  # light yellow
-    "#FFAABB",  # pink
-    "#99DDFF",  # light cyan
     "#44BB99",  # mint
+    "#FFAABB",  # pink
     "#BBCC33",  # pear
+    "#99DDFF",  # light cyan
+    "#EEDD88",  # light yellow
     "#AAAA00",  # olive
 )
-"""Paul Tol's 'light' qualitative scheme (https://personal.sron.nl/~pault/), pale grey left out for context."""
+"""Paul Tol's 'light' qualitative scheme (https://personal.sron.nl/~pault/), pale grey left out for context.
+
+Ordered so that neighbouring slots differ most (a collision moves a name to the next slot), with the two
+yellow-greens (pear, olive) three slots apart."""
 
 CONTEXT = "#DDDDDD"
 INK = "#222222"
@@ -34,18 +38,21 @@ def slot(name: str, size: int = len(TOL_LIGHT)) -> int:
     return int.from_bytes(digest[:4], "big") % size
 
 
-def place_colours(names: Iterable[str], palette: tuple[str, ...] = TOL_LIGHT) -> dict[str, str]:
-    """Name -> colour for every place on one map (or one side-by-side page)."""
-    colours: dict[str, str] = {}
-    used: set[int] = set()
-    for name in sorted(set(names)):
-        index = slot(name, len(palette))
-        if len(used) < len(palette):
-            while index in used:
-                index = (index + 1) % len(palette)
-        used.add(index)
-        colours[name] = palette[index]
-    return colours
+def place_colours(groups: Iterable[Iterable[str]], palette: tuple[str, ...] = TOL_LIGHT) -> dict[str, str]:
+    """Name -> colour for every place on one page; ``groups`` are the place names of each panel.
+
+    A name takes its hash slot unless a name sharing a panel with it (earlier in alphabetical order) holds
+    that colour; then the next free slot. Names in other panels never push a name off its colour, so a
+    place has the same colour alone and side by side with other options.
+    """
+    groups = [set(g) for g in groups]
+    colours: dict[str, int] = {}
+    for name in sorted(set().union(*groups)):
+        taken = {colours[n] for g in groups if name in g for n in g if n in colours}
+        first = slot(name, len(palette))
+        order = [(first + k) % len(palette) for k in range(len(palette))]
+        colours[name] = next((i for i in order if i not in taken), first)
+    return {name: palette[i] for name, i in colours.items()}
 
 
 def tint(colour: str, amount: float) -> str:

@@ -1,0 +1,32 @@
+"""`placegeo bestfit SMALL LARGE`: a best-fit lookup with the weight it misallocates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from placegeo.cli.app import app
+
+
+@app.command("bestfit")
+def bestfit_command(
+    small: str = typer.Argument(..., metavar="SMALL", help="Small areas: bundled id or boundary file."),
+    large: str = typer.Argument(..., metavar="LARGE", help="Large areas: bundled id or boundary file."),
+    method: str = typer.Option("majority", "--method", help="majority or centroid (population-weighted)."),
+    weight: str = typer.Option("population", "--weight", help="population or area."),
+    population: str = typer.Option(None, "--population", metavar="LAYER",
+                                   help="Small-area population layer (default lsoa11)."),
+    out: Path = typer.Option(None, "--out", metavar="FILE", help="Write the lookup here (.csv or .json)."),
+    format: str = typer.Option(None, "--format", help="table, csv or json (default: table, or from --out)."),
+    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+) -> None:
+    """Give each small area to one large area; report the misallocated weight per large area."""
+    from placegeo.bestfit import bestfit
+    from placegeo.cli.tables import emit_table
+
+    result = bestfit(small, large, method=method, weight=weight, population=population)
+    if out is not None:
+        emit_table(result.lookup, out=out, format=format, force=force, title="lookup")
+    emit_table(result.summary, out=None, format=None if out else format, force=force,
+               title=f"Best fit ({method}, {weight}) of {small} in {large}: misallocation per large area")

@@ -1,0 +1,58 @@
+"""`placegeo map`: board-paper maps of one option, or several side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from placegeo.cli.app import app
+
+PAPERS = "a4-landscape, a4-portrait, a3-landscape or 16:9"
+
+
+@app.command("map")
+def map_command(
+    options: list[Path] = typer.Argument(..., metavar="OPTION", help="Option file(s) (YAML/TOML or polygons)."),
+    overlay: list[str] = typer.Option([], "--overlay", metavar="LAYER",
+                                      help="Draw a layer's outlines over the places (bundled id or file); repeatable."),
+    highlight_splits: str | None = typer.Option(None, "--highlight-splits", metavar="LAYER",
+                                                help="Hatch the units of LAYER the option splits, labelled with "
+                                                     "their shares."),
+    labels: bool = typer.Option(True, "--labels/--no-labels", help="Name the places on the map."),
+    practices: bool = typer.Option(False, "--practices", help="Show GP practices as points."),
+    paper: str = typer.Option("a4-landscape", "--paper", help=f"Page size: {PAPERS}."),
+    format: str | None = typer.Option(None, "--format", help="png, pdf or svg (default: from --out, else png)."),
+    dpi: int = typer.Option(200, "--dpi", help="Resolution of PNG output (dots per inch)."),
+    title: str | None = typer.Option(None, "--title", help="Map title (default: the option's name)."),
+    subtitle: str | None = typer.Option(None, "--subtitle", help="Subtitle (default: geography and vintage)."),
+    attribution: str | None = typer.Option(None, "--attribution", metavar="TEXT",
+                                           help="Licence line for your own boundary files (printed at the foot)."),
+    tol: float | None = typer.Option(None, "--tol", help="Split tolerance as a share (default 0.01 = 1 %)."),
+    side_by_side: bool = typer.Option(False, "--side-by-side",
+                                      help="Put several options on one page, at one scale, with one legend."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output file (default: OPTION-NAME.FORMAT here)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
+) -> None:
+    """Draw a map of an option for a board paper: places, overlays, split units, legend, scale, attribution."""
+    from placegeo.errors import UsageError
+    from placegeo.io import safe_filename
+    from placegeo.render.maps import map_options, save_map
+    from placegeo.render.pages import format_for
+
+    if len(options) > 1 and not side_by_side:
+        raise UsageError(f"{len(options)} options given", hint="add --side-by-side to put them on one page, "
+                                                               "or map one at a time")
+    fmt = format_for(out, format)
+    if out is None:
+        stem = "-vs-".join(safe_filename(p.stem) for p in options)
+        out = Path(f"{stem}.{fmt}")
+
+    def warn(message: str) -> None:
+        typer.echo(f"placegeo: warning: {message}", err=True)
+
+    fig = map_options(options, overlays=overlay, highlight_splits=highlight_splits, labels=labels,
+                      practices=practices, paper=paper, title=title, subtitle=subtitle, attribution=attribution,
+                      tol=tol, warn=warn)
+    written = save_map(fig, out, fmt=fmt, dpi=dpi, force=force)
+    typer.echo(f"wrote {written}")

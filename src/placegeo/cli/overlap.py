@@ -1,0 +1,28 @@
+"""`placegeo overlap A B`: the overlap of two layers as a long-format table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from placegeo.cli.app import app
+
+
+@app.command("overlap")
+def overlap_command(
+    a: str = typer.Argument(..., metavar="A", help="A layer: bundled id or boundary file."),
+    b: str = typer.Argument(..., metavar="B", help="Another layer: bundled id or boundary file."),
+    weight: str = typer.Option("area", "--weight", help="area, population or both."),
+    population: str = typer.Option(None, "--population", metavar="LAYER",
+                                   help="Small-area population layer (default lsoa11)."),
+    out: Path = typer.Option(None, "--out", metavar="FILE", help="Write the table here (.csv or .json)."),
+    format: str = typer.Option(None, "--format", help="table, csv or json (default: table, or from --out)."),
+    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+) -> None:
+    """Tabulate how much of each unit of A lies in each unit of B (exact, EPSG:27700)."""
+    from placegeo.cli.tables import emit_table
+    from placegeo.overlap import overlap
+
+    table = overlap(a, b, weight=weight, population=population)
+    emit_table(table, out=out, format=format, force=force, title=f"Overlap of {a} and {b}")

@@ -1,0 +1,58 @@
+"""Printing or writing a pandas table for the CLI: rich table, CSV or JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMATS = ("table", "csv", "json")
+
+
+def emit_table(table: pd.DataFrame, *, out: Path | None, format: str | None, force: bool, title: str) -> None:
+    """Write ``table`` to ``out`` (format from the suffix) or print it (``table`` by default)."""
+    import typer
+
+    from placegeo.errors import UsageError
+
+    if format is not None and format not in FORMATS:
+        raise UsageError(f"unknown --format '{format}'", hint="use table, csv or json")
+    if out is not None:
+        from placegeo.io import write_text
+
+        fmt = format or ("json" if Path(out).suffix.lower() == ".json" else "csv")
+        if fmt == "table":
+            raise UsageError("--format table cannot be written to a file", hint="use csv or json")
+        write_text(out, _text(table, fmt), force=force)
+        typer.echo(f"wrote {len(table)} rows to {out}", err=True)
+        return
+    fmt = format or "table"
+    if fmt != "table":
+        typer.echo(_text(table, fmt), nl=False)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    rich_table = Table(title=title)
+    for column in table.columns:
+        rich_table.add_column(str(column), justify="right" if table[column].dtype.kind in "fi" else "left")
+    for row in table.itertuples(index=False):
+        rich_table.add_row(*(_cell(v) for v in row))
+    console = Console(width=200, force_terminal=False, color_system=None, record=True)
+    console.print(rich_table)
+
+
+def _text(table: pd.DataFrame, fmt: str) -> str:
+    if fmt == "json":
+        return table.to_json(orient="records", indent=2, force_ascii=False) + "\n"
+    return table.to_csv(index=False)
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        if value != value:
+            return "–"
+        return f"{value:,.4f}" if abs(value) < 10 else f"{value:,.0f}"
+    return str(value)

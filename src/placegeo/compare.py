@@ -1,0 +1,587 @@
+"""Options × reference layers -> a :class:`Comparison`: plain data that every view reads.
+
+The terminal scorecard, ``--format json``, the CSV tables, maps and reports are all views of one
+Comparison, so they cannot disagree. Its shape (documented in docs/json-schema.md) is stable:
+
+    Comparison
+      settings: Settings                      weights, tol, snap, population layer, bands
+      layers: list[LayerInfo]                 the reference layers (id, title, attribution)
+      options: list[OptionResult]
+        name, description, source, primary weight, footprint {weight: value}, unassigned blocks
+        places: list[PlaceSummary]            name, population, area_km2, units (block codes), band, subunits
+        frame: GeoDataFrame                   the places' polygons (EPSG:27700), for maps; not in JSON
+        results: dict[layer id, LayerResult]
+          coterminosity {weight: C}, method ("membership" | "geometry"), boundary_match
+          units: list[UnitResult]             code, name, inside {w}, total {w}, outside {w}, shares {w: {place: s}},
+                                              best_fit, fit, whole, parts (split list), moving {w}
+          places: list[PlaceFit]              name, exactness {w}, coterminous, boundary_match, best_fit_units
+          overlap: list[OverlapRow]           unit, place, area_m2, population  (the matrix M, long format)
+
+Weights are keyed ``area`` (m² in EPSG:27700; km² in JSON place sizes) and ``population``. The
+**primary** weight (population when computed, else area) decides whether a unit is whole or split.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from placegeo import metrics
+from placegeo.errors import UsageError
+from placegeo.metrics import NEIGHBOURHOOD_BAND, PLACE_BAND, Band
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from placegeo.layers import Layer
+    from placegeo.options import Option
+
+DEFAULT_AGAINST = ("lad21", "ccg21", "ctyua21")
+WEIGHTS = {"area": ("area",), "population": ("population",), "both": ("area", "population")}
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the comparison was measured."""
+
+    weights: tuple[str, ...] = ("area", "population")
+    tol: float = metrics.DEFAULT_TOL
+    snap: float = metrics.DEFAULT_SNAP
+    population_layer: str | None = "lsoa11"
+    place_band: Band = PLACE_BAND
+    neighbourhood_band: Band = NEIGHBOURHOOD_BAND
+
+    @property
+    def primary(self) -> str:
+        """The weight that decides whole / split: population when measured, else area."""
+        return "population" if "population" in self.weights else "area"
+
+
+@dataclass
+class LayerInfo:
+    id: str
+    title: str
+    attribution: str | None = None
+
+
+@dataclass
+class PlaceSummary:
+    """A place's size: population (None when not measured), area in km², its blocks, its band."""
+
+    name: str
+    population: float | None
+    area_km2: float
+    units: list[str]
+    band: str = "unknown"
+    subunits: list[PlaceSummary] = field(default_factory=list)
+
+
+@dataclass
+class UnitResult:
+    """One reference unit against one option (weights keyed ``area`` / ``population``)."""
+
+    code: str
+    name: str
+    inside: dict[str, float]          # w(R_i ∩ F)
+    total: dict[str, float]           # w(R_i)
+    outside: dict[str, float]         # 1 - w(R_i ∩ F) / w(R_i)
+    shares: dict[str, dict[str, float]]  # weight -> place -> s[i, j]
+    best_fit: str                     # j*(i), by the primary weight
+    fit: float                        # b_i, by the primary weight
+    whole: bool
+    parts: dict[str, float]           # split list: place -> share >= tol (primary weight), largest first
+    moving: dict[str, float]          # w(R_i ∩ F) * (1 - b_i) per weight
+
+    @property
+    def split(self) -> bool:
+        return not self.whole
+
+
+@dataclass
+class PlaceFit:
+    """One place against one reference layer."""
+
+    name: str
+    exactness: dict[str, float]       # Jaccard J_j per weight
+    coterminous: bool                 # J_j >= 1 - tol for the primary weight
+    boundary_match: float | None      # share of internal boundary within snap of R's boundaries
+    best_fit_units: list[str]         # codes of U_j
+
+
+@dataclass
+class OverlapRow:
+    unit: str
+    place: str
+    area_m2: float
+    population: float | None = None
+
+
+@dataclass
+class LayerResult:
+    """One option against one reference layer."""
+
+    layer: str
+    method: str                       # "membership" (exact, over shared LSOAs) or "geometry"
+    coterminosity: dict[str, float]   # C per weight
+    boundary_match: float | None      # over all places, length-weighted
+    units: list[UnitResult]
+    places: list[PlaceFit]
+    overlap: list[OverlapRow]
+
+    @property
+    def split_units(self) -> list[UnitResult]:
+        return [u for u in self.units if u.split]
+
+    @property
+    def coterminous_places(self) -> int:
+        return sum(p.coterminous for p in self.places)
+
+    @property
+    def outside_footprint(self) -> list[UnitResult]:
+        """Units with some of their primary weight (or area) outside the footprint."""
+        return [u for u in self.units if max(u.outside.values(), default=0.0) > 0]
+
+    def split_weight(self, weight: str) -> float:
+        """Total weight inside F of the split units."""
+        return float(sum(u.inside.get(weight, 0.0) for u in self.split_units))
+
+
+@dataclass
+class OptionResult:
+    name: str
+    description: str
+    source: str | None
+    footprint: dict[str, float]       # w(F) per weight
+    places: list[PlaceSummary]
+    unassigned: list[str]
+    results: dict[str, LayerResult]
+    frame: Any = field(default=None, repr=False)  # GeoDataFrame (place, geometry), EPSG:27700
+
+
+@dataclass
+class Comparison:
+    """Options compared with reference layers: the single object every view reads."""
+
+    settings: Settings
+    layers: list[LayerInfo]
+    options: list[OptionResult]
+
+    def option(self, name: str) -> OptionResult:
+        for opt in self.options:
+            if opt.name == name:
+                return opt
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON document (docs/json-schema.md) as plain Python data."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            ver = version("placegeo")
+        except PackageNotFoundError:  # pragma: no cover
+            ver = "unknown"
+        s = self.settings
+        return {
+            "schema": SCHEMA_VERSION,
+            "placegeo": ver,
+            "settings": {
+                "weights": list(s.weights), "primary_weight": s.primary, "tol": s.tol, "snap_m": s.snap,
+                "population_layer": s.population_layer,
+                "place_band": asdict(s.place_band), "neighbourhood_band": asdict(s.neighbourhood_band),
+            },
+            "layers": [asdict(layer) for layer in self.layers],
+            "options": [_option_dict(opt, s) for opt in self.options],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        import json
+
+        return json.dumps(_clean(self.to_dict()), indent=indent, ensure_ascii=False, allow_nan=False)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """CSV views: ``scorecard``, ``splits``, ``places``, and ``overlap`` (long, all options × layers)."""
+        from placegeo.compare_tables import tables
+
+        return tables(self)
+
+
+def _option_dict(opt: OptionResult, s: Settings) -> dict[str, Any]:
+    layers = {}
+    for layer_id, res in opt.results.items():
+        layers[layer_id] = {
+            "method": res.method,
+            "coterminosity": dict(res.coterminosity),
+            "units": len(res.units),
+            "whole_units": len(res.units) - len(res.split_units),
+            "split_units": [
+                {"code": u.code, "name": u.name, "shares": dict(u.parts), "population": u.inside.get("population"),
+                 "area_km2": u.inside.get("area", 0.0) / 1e6, "best_fit": u.best_fit,
+                 "moving": {k: (v / 1e6 if k == "area" else v) for k, v in u.moving.items()},
+                 "shares_by_weight": u.shares}
+                for u in res.split_units
+            ],
+            "coterminous_places": res.coterminous_places,
+            "places": [asdict(p) for p in res.places],
+            "boundary_match": res.boundary_match,
+            "outside_footprint": [
+                {"code": u.code, "name": u.name, "share": dict(u.outside),
+                 "population": (u.total.get("population", 0.0) - u.inside.get("population", 0.0))
+                 if "population" in u.total else None,
+                 "area_km2": (u.total.get("area", 0.0) - u.inside.get("area", 0.0)) / 1e6}
+                for u in res.outside_footprint
+            ],
+        }
+    return {
+        "name": opt.name,
+        "description": opt.description,
+        "source": opt.source,
+        "footprint": {"population": opt.footprint.get("population"), "area_km2": opt.footprint["area"] / 1e6},
+        "unassigned": list(opt.unassigned),
+        "places": [_place_dict(p) for p in opt.places],
+        "layers": layers,
+    }
+
+
+def _place_dict(p: PlaceSummary) -> dict[str, Any]:
+    out = {"name": p.name, "population": p.population, "area_km2": p.area_km2, "units": list(p.units),
+           "band": p.band}
+    if p.subunits:
+        out["subunits"] = [_place_dict(s) for s in p.subunits]
+    return out
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN/inf -> None, numpy scalars -> Python."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+# --------------------------------------------------------------------------------------------------
+# computing a Comparison
+
+
+def compare(
+    options: Iterable[Any],
+    against: Sequence[str | Path] = DEFAULT_AGAINST,
+    *,
+    weight: str = "both",
+    tol: float = metrics.DEFAULT_TOL,
+    snap: float = metrics.DEFAULT_SNAP,
+    population: Any = None,
+    place_band: Band = PLACE_BAND,
+    neighbourhood_band: Band = NEIGHBOURHOOD_BAND,
+    boundary: bool = True,
+) -> Comparison:
+    """Compare options (paths, mappings or loaded Options) with reference layers (ids or paths).
+
+    ``weight`` is ``area``, ``population`` or ``both``; population comes from ``population`` (a
+    small-area layer; default the bundled mid-2020 LSOAs, ``lsoa11``). ``tol`` is the whole/split and
+    coterminous tolerance, ``snap`` the boundary-match distance in metres. ``boundary=False`` skips
+    the boundary match (the only metric that needs geometry after the overlap).
+    """
+    from placegeo.population import population_layer
+
+    if weight not in WEIGHTS:
+        raise UsageError(f"unknown weight '{weight}'", hint="use area, population or both")
+    if not 0 <= tol < 0.5:
+        raise UsageError(f"tolerance {tol} is out of range", hint="use a share such as 0.01 (1 %)")
+    if snap < 0:
+        raise UsageError("--snap must be zero or more metres")
+    weights = WEIGHTS[weight]
+    pop = population_layer(population) if "population" in weights else None
+    settings = Settings(weights=weights, tol=tol, snap=snap, population_layer=pop.id if pop else None,
+                        place_band=place_band, neighbourhood_band=neighbourhood_band)
+    loaded = [_load_option(o) for o in options]
+    if not loaded:
+        raise UsageError("no option to compare", hint="name at least one option file")
+    names = [o.name for o in loaded]
+    if len(set(names)) != len(names):
+        raise UsageError(f"two options share the name '{next(n for n in names if names.count(n) > 1)}'",
+                         hint="give each option a distinct name")
+    refs = [_load_reference(a) for a in against]
+    if not refs:
+        raise UsageError("no reference layer", hint="pass --against LAYER (e.g. lad21)")
+    infos = [LayerInfo(r.id, r.title, r.attribution) for r in refs]
+    results = [_compare_option(o, refs, settings, pop, boundary) for o in loaded]
+    return Comparison(settings=settings, layers=infos, options=results)
+
+
+def _load_option(source: Any) -> Option:
+    from placegeo.options import Option, load_option
+
+    return source if isinstance(source, Option) else load_option(source)
+
+
+def _load_reference(source: Any) -> Layer:
+    from placegeo.overlap import as_layer
+    from placegeo.population import _cached
+
+    return _cached(source) if isinstance(source, str) else as_layer(source)
+
+
+class _Weighing:
+    """Weights of an option's places, and overlaps with a reference layer, by the fastest exact path."""
+
+    def __init__(self, option: Option, settings: Settings, pop: Layer | None):
+        self.option = option
+        self.settings = settings
+        self.pop = pop
+        self.places = [p.name for p in option.places]
+        self.members = option.members() if option.atom_layer else None
+        self.atom = option.atom_layer
+        self.exact = self.members is not None and (pop is None or pop.id == self.atom)
+        self._atom_weights = None
+
+    def atom_weights(self) -> dict[str, pd.Series]:
+        if self._atom_weights is None:
+            from placegeo.population import weights_for
+
+            self._atom_weights = weights_for(self.atom, self.pop)
+        return self._atom_weights
+
+    def place_weights(self) -> dict[str, pd.Series]:
+        """w(P_j) per weight, exact over whole atoms when possible."""
+        import pandas as pd
+
+        out: dict[str, pd.Series] = {}
+        if self.exact:
+            aw = self.atom_weights()
+            for key, series in aw.items():
+                out[_key(key)] = pd.Series({p: float(series.reindex(list(self.members[p])).fillna(0).sum())
+                                            for p in self.places}, dtype=float)
+        else:
+            geoms = self.option.frame.geometry.values
+            out["area"] = pd.Series(geoms.area, index=self.places, dtype=float)
+            if self.pop is not None:
+                from placegeo.population import population_of
+
+                out["population"] = pd.Series(population_of(geoms, self.pop), index=self.places, dtype=float)
+        return {k: out[k] for k in self.settings.weights}
+
+    def against(self, ref: Layer) -> tuple[str, dict[str, pd.DataFrame], dict[str, pd.Series]]:
+        """(method, M per weight [units × places], w(R_i) per weight) for one reference layer."""
+        from placegeo.membership import atom_layer, unit_members
+
+        if self.exact and ref.entry is not None and atom_layer(ref.id) == self.atom:
+            units = unit_members(ref.id)
+            if units is not None:
+                return ("membership", *self._by_membership(ref, units))
+        return ("geometry", *self._by_geometry(ref))
+
+    def _by_membership(self, ref: Layer, units) -> tuple[dict, dict]:
+        import pandas as pd
+
+        from placegeo.overlap import membership_overlap
+
+        weights = self.atom_weights()
+        table = membership_overlap(units, self.members, weights)
+        codes = [c for c in ref.codes if c in units]
+        matrices = {}
+        totals = {}
+        for key, series in weights.items():
+            m = table.pivot_table(index="left", columns="right", values=key, aggfunc="sum", fill_value=0.0)
+            matrices[_key(key)] = m.reindex(index=codes, columns=self.places, fill_value=0.0)
+            totals[_key(key)] = pd.Series(
+                {c: float(series.reindex(list(units[c])).fillna(0).sum()) for c in codes}, dtype=float)
+        return ({k: matrices[k] for k in self.settings.weights}, {k: totals[k] for k in self.settings.weights})
+
+    def _by_geometry(self, ref: Layer) -> tuple[dict, dict]:
+        import numpy as np
+        import pandas as pd
+        import shapely
+
+        from placegeo.overlap import intersection_areas
+        from placegeo.population import population_of, population_of_pieces
+
+        ref_geoms = np.asarray(ref.frame.geometry.values, dtype=object)
+        place_geoms = np.asarray(self.option.frame.geometry.values, dtype=object)
+        want_pop = "population" in self.settings.weights
+        pairs = intersection_areas(ref_geoms, place_geoms, geometry=want_pop)
+        codes = np.asarray(ref.codes)
+        places = np.asarray(self.places, dtype=object)
+        used = np.unique(pairs.left)
+        unit_codes = codes[used].tolist()
+        long = pd.DataFrame({"unit": codes[pairs.left], "place": places[pairs.right], "area": pairs.area})
+        if want_pop:
+            long["population"] = population_of_pieces(pairs, self.pop, len(pairs.area))
+        matrices, totals = {}, {}
+        for key in self.settings.weights:
+            m = long.pivot_table(index="unit", columns="place", values=key, aggfunc="sum", fill_value=0.0)
+            matrices[key] = m.reindex(index=unit_codes, columns=self.places, fill_value=0.0)
+        totals["area"] = pd.Series(shapely.area(ref_geoms[used]), index=unit_codes, dtype=float)
+        if want_pop:
+            totals["population"] = pd.Series(population_of(ref_geoms[used], self.pop), index=unit_codes,
+                                             dtype=float)
+        return matrices, {k: totals[k] for k in self.settings.weights}
+
+
+def _key(atom_key: str) -> str:
+    return "area" if atom_key == "area_m2" else atom_key
+
+
+def _compare_option(option: Option, refs: list[Layer], settings: Settings, pop: Layer | None,
+                    boundary: bool) -> OptionResult:
+    weighing = _Weighing(option, settings, pop)
+    place_w = weighing.place_weights()
+    footprint = {k: float(v.sum()) for k, v in place_w.items()}
+    summaries = _place_summaries(option, place_w, settings, pop)
+    results = {}
+    for ref in refs:
+        method, matrices, totals = weighing.against(ref)
+        results[ref.id] = _layer_result(option, ref, method, matrices, totals, place_w, footprint, settings,
+                                        boundary)
+    frame = option.frame
+    return OptionResult(
+        name=option.name, description=option.description,
+        source=str(option.source) if option.source else None,
+        footprint=footprint, places=summaries, unassigned=list(option.unassigned), results=results,
+        frame=frame,
+    )
+
+
+def _place_summaries(option: Option, place_w: dict[str, pd.Series], settings: Settings,
+                     pop: Layer | None) -> list[PlaceSummary]:
+    out = []
+    for place in option.places:
+        population = float(place_w["population"][place.name]) if "population" in place_w else None
+        area = _place_area(option, place.name, place_w)
+        subunits: list[PlaceSummary] = []
+        if place.subunits is not None:
+            sub_w = _Weighing(place.subunits, settings, pop).place_weights()
+            subunits = _place_summaries(place.subunits, sub_w, settings, pop)
+        out.append(PlaceSummary(
+            name=place.name, population=population, area_km2=area / 1e6, units=list(place.blocks),
+            band=metrics.band_flag(population, settings.place_band) if population is not None else "unknown",
+            subunits=subunits,
+        ))
+    return out
+
+
+def _place_area(option: Option, name: str, place_w: dict[str, pd.Series]) -> float:
+    if "area" in place_w:
+        return float(place_w["area"][name])
+    frame = option.frame
+    return float(frame.geometry.area[frame["place"] == name].sum())
+
+
+def _layer_result(option: Option, ref: Layer, method: str, matrices: dict[str, pd.DataFrame],
+                  totals: dict[str, pd.Series], place_w: dict[str, pd.Series], footprint: dict[str, float],
+                  settings: Settings, boundary: bool) -> LayerResult:
+    primary = settings.primary
+    tol = settings.tol
+    # units that reach into the footprint (by area, or by the primary weight when area is not measured)
+    gate = matrices["area"] if "area" in matrices else matrices[primary]
+    present = metrics.in_footprint(gate) > 0
+    matrices = {k: m[present.reindex(m.index).fillna(False).to_numpy()] for k, m in matrices.items()}
+    inside = {k: metrics.in_footprint(m) for k, m in matrices.items()}
+    share = {k: metrics.shares(m) for k, m in matrices.items()}
+    best, fit = {}, {}
+    for k in matrices:
+        best[k], fit[k] = metrics.best_fit(share[k])
+    # a unit with no population inside F (e.g. an empty sliver) falls back to its area shares
+    prim_best, prim_fit, prim_share = _primary(best, fit, share, primary, matrices[primary].index)
+    whole = metrics.is_whole(prim_fit, tol)
+    coterminosity = {k: metrics.coterminosity_index(inside[k], fit[k], footprint[k]) for k in matrices}
+    moving = {k: metrics.moving(matrices[k], prim_best) for k in matrices}
+    outside = {k: metrics.outside_share(inside[k], totals[k]) for k in matrices}
+    names = dict(zip(ref.codes, ref.names, strict=True))
+    units = []
+    for code in matrices[primary].index:
+        units.append(UnitResult(
+            code=str(code), name=names.get(code, str(code)),
+            inside={k: float(inside[k][code]) for k in matrices},
+            total={k: float(totals[k].get(code, float("nan"))) for k in matrices},
+            outside={k: float(outside[k][code]) for k in matrices},
+            shares={k: {p: float(v) for p, v in share[k].loc[code].items() if v > 0}
+                    for k in matrices if code in share[k].index},
+            best_fit=str(prim_best[code]), fit=float(prim_fit[code]), whole=bool(whole[code]),
+            parts=metrics.split_parts(prim_share.loc[code], tol) if not whole[code] else {str(prim_best[code]): 1.0},
+            moving={k: float(moving[k].get(code, 0.0)) for k in matrices},
+        ))
+    # per place: exactness against the units whose best fit (primary weight) it is
+    jacc = {k: metrics.exactness(matrices[k], prim_best, place_w[k]) for k in matrices}
+    coterminous = metrics.is_coterminous(jacc[primary], tol)
+    lengths = _boundary(option, ref, matrices[primary].index, settings.snap) if boundary else None
+    places = []
+    for j, name in enumerate(option.place_names):
+        match = metrics.boundary_match(lengths[1][j], lengths[0][j]) if lengths is not None else None
+        places.append(PlaceFit(
+            name=name, exactness={k: float(jacc[k][name]) for k in matrices},
+            coterminous=bool(coterminous[name]), boundary_match=match,
+            best_fit_units=[str(c) for c in prim_best.index[prim_best == name]],
+        ))
+    overall = None
+    if lengths is not None and lengths[0].sum() > 0:
+        overall = float(min(1.0, lengths[1].sum() / lengths[0].sum()))
+    overlap_rows = _overlap_rows(matrices)
+    return LayerResult(layer=ref.id, method=method, coterminosity=coterminosity, boundary_match=overall,
+                       units=units, places=places, overlap=overlap_rows)
+
+
+def _primary(best, fit, share, primary, index):
+    """Best fit, fit and shares by the primary weight; units with zero primary weight use area."""
+    b, f, s = best[primary], fit[primary], share[primary]
+    if primary == "area" or "area" not in best:
+        return b.reindex(index), f.reindex(index), s.reindex(index).fillna(0.0)
+    missing = index.difference(b.index)
+    if len(missing):
+        import pandas as pd
+
+        b = pd.concat([b, best["area"].reindex(missing)])
+        f = pd.concat([f, fit["area"].reindex(missing)])
+        s = pd.concat([s, share["area"].reindex(missing)])
+    return b.reindex(index), f.reindex(index), s.reindex(index).fillna(0.0)
+
+
+def _boundary(option: Option, ref: Layer, unit_codes, snap: float):
+    import numpy as np
+
+    from placegeo.overlap import boundary_lengths
+
+    frame = ref.frame
+    mask = frame[ref.code].astype(str).isin([str(c) for c in unit_codes]).to_numpy()
+    return boundary_lengths(option.frame.geometry.values, np.asarray(frame.geometry.values)[mask], snap)
+
+
+def _overlap_rows(matrices: dict[str, pd.DataFrame]) -> list[OverlapRow]:
+    area = matrices.get("area")
+    popm = matrices.get("population")
+    base = area if area is not None else popm
+    rows = []
+    for unit in base.index:
+        for place in base.columns:
+            a = float(area.at[unit, place]) if area is not None else float("nan")
+            p = float(popm.at[unit, place]) if popm is not None else None
+            if (a > 0 if area is not None else (p or 0) > 0):
+                rows.append(OverlapRow(unit=str(unit), place=str(place), area_m2=a, population=p))
+    return rows
+
+
+def option_frames(comparison: Comparison) -> dict[str, gpd.GeoDataFrame]:
+    """Each option's places with their sizes, ready to write as GeoPackage (EPSG:27700)."""
+    out = {}
+    for opt in comparison.options:
+        frame = opt.frame.copy()
+        sizes = {p.name: p for p in opt.places}
+        frame["population"] = [sizes[n].population for n in frame["place"]]
+        frame["area_km2"] = [sizes[n].area_km2 for n in frame["place"]]
+        frame["band"] = [sizes[n].band for n in frame["place"]]
+        out[opt.name] = frame
+    return out
+
+
+from placegeo._callable import make_callable  # noqa: E402
+
+make_callable(__name__, "compare")

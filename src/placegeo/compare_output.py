@@ -1,0 +1,48 @@
+"""Writing a Comparison to a directory: CSV tables, the JSON document and places as GeoPackage.
+
+Everything is written into a staging directory and moved into place together
+(:func:`placegeo.io.atomic_directory`): a failure half-way leaves the target as it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from placegeo.io import refuse_overwrite, safe_filename
+
+if TYPE_CHECKING:
+    from placegeo.compare import Comparison
+
+TABLES = ("scorecard", "splits", "places", "overlap")
+
+
+def gpkg_name(option_name: str) -> str:
+    return f"places-{safe_filename(option_name)}.gpkg"
+
+
+def output_names(option_names: list[str]) -> list[str]:
+    """Every file `compare --out` writes, for the overwrite check before any work."""
+    return [f"{t}.csv" for t in TABLES] + ["comparison.json"] + [gpkg_name(n) for n in option_names]
+
+
+def check_outputs(directory: Path, options: list[str], force: bool) -> None:
+    """Refuse early when fixed-name outputs exist (option GeoPackages are checked once names are known)."""
+    refuse_overwrite([Path(directory) / n for n in output_names([])], force)
+
+
+def write_outputs(comparison: Comparison, directory: str | Path, *, force: bool = False) -> list[Path]:
+    """Write scorecard.csv, splits.csv, places.csv, overlap.csv, comparison.json, places-<option>.gpkg."""
+    from placegeo.compare import option_frames
+    from placegeo.io import atomic_directory
+
+    names = output_names([o.name for o in comparison.options])
+    tables = comparison.tables()
+    frames = option_frames(comparison)
+    with atomic_directory(directory, names, force=force) as staging:
+        for name in TABLES:
+            tables[name].to_csv(staging / f"{name}.csv", index=False)
+        (staging / "comparison.json").write_text(comparison.to_json(), encoding="utf-8")
+        for option_name, frame in frames.items():
+            frame.to_file(staging / gpkg_name(option_name), layer="places", driver="GPKG")
+    return [Path(directory) / n for n in names]

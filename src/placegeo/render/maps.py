@@ -1,0 +1,482 @@
+"""Board-paper maps of place options: ``map_options`` returns a matplotlib Figure, ``save_map`` writes it.
+
+One option, or several side by side at one scale with one legend. Each place is filled in its own colour
+(stable by name, colour-blind safe: :mod:`placegeo.render.palette`); sub-units are lighter tints of their
+place's colour inside a thicker place outline; overlays are outlines; with ``highlight_splits`` the
+reference units the option splits are hatched, outlined strongly and labelled with their shares. Every
+page has a title, subtitle, legend, scale bar in km, north arrow and the data's attribution lines.
+
+Usable from a notebook::
+
+    from placegeo.render.maps import map_options
+    fig = map_options(["data/options/lsc-four-places-2022.yaml"], overlays=["lad21"], highlight_splits="ccg21")
+    fig  # displays inline; or save_map(fig, "board.pdf")
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from placegeo.errors import UsageError
+from placegeo.render import pages
+from placegeo.render.furniture import attribution_lines, footer, header, legend, north_arrow, scale_bar, wrap
+from placegeo.render.palette import INK, place_colours, tint
+from placegeo.render.shapes import SIMPLIFY_MM, boundary_segments, coverage_simplified, polygon_path, window
+from placegeo.render.shapes import window_size as _window_size
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from placegeo.compare import Comparison
+    from placegeo.layers import Layer
+    from placegeo.options import Option
+    from placegeo.render.splits import SplitUnit
+
+MARGIN_MM = 8.0
+LEGEND_WIDTH_MM = 64.0
+GAP_MM = 6.0
+SUBUNIT_TINTS = (0.0, 0.45, 0.7, 0.25, 0.58)
+OVERLAY_STYLES = (
+    {"color": "#222222", "linewidth": 0.9, "linestyle": (0, (5, 2))},
+    {"color": "#333333", "linewidth": 1.1, "linestyle": (0, (1, 1.5))},
+    {"color": "#000000", "linewidth": 0.6, "linestyle": "-"},
+    {"color": "#444444", "linewidth": 0.9, "linestyle": (0, (6, 2, 1, 2))},
+)
+SPLIT_STYLE = {"facecolor": "none", "edgecolor": INK, "linewidth": 1.8, "hatch": "///"}
+
+
+class MapWarning(UserWarning):
+    """Something a map's reader should know (e.g. no attribution for a user's own boundary file)."""
+
+
+@dataclass
+class _Panel:
+    option: Option
+    leaves: list[tuple[str, str | None, Any]]  # (place, sub-unit or None, simplified geometry)
+    places: dict[str, Any]  # place -> simplified geometry
+    splits: list[tuple[SplitUnit, Any]] = field(default_factory=list)  # (unit, simplified polygon)
+
+
+def map_options(
+    options: Sequence[Option | str | Path] | Option | str | Path,
+    *,
+    overlays: Sequence[str | Path] = (),
+    highlight_splits: str | Path | None = None,
+    labels: bool = True,
+    practices: bool = False,
+    paper: str = "a4-landscape",
+    title: str | None = None,
+    subtitle: str | None = None,
+    attribution: str | None = None,
+    tol: float | None = None,
+    comparison: Comparison | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> Figure:
+    """Draw one option, or several side by side at one scale with one legend, on a page of ``paper``.
+
+    ``overlays``: layer ids or boundary files drawn as outlines. ``highlight_splits``: a reference layer
+    whose units the option splits are hatched and labelled with their shares (``tol`` as in
+    docs/metrics.md; read from ``comparison`` when it holds them). ``attribution``: a licence line for
+    data without a catalogue entry (a user's own file); without it such a map warns through ``warn``
+    (default: :mod:`warnings`).
+    """
+    import matplotlib
+
+    from placegeo.layers import load_layer
+
+    warn = warn or _warn
+    loaded = _options(options)
+    page = pages.paper(paper)
+    overlay_layers = [_polygon_layer(load_layer(str(o)), "--overlay") for o in overlays]
+    split_layer = _polygon_layer(load_layer(str(highlight_splits)), "--highlight-splits") if highlight_splits else None
+    practice_layer = load_layer("practices") if practices else None
+
+    sources = [o.blocks for o in loaded] + overlay_layers + [split_layer, practice_layer]
+    lines = attribution_lines([s.attribution for s in sources if s is not None] + [attribution])
+    unlicensed = [_source_name(o) for o in loaded if o.blocks is None or o.blocks.entry is None]
+    unlicensed += [layer.source for layer in overlay_layers if layer.entry is None]
+    if unlicensed and not attribution:
+        warn(f"no attribution for {', '.join(dict.fromkeys(unlicensed))}: pass --attribution TEXT with the licence "
+             "line its publisher requires")
+
+    splits: list[list[SplitUnit]] = [[] for _ in loaded]
+    weight = "population"
+    if split_layer is not None:
+        from placegeo.render.splits import split_units
+
+        for i, option in enumerate(loaded):
+            splits[i], weight = split_units(option, split_layer, tol=tol, comparison=comparison)
+
+    colours = place_colours(o.place_names for o in loaded)
+    with matplotlib.rc_context(pages.RC):
+        fig = pages.new_figure(page)
+        head = header(fig, page, title or _title(loaded), subtitle if subtitle is not None else
+                      _subtitle(loaded, overlay_layers, split_layer, tol, weight), MARGIN_MM)
+        foot = footer(fig, page, lines, MARGIN_MM)
+        content = pages.Box(MARGIN_MM, MARGIN_MM + foot, page.width - 2 * MARGIN_MM,
+                            page.height - 2 * MARGIN_MM - head - foot)
+        maps_box, legend_box = _split_content(content, page, loaded)
+        bounds = [_bounds(o) for o in loaded]
+        boxes = _panel_boxes(maps_box, bounds, titled=len(loaded) > 1)
+        size = _common_size(boxes, bounds)
+        metres_per_mm = size[0] / boxes[0].width
+        windows = [window(b, box.width / box.height, size=size) for b, box in zip(bounds, boxes, strict=True)]
+        split_geoms = _simplified_units(split_layer, metres_per_mm, windows) if split_layer is not None else {}
+        for index, (option, box) in enumerate(zip(loaded, boxes, strict=True)):
+            ax = fig.add_axes(box.fraction(page))
+            ax.set_gid(f"map-panel-{index + 1}")
+            _setup_axes(ax, windows[index])
+            panel = _panel(option, metres_per_mm)
+            panel.splits = [(unit, split_geoms.get(unit.code, unit.geometry)) for unit in splits[index]]
+            _draw_panel(fig, ax, page, panel, colours, overlay_layers, practice_layer, metres_per_mm, labels=labels)
+            if len(loaded) > 1:
+                ax.set_title(option.name, fontsize=10 * page.scale, fontweight="bold", loc="left", color=INK, pad=4)
+        handles, headings = _place_handles(loaded, colours)
+        handles += _other_handles(overlay_layers, split_layer, practice_layer, page)
+        legend(fig, page, handles, legend_box, headings=headings)
+    return fig
+
+
+def draw_option(option: Option | str | Path, **kwargs: Any) -> Figure:
+    """Draw one option (see :func:`map_options` for the keyword arguments); returns the Figure."""
+    return map_options([option], **kwargs)
+
+
+map = map_options  # noqa: A001 - the public name `placegeo.map`
+
+
+def save_map(fig: Figure, out: str | Path, *, fmt: str | None = None, dpi: int = 200, force: bool = False) -> Path:
+    """Write a map figure to ``out`` (png, pdf or svg; from the suffix unless ``fmt``), atomically."""
+    from placegeo.io import atomic_path
+
+    fmt = pages.format_for(out, fmt)
+    if not 20 <= dpi <= 1200:
+        raise UsageError(f"--dpi {dpi} is out of range", hint="use 20 to 1200 (150-300 for slides and print)")
+    out = Path(out)
+    title = fig.texts[0].get_text().replace("\n", " ") if fig.texts else "placegeo map"
+    with atomic_path(out, force=force) as tmp:
+        pages.save_figure(fig, tmp, fmt, dpi, title)
+    return out
+
+
+# -- loading -------------------------------------------------------------------------------------------------
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, MapWarning, stacklevel=3)
+
+
+def _options(options) -> list[Option]:
+    from placegeo.options import Option, load_option
+
+    if isinstance(options, (str, Path, Option)):
+        options = [options]
+    loaded = [o if isinstance(o, Option) else load_option(o) for o in options]
+    if not loaded:
+        raise UsageError("no option to map")
+    return loaded
+
+
+def _polygon_layer(layer: Layer, flag: str) -> Layer:
+    if set(layer.frame.geom_type) - {"Polygon", "MultiPolygon"}:
+        hint = "use --practices for GP practices" if layer.id == "practices" else "give a polygon layer"
+        raise UsageError(f"{flag} {layer.id}: not a polygon layer", hint=hint)
+    return layer
+
+
+def _source_name(option: Option) -> str:
+    if option.blocks is not None:
+        return option.blocks.source
+    return str(option.source) if option.source else option.name
+
+
+def _bounds(option: Option) -> tuple[float, float, float, float]:
+    return tuple(float(v) for v in option.frame.total_bounds)
+
+
+# -- text ----------------------------------------------------------------------------------------------------
+
+
+def _title(options: list[Option]) -> str:
+    if len(options) == 1:
+        return options[0].name
+    return " vs ".join(o.name for o in options) if len(options) == 2 else f"{len(options)} place options compared"
+
+
+def _geography(option: Option) -> str:
+    """Which geography and vintage an option's places are built from."""
+    if option.blocks is None:
+        return f"drawn in {Path(str(option.source)).name}" if option.source else "drawn by hand"
+    text = f"built from {option.blocks.title}"
+    if option.blocks.entry is not None and option.blocks.entry.vintage:
+        vintage = re.sub(r"\s*\([^()]*\)", "", option.blocks.entry.vintage.split(";")[0]).strip()
+        text += f" (vintage: {vintage})"
+    return text
+
+
+def _subtitle(options: list[Option], overlays: list[Layer], split_layer: Layer | None, tol: float | None,
+              weight: str) -> str:
+    parts = []
+    for option in options:
+        n = len(option.places)
+        subs = " with sub-units" if option.has_subunits else ""
+        lead = f"{option.name}: " if len(options) > 1 else ""
+        parts.append(f"{lead}{n} place{'s' if n != 1 else ''}{subs}, {_geography(option)}.")
+    if overlays:
+        parts.append("Outlines: " + "; ".join(layer.title for layer in overlays) + ".")
+    if split_layer is not None:
+        from placegeo.metrics import DEFAULT_TOL
+
+        parts.append(f"Hatched: {split_layer.title} units split between places (shares of {weight}; tolerance "
+                     f"{(tol if tol is not None else DEFAULT_TOL):.0%}).")
+    return " ".join(parts)
+
+
+# -- layout --------------------------------------------------------------------------------------------------
+
+
+def _split_content(content: pages.Box, page: pages.Paper, options: list[Option]):
+    """The maps area and the legend panel: legend to the right on landscape pages, below on portrait ones."""
+    if page.landscape:
+        width = LEGEND_WIDTH_MM * page.scale
+        maps = pages.Box(content.x, content.y, content.width - width - GAP_MM, content.height)
+        return maps, pages.Box(content.x + content.width - width, content.y, width, content.height)
+    entries = len({n for o in options for n in o.place_names}) + 6
+    entries += sum(len(p.subunits.places) for o in options for p in o.places if p.subunits)
+    height = min(content.height * 0.3, 12 + 5.5 * page.scale * -(-entries // 3))
+    maps = pages.Box(content.x, content.y + height + GAP_MM, content.width, content.height - height - GAP_MM)
+    return maps, pages.Box(content.x, content.y, content.width, height)
+
+
+def _panel_boxes(area: pages.Box, bounds: list, *, titled: bool) -> list[pages.Box]:
+    """One panel per option in the grid (rows x columns) that shows the maps largest at one common scale."""
+    n = len(bounds)
+    best = None
+    for rows in range(1, n + 1):
+        cols = -(-n // rows)
+        width = (area.width - GAP_MM * (cols - 1)) / cols
+        height = (area.height - GAP_MM * (rows - 1)) / rows - (7 if titled else 0)
+        if width <= 10 or height <= 10:
+            continue
+        ext_w = max(b[2] - b[0] for b in bounds)
+        ext_h = max(b[3] - b[1] for b in bounds)
+        scale = min(width / ext_w, height / ext_h)
+        if best is None or scale > best[0]:
+            best = (scale, rows, cols, width, height)
+    if best is None:
+        raise UsageError("the page is too small for the maps", hint="use a larger --paper")
+    _, rows, cols, width, height = best
+    boxes = []
+    for i in range(n):
+        r, c = divmod(i, cols)
+        y = area.y + area.height - (r + 1) * (height + (7 if titled else 0)) - r * GAP_MM
+        boxes.append(pages.Box(area.x + c * (width + GAP_MM), y, width, height))
+    return boxes
+
+
+def _common_size(boxes: list[pages.Box], bounds: list) -> tuple[float, float]:
+    """One window size (metres) for every panel: the same scale on each."""
+    aspect = boxes[0].width / boxes[0].height
+    sizes = [_window_size(b, aspect) for b in bounds]
+    return max(s[0] for s in sizes), max(s[1] for s in sizes)
+
+
+def _setup_axes(ax: Axes, win: tuple[float, float, float, float]) -> None:
+    ax.set_xlim(win[0], win[1])
+    ax.set_ylim(win[2], win[3])
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_linewidth(0.6)
+        spine.set_color("#888888")
+    ax.set_facecolor("white")
+
+
+# -- drawing -------------------------------------------------------------------------------------------------
+
+
+def _panel(option: Option, metres_per_mm: float) -> _Panel:
+    """The option's leaves (sub-units where a place has them, else the place), simplified as one coverage."""
+    import shapely
+
+    frame = option.frame.set_index("place").geometry
+    leaves: list[tuple[str, str | None, Any]] = []
+    for place in option.places:
+        if place.subunits is not None:
+            sub = place.subunits.frame.set_index("place").geometry
+            leaves.extend((place.name, s, sub.loc[s]) for s in place.subunits.place_names)
+        else:
+            leaves.append((place.name, None, frame.loc[place.name]))
+    simplified = coverage_simplified([g for _, _, g in leaves], SIMPLIFY_MM * metres_per_mm)
+    leaves = [(p, s, g) for (p, s, _), g in zip(leaves, simplified, strict=True)]
+    places: dict[str, Any] = {}
+    for place in option.places:
+        parts = [g for p, _, g in leaves if p == place.name]
+        places[place.name] = parts[0] if len(parts) == 1 else shapely.coverage_union_all(parts)
+    return _Panel(option, leaves, places)
+
+
+def _patch(ax: Axes, geom, gid: str | None = None, **style):
+    from matplotlib.patches import PathPatch
+
+    path = polygon_path(geom)
+    if path is None:
+        return None
+    patch = PathPatch(path, **style)
+    if gid:
+        patch.set_gid(gid)
+    ax.add_patch(patch)
+    return patch
+
+
+def _lines(ax: Axes, geoms, gid: str, **style) -> None:
+    from matplotlib.collections import LineCollection
+
+    collection = LineCollection(boundary_segments(geoms), **style)
+    collection.set_gid(gid)
+    collection.set_capstyle("round")
+    collection.set_joinstyle("round")
+    ax.add_collection(collection, autolim=False)
+
+
+def _draw_panel(fig: Figure, ax: Axes, page: pages.Paper, panel: _Panel, colours: dict[str, str],
+                overlays: list[Layer], practice_layer: Layer | None, metres_per_mm: float, *, labels: bool) -> None:
+    from placegeo.io import safe_filename
+    from placegeo.render.labels import Labeller, font_sizes
+
+    option = panel.option
+    for place, sub, geom in panel.leaves:
+        colour = colours[place]
+        if sub is not None:
+            i = [s for p, s, _ in panel.leaves if p == place].index(sub)
+            colour = tint(colour, SUBUNIT_TINTS[i % len(SUBUNIT_TINTS)])
+        gid = f"place-{safe_filename(place)}" + (f"-{safe_filename(sub)}" if sub else "")
+        _patch(ax, geom, gid=gid, facecolor=colour, edgecolor="none", linewidth=0, zorder=1)
+    subs = [g for _, s, g in panel.leaves if s is not None]
+    if subs:
+        _lines(ax, subs, "subunit-outlines", colors="white", linewidths=0.9, zorder=4)
+    for index, layer in enumerate(overlays):
+        xmin, xmax = ax.get_xlim()
+        ymin, ymax = ax.get_ylim()
+        frame = _in_windows(layer.frame, [(xmin, xmax, ymin, ymax)])
+        geoms = coverage_simplified(frame.geometry.values, SIMPLIFY_MM * metres_per_mm)
+        style = OVERLAY_STYLES[index % len(OVERLAY_STYLES)]
+        _lines(ax, geoms, f"overlay-{safe_filename(layer.id)}", colors=style["color"],
+               linewidths=style["linewidth"], linestyles=[style["linestyle"]], zorder=5)
+    _lines(ax, list(panel.places.values()), "place-outlines", colors=INK, linewidths=1.3, zorder=6)
+    for unit, geom in panel.splits:
+        _patch(ax, geom, gid=f"split-{safe_filename(unit.code)}", zorder=7, **SPLIT_STYLE)
+    if practice_layer is not None:
+        points = practice_layer.frame.geometry
+        xmin, xmax = ax.get_xlim()
+        ymin, ymax = ax.get_ylim()
+        inside = (points.x >= xmin) & (points.x <= xmax) & (points.y >= ymin) & (points.y <= ymax)
+        dots = ax.scatter(points.x[inside], points.y[inside], s=7 * page.scale, marker="o", facecolor="white",
+                          edgecolor=INK, linewidths=0.6, zorder=8)
+        dots.set_gid("practices")
+    bar = scale_bar(ax, page)
+    north_arrow(ax, page)
+    if not labels:
+        return
+    labeller = Labeller(fig, ax)
+    _block_furniture(labeller, ax, page, bar)
+    areas = {name: geom.area for name, geom in panel.places.items()}
+    with_subunits = {p.name for p in option.places if p.subunits is not None}
+    for name in sorted(panel.places, key=lambda n: -areas[n]):
+        sizes = font_sizes(areas[name], metres_per_mm, largest=12, smallest=6.5, scale=page.scale)
+        labeller.place(name, panel.places[name], sizes=sizes, style={"fontweight": "bold"},
+                       gid=f"label-{safe_filename(name)}")
+    for place, sub, geom in panel.leaves:
+        if sub is None or place not in with_subunits:
+            continue
+        sizes = font_sizes(geom.area, metres_per_mm, largest=9, smallest=6, scale=page.scale)
+        labeller.place(sub, geom, sizes=sizes, style={"fontstyle": "italic"}, gid=f"label-{safe_filename(sub)}")
+    for unit, geom in panel.splits:
+        labeller.place(unit.label(), geom, sizes=(6.5 * page.scale, 6 * page.scale),
+                       gid=f"split-label-{safe_filename(unit.code)}")
+
+
+def _block_furniture(labeller, ax: Axes, page: pages.Paper, bar) -> None:
+    """Keep labels off the scale bar (lower left) and the north arrow (upper right)."""
+    from matplotlib.transforms import Bbox
+
+    box = ax.get_window_extent(labeller.renderer)
+    px = labeller.px_per_mm
+    bar_w = box.width * bar.length_fraction + 8 * px
+    labeller.block(Bbox.from_extents(box.x0, box.y0, box.x0 + bar_w, box.y0 + 13 * px * page.scale))
+    labeller.block(Bbox.from_extents(box.x1 - 13 * px, box.y1 - 19 * px * page.scale, box.x1, box.y1))
+
+
+def _in_windows(frame, windows: list[tuple[float, float, float, float]]):
+    """The rows of ``frame`` that reach into any map window (a subset of a coverage is still one)."""
+    import numpy as np
+
+    keep = np.zeros(len(frame), dtype=bool)
+    for xmin, xmax, ymin, ymax in windows:
+        keep[frame.sindex.query(_box(xmin, ymin, xmax, ymax))] = True
+    return frame[keep]
+
+
+def _box(xmin: float, ymin: float, xmax: float, ymax: float):
+    import shapely
+
+    return shapely.box(xmin, ymin, xmax, ymax)
+
+
+def _simplified_units(layer: Layer, metres_per_mm: float, windows: list) -> dict[str, Any]:
+    """A reference layer's polygons in view by code, simplified as one coverage (edges stay shared)."""
+    frame = _in_windows(layer.frame, windows)
+    geoms = coverage_simplified(frame.geometry.values, SIMPLIFY_MM * metres_per_mm)
+    return dict(zip(frame[layer.code].astype(str), geoms, strict=True))
+
+
+def _place_handles(options: list[Option], colours: dict[str, str]) -> tuple[list, list[int]]:
+    """One legend entry per place (sub-units indented beneath), and the indices of section headings.
+
+    Side by side, the places are listed under their option's name (a place already listed is not repeated),
+    so a colour that repeats in another panel is never ambiguous.
+    """
+    from matplotlib.patches import Patch
+
+    handles, headings, seen = [], [], set()
+    for option in options:
+        if len(options) > 1:
+            headings.append(len(handles))
+            handles.append(Patch(facecolor="none", edgecolor="none", label=option.name))
+        for place in option.places:
+            if place.name in seen:
+                continue
+            seen.add(place.name)
+            handles.append(Patch(facecolor=colours[place.name], edgecolor=INK, linewidth=1.0, label=place.name))
+            if place.subunits is not None:
+                for i, sub in enumerate(place.subunits.place_names):
+                    fill = tint(colours[place.name], SUBUNIT_TINTS[i % len(SUBUNIT_TINTS)])
+                    handles.append(Patch(facecolor=fill, edgecolor="white", linewidth=0.6, label=f"    {sub}"))
+    return handles, headings
+
+
+def _other_handles(overlays: list[Layer], split_layer: Layer | None, practice_layer: Layer | None,
+                   page: pages.Paper) -> list:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    width = (LEGEND_WIDTH_MM - 14) * page.scale
+    handles = []
+    for index, layer in enumerate(overlays):
+        style = OVERLAY_STYLES[index % len(OVERLAY_STYLES)]
+        handles.append(Line2D([], [], color=style["color"], linewidth=style["linewidth"] * 1.3,
+                              linestyle=style["linestyle"], label="\n".join(wrap(layer.title, width, 8))))
+    if split_layer is not None:
+        label = f"Split {split_layer.title}"
+        handles.append(Patch(label="\n".join(wrap(label, width, 8)), **SPLIT_STYLE))
+    if practice_layer is not None:
+        handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="white", markeredgecolor=INK,
+                              markersize=4, label="GP practice"))
+    return handles

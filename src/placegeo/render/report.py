@@ -1,0 +1,390 @@
+"""`placegeo report`: one Comparison written as HTML, XLSX, Markdown, CSV and JSON, all at once.
+
+Every format is a view of the same :class:`~placegeo.compare.Comparison`: the tables and sentences come
+from its JSON document (:mod:`placegeo.render.report_model`), the CSV and JSON files are the engine's own
+(`compare --out` / `compare --format json`), and the maps come from :mod:`placegeo.render.maps`. The
+files appear together or not at all (:func:`placegeo.io.atomic_directory`), and an existing report is
+only replaced with ``force``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from placegeo.errors import UsageError
+from placegeo.render.report_model import Matrix, ReportModel, Source, build_model, pct, people
+
+if TYPE_CHECKING:
+    from placegeo.compare import Comparison, OptionResult
+    from placegeo.options import Option
+
+FORMATS = ("html", "xlsx", "md", "csv", "json")
+HINT = ",".join(FORMATS)
+HTML_NAME = "report.html"
+XLSX_NAME = "report.xlsx"
+MD_NAME = "report.md"
+JSON_NAME = "comparison.json"
+
+
+def parse_formats(text: str | Iterable[str]) -> list[str]:
+    """``"html,xlsx"`` -> ``["html", "xlsx"]`` in canonical order; unknown names are a usage error."""
+    items = text.split(",") if isinstance(text, str) else list(text)
+    wanted = {item.strip().lower() for item in items if item.strip()}
+    unknown = sorted(wanted - set(FORMATS))
+    if unknown:
+        raise UsageError(f"unknown report format '{unknown[0]}'", hint=f"use a comma-separated list of {HINT}")
+    if not wanted:
+        raise UsageError("no report format given", hint=f"use a comma-separated list of {HINT}")
+    return [f for f in FORMATS if f in wanted]
+
+
+# --------------------------------------------------------------------------------------------------
+# the library entry point
+
+
+def report(
+    options: Sequence[Any],
+    against: Sequence[str | Path],
+    out: str | Path,
+    *,
+    formats: Iterable[str] = FORMATS,
+    weight: str = "both",
+    tol: float | None = None,
+    population: Any = None,
+    force: bool = False,
+    maps: bool = True,
+) -> list[Path]:
+    """Compare ``options`` with ``against`` and write the report in ``formats`` into ``out``; return the paths."""
+    from placegeo.compare import compare
+    from placegeo.metrics import DEFAULT_TOL
+    from placegeo.options import Option, load_option
+
+    formats = parse_formats(formats)
+    loaded = [o if isinstance(o, Option) else load_option(o) for o in options]
+    comparison = compare(loaded, against, weight=weight, tol=DEFAULT_TOL if tol is None else tol,
+                         population=population)
+    return write_report(comparison, out, formats=formats, force=force, options=loaded, maps=maps)
+
+
+def write_report(
+    comparison: Comparison,
+    out: str | Path,
+    *,
+    formats: Iterable[str] = FORMATS,
+    force: bool = False,
+    options: Sequence[Option] | None = None,
+    maps: bool = True,
+) -> list[Path]:
+    """Write an existing Comparison as a report: every file staged first, then moved into ``out`` together."""
+    from placegeo.io import atomic_directory
+
+    formats = parse_formats(formats)
+    doc = json.loads(comparison.to_json())
+    model = report_model(comparison, doc, options)
+    names = output_names(formats)
+    with atomic_directory(out, names, force=force) as staging:
+        if "csv" in formats or "json" in formats:
+            engine_files(comparison, staging, [n for n in names if n.endswith((".csv", ".json"))])
+        if "md" in formats:
+            from placegeo.render.report_md import markdown
+
+            (staging / MD_NAME).write_text(markdown(model), encoding="utf-8")
+        if "xlsx" in formats:
+            from placegeo.render.report_xlsx import write_xlsx
+
+            write_xlsx(model, staging / XLSX_NAME)
+        if "html" in formats:
+            svgs = option_maps(comparison, options) if maps else {}
+            (staging / HTML_NAME).write_text(html(model, comparison, svgs), encoding="utf-8")
+    return [Path(out) / n for n in names]
+
+
+def output_names(formats: Sequence[str]) -> list[str]:
+    """The files a report writes, in a fixed order; none is named from user text."""
+    from placegeo.compare_output import TABLES
+
+    names = []
+    for fmt in formats:
+        if fmt == "csv":
+            names.extend(f"{t}.csv" for t in TABLES)
+        else:
+            names.append({"html": HTML_NAME, "xlsx": XLSX_NAME, "md": MD_NAME, "json": JSON_NAME}[fmt])
+    return names
+
+
+def engine_files(comparison: Comparison, staging: Path, names: list[str]) -> None:
+    """CSV tables and the JSON document written by the engine's own writer (`compare --out`), so they are
+    the same bytes; the option GeoPackages it also writes are left out of the report."""
+    import shutil
+    import tempfile
+
+    from placegeo.compare_output import write_outputs
+
+    with tempfile.TemporaryDirectory(prefix=".compare-", dir=staging) as tmp:
+        write_outputs(comparison, tmp, force=True)
+        for name in names:
+            shutil.move(str(Path(tmp) / name), str(staging / name))
+
+
+# --------------------------------------------------------------------------------------------------
+# the model: tables and sentences from the Comparison
+
+
+def report_model(comparison: Comparison, doc: dict[str, Any] | None = None,
+                 options: Sequence[Option] | None = None) -> ReportModel:
+    """The report's tables and sentences (from the JSON document), with overlap matrices and data sources."""
+    doc = doc if doc is not None else json.loads(comparison.to_json())
+    return build_model(doc, sources=sources(comparison, options), matrices=matrices(comparison))
+
+
+def matrices(comparison: Comparison) -> list[Matrix]:
+    """Per option and reference layer: each unit's shares (primary weight) across the places."""
+    primary = comparison.settings.primary
+    out = []
+    for opt in comparison.options:
+        places = [p.name for p in opt.places]
+        for layer_id, result in opt.results.items():
+            rows = []
+            for unit in result.units:
+                shares = unit.shares.get(primary) or unit.shares.get("area") or {}
+                rows.append((unit.code, unit.name, [shares.get(p) for p in places]))
+            out.append(Matrix(option=opt.name, layer=layer_id, places=places, rows=rows))
+    return out
+
+
+def sources(comparison: Comparison, options: Sequence[Option] | None = None) -> list[Source]:
+    """Every layer the report used (reference layers, options' building blocks, population), once each."""
+    from placegeo.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    roles: dict[str, list[str]] = {}
+    titles: dict[str, str] = {}
+    licences: dict[str, str] = {}
+
+    def add(layer_id: str | None, role: str, title: str | None = None, licence: str | None = None) -> None:
+        if not layer_id:
+            return
+        if role not in roles.setdefault(layer_id, []):
+            roles[layer_id].append(role)
+        if title:
+            titles.setdefault(layer_id, title)
+        if licence:
+            licences.setdefault(layer_id, licence)
+
+    for info in comparison.layers:
+        add(info.id, "reference layer", info.title, info.attribution)
+    for opt in options or []:
+        if opt.blocks is not None:
+            add(opt.blocks.id, "building blocks", opt.blocks.title, opt.blocks.attribution)
+    add(comparison.settings.population_layer, "population")
+    out = []
+    for layer_id, role in roles.items():
+        entry = catalogue.get(layer_id)
+        vintage = entry.vintage if entry else "not in the bundled catalogue (user file)"
+        out.append(Source(
+            id=layer_id,
+            title=titles.get(layer_id) or (entry.title if entry else layer_id),
+            vintage=vintage,
+            population_vintage=(entry.population_vintage or "") if entry else "",
+            publisher=entry.publisher if entry else "",
+            licence=licences.get(layer_id) or (entry.licence if entry else "") or "",
+            role=", ".join(role),
+        ))
+    return out
+
+
+def licence_lines(model: ReportModel) -> list[str]:
+    """The distinct licence attribution lines, in order of first use, each naming the layers it covers."""
+    lines: dict[str, list[str]] = {}
+    for s in model.sources:
+        if s.licence:
+            lines.setdefault(s.licence, []).append(s.id)
+    return [f"{text} ({', '.join(ids)})" for text, ids in lines.items()]
+
+
+# --------------------------------------------------------------------------------------------------
+# HTML
+
+
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("placegeo.render", "templates"),
+        autoescape=True,  # every value from users' files is escaped; maps are passed as Markup on purpose
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+SCORE_METRICS = (
+    ("coterminosity_area", "Coterminosity index, by area", "pct"),
+    ("coterminosity_population", "Coterminosity index, by population", "pct"),
+    ("split_count", "Split units", "int"),
+    ("people_moved", "People moved (in split units, outside the best-fit place)", "people"),
+    ("coterminous_places", "Coterminous places", "places"),
+    ("boundary_match", "Boundary match", "pct"),
+    ("outside_footprint", "Units partly outside the footprint", "int"),
+)
+"""Scorecard rows: Cell attribute, label, format. ``better`` says which way is better for bolding."""
+
+_HIGHER_IS_BETTER = {"coterminosity_area": True, "coterminosity_population": True, "split_count": False,
+                     "people_moved": False, "coterminous_places": True, "boundary_match": True}
+
+
+def score_value(model: ReportModel, option: str, layer: str, metric: str) -> float | int | None:
+    cell = model.scorecard.get((option, layer))
+    return None if cell is None else getattr(cell, metric)
+
+
+def html(model: ReportModel, comparison: Comparison, maps: dict[str, str] | None = None) -> str:
+    """The self-contained HTML report (styles inline, maps as inline SVG, no external resource)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from markupsafe import Markup
+
+    from placegeo.render.palette import place_colours
+
+    try:
+        ver = version("placegeo")
+    except PackageNotFoundError:  # pragma: no cover
+        ver = "unknown"
+    metrics_shown = [m for m in SCORE_METRICS if any(score_value(model, o, lid, m[0]) is not None
+                                                     for o in model.options for lid in model.layers)]
+
+    def fmt(value, kind, option, layer):
+        if value is None:
+            return "n/a"
+        if kind == "pct":
+            return pct(value)
+        if kind == "people":
+            return people(value)
+        if kind == "places":
+            cell = model.scorecard[(option, layer)]
+            return f"{value} of {cell.places}"
+        return f"{value:,}"
+
+    def best(layer, metric):
+        higher = _HIGHER_IS_BETTER.get(metric)
+        values = [(score_value(model, o, layer, metric), o) for o in model.options]
+        values = [(round(v, 6), o) for v, o in values if v is not None]
+        if higher is None or len(values) < 2:
+            return None
+        ranked = sorted(values, key=lambda vo: vo[0], reverse=higher)
+        return ranked[0][1] if ranked[0][0] != ranked[1][0] else None
+
+    settings = comparison.settings
+    pop_text = "no population layer (area weights only)"
+    if settings.population_layer:
+        src = next((s for s in model.sources if s.id == settings.population_layer), None)
+        vintage = f", {src.population_vintage}" if src and src.population_vintage else ""
+        pop_text = f"the small-area layer {settings.population_layer}{vintage}"
+    descriptions = {o.name: o.description for o in comparison.options}
+    return _environment().get_template("report.html.j2").render(
+        m=model,
+        version=ver,
+        metrics=metrics_shown,
+        score=lambda o, lid, metric: score_value(model, o, lid, metric),
+        fmt=fmt,
+        best=best,
+        pct=pct,
+        people=people,
+        km2=lambda v: "n/a" if v is None else f"{v:,.1f}",
+        maps={o: Markup(svg) for o, svg in (maps or {}).items()},
+        colours={o.name: place_colours([[p.name for p in o.places]]) for o in comparison.options},
+        descriptions=descriptions,
+        licences=licence_lines(model),
+        map_note=(f"Hatched: units of {comparison.layers[0].id} that the option splits, labelled with their shares."
+                  if comparison.layers else ""),
+        primary=settings.primary,
+        snap=settings.snap,
+        population_text=pop_text,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# maps as inline SVG
+
+
+def option_maps(comparison: Comparison, options: Sequence[Option] | None = None) -> dict[str, str]:
+    """Option name -> inline SVG of its map (ids prefixed per map, so several maps share one page).
+
+    Drawn by :func:`placegeo.render.maps.map_options`, with the units of the first reference layer that the
+    option splits hatched; an option without its loaded :class:`Option` gets a plain map of its places.
+    """
+    import warnings
+
+    by_name = {o.name: o for o in options or []}
+    split_layer = comparison.layers[0].id if comparison.layers else None
+    out = {}
+    for index, opt in enumerate(comparison.options, start=1):
+        option = by_name.get(opt.name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the report's own sources section carries the licence lines
+            figure = option_figure(opt, option, comparison, split_layer)
+        if figure is not None:
+            out[opt.name] = inline_svg(figure, prefix=f"map{index}-")
+    return out
+
+
+def option_figure(opt: OptionResult, option: Option | None, comparison: Comparison, split_layer: str | None):
+    """The option's map as a matplotlib Figure (None when there is nothing to draw)."""
+    if option is not None:
+        from placegeo.render.maps import map_options
+
+        return map_options([option], highlight_splits=split_layer, comparison=comparison,
+                           tol=comparison.settings.tol, title=option.name, warn=lambda _: None)
+    if opt.frame is None or len(opt.frame) == 0:
+        return None
+    return plain_figure(opt)
+
+
+def plain_figure(opt: OptionResult):
+    """A simple map of the option's places, coloured by the shared palette, labelled by name."""
+    from matplotlib.figure import Figure
+
+    from placegeo.render.palette import INK, place_colours
+
+    frame = opt.frame
+    colours = place_colours([frame["place"].tolist()])
+    fig = Figure(figsize=(7.5, 6.5))
+    ax = fig.add_axes((0, 0, 1, 1))
+    frame.plot(ax=ax, color=[colours[n] for n in frame["place"]], edgecolor="white", linewidth=0.8)
+    for name, geom in zip(frame["place"], frame.geometry, strict=True):
+        point = geom.representative_point()
+        ax.annotate(str(name), (point.x, point.y), ha="center", va="center", fontsize=8, color=INK)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    return fig
+
+
+_ID = re.compile(r'\bid="([^"]+)"')
+_REF = re.compile(r'(url\(#|href="#)([^")]+)')
+
+
+def inline_svg(figure, *, prefix: str) -> str:
+    """A Figure as an ``<svg>`` element for inlining in HTML: no XML prolog, text kept as text, ids prefixed.
+
+    Matplotlib escapes text it writes into SVG (``<`` becomes ``&lt;``), so place names stay inert.
+    """
+    import io
+    import sys
+
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "placegeo"}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+    if "matplotlib.pyplot" in sys.modules:  # a pyplot-made figure: free it
+        sys.modules["matplotlib.pyplot"].close(figure)
+    text = buffer.getvalue()
+    text = text[text.index("<svg"):]
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+    text = _ID.sub(lambda m: f'id="{prefix}{m.group(1)}"', text)
+    text = _REF.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}", text)
+    return text

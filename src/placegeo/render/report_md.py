@@ -1,0 +1,84 @@
+"""The report as Markdown, for pasting into papers and wikis (GitHub-flavoured pipe tables)."""
+
+from __future__ import annotations
+
+import re
+
+from placegeo.render.report_model import ReportModel, pct, people
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
+
+
+def esc(text: object) -> str:
+    """User text made inert in Markdown: table pipes, emphasis, links and HTML tags are escaped."""
+    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _table(header: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> list[str]:
+    numeric = numeric or set()
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join("---:" if i in numeric else "---" for i in range(len(header))) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _num(value, kind: str, places: int | None = None) -> str:
+    if value is None:
+        return "n/a"
+    if kind == "pct":
+        return pct(value)
+    if kind == "people":
+        return people(value)
+    if kind == "places":
+        return f"{value} of {places}"
+    return f"{value:,}"
+
+
+def _place_name(p) -> str:
+    return esc(p.name) if p.parent is None else f"{esc(p.name)} (sub-unit of {esc(p.parent)})"
+
+
+def markdown(model: ReportModel) -> str:
+    """The summary, scorecard, places, splits and sources as Markdown."""
+    from placegeo.render.report import SCORE_METRICS, licence_lines
+
+    out = [f"# {esc(model.title)}", "",
+           f"Weight: {model.weight}; tolerance {pct(model.tol)}. Reference layers: "
+           + ", ".join(f"{esc(model.layer_titles.get(lid, lid))} ({esc(lid)})" for lid in model.layers) + ".", "",
+           "## Summary", ""]
+    out += [f"- {esc(line)}" for line in model.summary] + [""]
+    out += ["## Scorecard", ""]
+    rows = []
+    for lid in model.layers:
+        for metric, label, kind in SCORE_METRICS:
+            cells = [model.scorecard.get((o, lid)) for o in model.options]
+            values = [getattr(c, metric) if c else None for c in cells]
+            if all(v is None for v in values):
+                continue
+            rows.append([esc(lid), label] + [_num(v, kind, c.places if c else None) for v, c in zip(values, cells,
+                                                                                                   strict=True)])
+    out += _table(["Layer", "Measure", *map(esc, model.options)], rows,
+                  numeric=set(range(2, 2 + len(model.options))))
+    for option in model.options:
+        out += [f"## {esc(option)}", "", "### Places", ""]
+        out += _table(
+            ["Place", "Population", "Area (km²)", f"Place band ({model.place_band.describe()})",
+             f"Neighbourhood band ({model.neighbourhood_band.describe()})"],
+            [[_place_name(p), people(p.population), "n/a" if p.area_km2 is None else f"{p.area_km2:,.1f}",
+              p.place_flag, p.neighbourhood_flag] for p in model.places_of(option)],
+            numeric={1, 2})
+        out += ["### Split units", ""]
+        splits = model.splits_of(option)
+        if not splits:
+            out += [f"No reference unit is split (tolerance {pct(model.tol)}).", ""]
+            continue
+        out += _table(
+            ["Layer", "Unit", "Code", "Shares", "Population in footprint", "People moved"],
+            [[esc(s.layer), esc(s.name), esc(s.code), " / ".join(f"{pct(v)} {esc(k)}" for k, v in s.shares),
+              people(s.population), people(s.people_moved)] for s in splits],
+            numeric={4, 5})
+    out += ["## Data sources", ""]
+    out += _table(["Layer", "Used as", "Vintage"],
+                  [[f"{esc(s.title)} ({esc(s.id)})", esc(s.role), esc(s.vintage)] for s in model.sources])
+    out += [f"- {esc(line)}" for line in licence_lines(model)]
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,128 @@
+"""The report as an XLSX workbook: one sheet per table, numbers as numbers, frozen headers, set widths.
+
+User text (place, unit and layer names) is always written as a string cell, never as a formula: a
+place named ``=HYPERLINK(...)`` stays text. Characters a workbook cannot hold are dropped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from placegeo.render.report_model import ReportModel
+
+PCT = "0.0%"
+INT = "#,##0"
+KM2 = "#,##0.0"
+
+SCORECARD_COLUMNS = [
+    # header, Cell attribute, number format
+    ("Coterminosity (area)", "coterminosity_area", PCT),
+    ("Coterminosity (population)", "coterminosity_population", PCT),
+    ("Split units", "split_count", INT),
+    ("Population of split units", "split_population", INT),
+    ("People moved", "people_moved", INT),
+    ("Coterminous places", "coterminous_places", INT),
+    ("Places", "places", INT),
+    ("Boundary match", "boundary_match", PCT),
+    ("Units partly outside footprint", "outside_footprint", INT),
+]
+
+
+def _text(value: Any) -> str:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
+
+
+def _sheet(wb, title: str, header: list[str], rows: list[list[tuple[Any, str | None]]], widths: list[int]):
+    """Add a sheet: bold frozen header, then rows of (value, number format or "text")."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title)
+    ws.append([_text(h) for h in header])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DFE7EC")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for r, row in enumerate(rows, start=2):
+        for c, (value, fmt) in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c)
+            if fmt == "text":
+                cell.value = _text(value)
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+            else:
+                cell.value = None if value is None else float(value) if isinstance(value, float) else value
+                if fmt:
+                    cell.number_format = fmt
+    ws.freeze_panes = "A2"
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    if rows:
+        ws.auto_filter.ref = ws.dimensions
+    return ws
+
+
+def workbook(model: ReportModel):
+    """The openpyxl Workbook of the report's tables."""
+    from openpyxl import Workbook
+
+    from placegeo.render.report import licence_lines
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    # Scorecard: one row per option and reference layer
+    rows = []
+    for option in model.options:
+        for lid in model.layers:
+            cell = model.scorecard.get((option, lid))
+            if cell is None:
+                continue
+            rows.append([(option, "text"), (lid, "text"), (model.layer_titles.get(lid, lid), "text")]
+                        + [(getattr(cell, attr), fmt) for _, attr, fmt in SCORECARD_COLUMNS])
+    _sheet(wb, "Scorecard", ["Option", "Layer", "Layer title", *(h for h, _, _ in SCORECARD_COLUMNS)], rows,
+           [34, 12, 40] + [16] * len(SCORECARD_COLUMNS))
+    # Places
+    rows = [[(p.option, "text"), (p.name, "text"), (p.parent or "", "text"), (p.population, INT), (p.area_km2, KM2),
+             (len(p.units) if isinstance(p.units, list) else p.units, INT),
+             (p.place_flag, "text"), (p.neighbourhood_flag, "text")] for p in model.places]
+    _sheet(wb, "Places", ["Option", "Place", "Sub-unit of", "Population", "Area (km²)", "Blocks",
+                          f"Place band ({model.place_band.describe()})",
+                          f"Neighbourhood band ({model.neighbourhood_band.describe()})"], rows,
+           [34, 32, 20, 14, 12, 10, 24, 30])
+    # Splits: one row per split unit and place it is shared with
+    rows = []
+    for s in model.splits:
+        for place, share in s.shares:
+            rows.append([(s.option, "text"), (s.layer, "text"), (s.code, "text"), (s.name, "text"),
+                         (place, "text"), (share, PCT), ("yes" if place == s.best_fit else "no", "text"),
+                         (s.population, INT), (s.people_moved, INT)])
+    _sheet(wb, "Splits", ["Option", "Layer", "Unit code", "Unit", "Place", "Share", "Best fit",
+                          "Population in footprint", "People moved"], rows, [34, 12, 14, 32, 32, 10, 10, 16, 14])
+    # Overlaps: the share matrices in long form
+    rows = []
+    for mx in model.matrices:
+        for code, name, shares in mx.rows:
+            for place, share in zip(mx.places, shares, strict=True):
+                if share:
+                    rows.append([(mx.option, "text"), (mx.layer, "text"), (code, "text"), (name, "text"),
+                                 (place, "text"), (share, PCT)])
+    _sheet(wb, "Overlaps", ["Option", "Layer", "Unit code", "Unit", "Place", "Share of unit"], rows,
+           [34, 12, 14, 32, 32, 14])
+    # Data sources
+    rows = [[(s.id, "text"), (s.title, "text"), (s.role, "text"), (s.vintage, "text"), (s.publisher, "text"),
+             (s.licence, "text")] for s in model.sources]
+    ws = _sheet(wb, "Data sources", ["Layer", "Title", "Used as", "Vintage", "Publisher", "Licence"], rows,
+                [14, 44, 26, 60, 36, 70])
+    ws.append([])
+    ws.append(["Attribution"])
+    for line in licence_lines(model):
+        ws.append([_text(line)])
+        ws.cell(row=ws.max_row, column=1).data_type = "s"
+    return wb
+
+
+def write_xlsx(model: ReportModel, target: Path) -> None:
+    """Save the workbook to ``target`` (a staging path: the caller moves it into place)."""
+    workbook(model).save(target)

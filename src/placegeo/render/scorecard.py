@@ -1,0 +1,103 @@
+"""Terminal view of a Comparison: the scorecard table and the split lists in words."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from placegeo.compare import Comparison, UnitResult
+
+
+def pct(share: float | None) -> str:
+    """A share as a whole-number percent ("81 %"); "<1 %" / ">99 %" rather than rounding to 0 or 100."""
+    if share is None or share != share:
+        return "–"
+    value = 100 * share
+    if 0 < value < 0.5:
+        return "<1 %"
+    if 99.5 <= value < 100 - 1e-7:
+        return ">99 %"
+    return f"{value:.0f} %"
+
+
+def people(value: float | None) -> str:
+    """A population rounded to the nearest hundred above 10,000 (estimates do not carry more)."""
+    if value is None:
+        return "–"
+    if value >= 10_000:
+        value = round(value, -2)
+    return f"{value:,.0f}"
+
+
+def split_sentence(unit: UnitResult, primary: str) -> str:
+    """"Ribble Valley: 81 % Pennine Lancashire / 19 % Central Lancashire, 11,900 people move"."""
+    parts = " / ".join(f"{pct(share)} {place}" for place, share in unit.parts.items())
+    if primary == "population":
+        tail = f"{people(unit.moving.get('population'))} people move"
+    else:
+        tail = f"{unit.moving.get('area', 0.0) / 1e6:,.1f} km² moves"
+    return f"{unit.name}: {parts}, {tail}"
+
+
+def render_scorecard(comparison: Comparison, width: int | None = None) -> str:
+    """The rich scorecard (one row per option, columns per reference layer) and the split lists."""
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    settings = comparison.settings
+    console = Console(file=io.StringIO(), record=True, width=width or 160, force_terminal=False,
+                      color_system=None)
+    weights = settings.weights
+    table = Table(title="Coterminosity scorecard", caption=_caption(comparison), show_lines=True)
+    table.add_column("option")
+    table.add_column("places", justify="right")
+    table.add_column("population", justify="right")
+    for layer in comparison.layers:
+        table.add_column(layer.id, justify="left")
+    for opt in comparison.options:
+        cells = [opt.name, str(len(opt.places)), people(opt.footprint.get("population"))]
+        for layer in comparison.layers:
+            res = opt.results[layer.id]
+            lines = []
+            index = " / ".join(f"{pct(res.coterminosity[w])} {'pop' if w == 'population' else 'area'}"
+                               for w in weights)
+            lines.append(f"C {index}")
+            split = f"split {len(res.split_units)}/{len(res.units)}"
+            if "population" in weights:
+                split += f" ({people(res.split_weight('population'))} people)"
+            lines.append(split)
+            lines.append(f"coterminous {res.coterminous_places}/{len(res.places)}")
+            if res.boundary_match is not None:
+                lines.append(f"boundary {pct(res.boundary_match)}")
+            cells.append("\n".join(lines))
+        table.add_row(*cells)
+    console.print(table)
+    for opt in comparison.options:
+        console.print(f"\n[bold]{opt.name}[/bold]: places")
+        for place in opt.places:
+            flag = "" if place.band in ("within", "unknown") else f"  ({place.band} the place band, "\
+                f"{settings.place_band.describe()})"
+            console.print(f"  {place.name}: {people(place.population)} people, {place.area_km2:,.0f} km²{flag}")
+        for layer in comparison.layers:
+            res = opt.results[layer.id]
+            if res.split_units:
+                console.print(f"  split {layer.id} units:")
+                for unit in res.split_units:
+                    console.print(f"    {split_sentence(unit, settings.primary)}")
+            outside = [u for u in res.outside_footprint if u.outside.get(settings.primary, u.outside.get("area", 0))
+                       >= 0.005]
+            if outside:
+                console.print(f"  {layer.id} units partly outside the option's footprint:")
+                for unit in outside:
+                    share = unit.outside.get(settings.primary, unit.outside.get("area"))
+                    console.print(f"    {unit.name}: {pct(share)} outside")
+    return console.export_text()
+
+
+def _caption(comparison: Comparison) -> str:
+    s = comparison.settings
+    pop = f"; population from {s.population_layer}" if s.population_layer else ""
+    return (f"C = coterminosity index (share of the footprint in its unit's best-fit place); split at tol "
+            f"{s.tol:g}; boundary = place edges within {s.snap:g} m of the layer's edges{pop}")

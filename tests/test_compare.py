@@ -1,0 +1,183 @@
+"""`compare` on the bundled L&SC options, checked against sums over whole LSOAs done with pandas alone.
+
+The ground truth reads the bundled lsoa11 layer's own columns (LAD21CD, CCG21CD, POP2020): every
+L&SC district and CCG is a union of whole 2011 LSOAs, so overlaps by population are plain group sums.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import OPTIONS
+
+FIVE = OPTIONS / "lsc-five-partnerships-2019.yaml"
+FOUR = OPTIONS / "lsc-four-places-2022.yaml"
+
+# the partnerships as unions of CCGs (option file), and the four places as unions of districts
+PARTNERSHIP_OF_CCG = {
+    "E38000227": "Central Lancashire", "E38000034": "Central Lancashire",
+    "E38000015": "Fylde Coast", "E38000226": "Fylde Coast",
+    "E38000228": "Morecambe Bay",
+    "E38000050": "Pennine Lancashire", "E38000014": "Pennine Lancashire",
+    "E38000200": "West Lancashire",
+}
+LANCASHIRE = ["E07000117", "E07000118", "E07000119", "E07000120", "E07000121", "E07000122", "E07000123",
+              "E07000124", "E07000125", "E07000126", "E07000127", "E07000128"]
+PLACE_OF_LAD = {**{c: "Lancashire" for c in LANCASHIRE}, "E06000009": "Blackpool",
+                "E06000008": "Blackburn with Darwen", "E07000027": "South Cumbria", "E07000031": "South Cumbria"}
+
+
+@pytest.fixture(scope="module")
+def lsoas():
+    """The bundled lsoa11 attribute table plus each LSOA's area (m², EPSG:27700), read without the engine."""
+    import geopandas as gpd
+
+    from placegeo.catalogue import get_entry
+
+    entry = get_entry("lsoa11")
+    frame = gpd.read_file(entry.path, layer=entry.layer).to_crs(27700)
+    frame["area"] = frame.geometry.area
+    return frame.drop(columns="geometry")
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    from placegeo.compare import compare
+
+    return compare([FIVE, FOUR], ["lad21", "ccg21", "ctyua21"])
+
+
+def _shares(frame, unit_col, place_col, weight):
+    inside = frame.dropna(subset=[place_col])
+    table = inside.groupby([unit_col, place_col])[weight].sum().unstack(fill_value=0)
+    return table.div(table.sum(axis=1), axis=0)
+
+
+def test_five_partnerships_split_exactly_preston_and_ribble_valley(comparison, lsoas):
+    lsoas = lsoas.assign(partnership=lsoas["CCG21CD"].map(PARTNERSHIP_OF_CCG))
+    truth = _shares(lsoas, "LAD21NM", "partnership", "POP2020")
+    split_truth = {lad: row[row >= 0.01].to_dict() for lad, row in truth.iterrows() if row.max() < 0.99}
+    result = comparison.option("Five place partnerships (2019-2022)").results["lad21"]
+    got = {u.name: u.parts for u in result.split_units}
+    assert set(got) == set(split_truth) == {"Preston", "Ribble Valley"}
+    for lad, parts in split_truth.items():
+        assert got[lad].keys() == parts.keys()
+        for place, share in parts.items():
+            assert got[lad][place] == pytest.approx(share, rel=1e-12)
+    ribble = next(u for u in result.split_units if u.name == "Ribble Valley")
+    moved = lsoas[(lsoas.LAD21NM == "Ribble Valley") & (lsoas.partnership != "Pennine Lancashire")].POP2020.sum()
+    assert ribble.best_fit == "Pennine Lancashire"
+    assert ribble.moving["population"] == pytest.approx(moved)
+
+
+def test_coterminosity_index_is_the_population_in_each_districts_best_fit_place(comparison, lsoas):
+    lsoas = lsoas.assign(partnership=lsoas["CCG21CD"].map(PARTNERSHIP_OF_CCG)).dropna(subset=["partnership"])
+    for weight, column in (("population", "POP2020"), ("area", "area")):
+        table = lsoas.groupby(["LAD21CD", "partnership"])[column].sum().unstack(fill_value=0)
+        expected = table.max(axis=1).sum() / table.to_numpy().sum()
+        got = comparison.option("Five place partnerships (2019-2022)").results["lad21"].coterminosity[weight]
+        assert got == pytest.approx(expected, rel=1e-12)
+
+
+def test_four_places_split_morecambe_bay_ccg_and_part_lies_outside(comparison, lsoas):
+    lsoas = lsoas.assign(place=lsoas["LAD21CD"].map(PLACE_OF_LAD))
+    result = comparison.option("Four council places (July 2022)").results["ccg21"]
+    assert [u.name for u in result.split_units] == ["NHS Morecambe Bay CCG"]
+    bay = result.split_units[0]
+    ccg = lsoas[lsoas.CCG21CD == "E38000228"]
+    for weight, column in (("population", "POP2020"), ("area", "area")):
+        inside = ccg.dropna(subset=["place"])
+        by_place = inside.groupby("place")[column].sum() / inside[column].sum()
+        assert bay.shares[weight] == pytest.approx(by_place.to_dict(), rel=1e-12)
+        outside = ccg[ccg.place.isna()][column].sum() / ccg[column].sum()
+        assert bay.outside[weight] == pytest.approx(outside, rel=1e-12)
+    # the part outside all four places lies in Copeland and Craven
+    assert set(ccg[ccg.place.isna()].LAD21NM) == {"Copeland", "Craven"}
+    assert 0.04 < bay.outside["population"] < 0.05
+
+
+def test_place_sizes_are_sums_over_their_lsoas(comparison, lsoas):
+    places = {p.name: p for p in comparison.option("Four council places (July 2022)").places}
+    lsoas = lsoas.assign(place=lsoas["LAD21CD"].map(PLACE_OF_LAD))
+    for name, group in lsoas.groupby("place"):
+        assert places[name].population == pytest.approx(group.POP2020.sum(), rel=1e-12)
+        assert places[name].area_km2 == pytest.approx(group.area.sum() / 1e6, rel=1e-9)
+    assert places["Lancashire"].band == "above"
+    assert places["Blackpool"].band == "within"
+    assert [s.name for s in places["Lancashire"].subunits] == [
+        "East Lancashire", "Central and West Lancashire", "North and Coast Lancashire"]
+
+
+def test_partnerships_are_coterminous_with_ccgs_and_places_with_districts(comparison):
+    five = comparison.option("Five place partnerships (2019-2022)").results["ccg21"]
+    four = comparison.option("Four council places (July 2022)").results["lad21"]
+    for res in (five, four):
+        assert res.method == "membership"
+        assert res.coterminosity == pytest.approx({"area": 1.0, "population": 1.0}, rel=1e-12)
+        assert not res.split_units
+        assert res.coterminous_places == len(res.places)
+        assert res.boundary_match == pytest.approx(1.0)
+
+
+def test_geometry_path_agrees_with_membership_path(tmp_path):
+    """The same reference layer given as a file (so no membership) gives the same figures."""
+    from placegeo.catalogue import get_entry
+    from placegeo.compare import compare
+
+    entry = get_entry("ccg21")
+    by_file = compare([FOUR], [str(entry.path)], boundary=False)
+    by_id = compare([FOUR], ["ccg21"], boundary=False)
+    a = by_file.options[0].results[entry.path.stem]
+    b = by_id.options[0].results["ccg21"]
+    assert a.method == "geometry" and b.method == "membership"
+    assert [u.code for u in a.split_units] == [u.code for u in b.split_units]
+    for w in ("area", "population"):
+        assert a.coterminosity[w] == pytest.approx(b.coterminosity[w], rel=1e-6)
+        assert a.split_units[0].shares[w] == pytest.approx(b.split_units[0].shares[w], rel=1e-6)
+
+
+def test_json_output_matches_the_documented_schema(run_cli):
+    import jsonschema
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "json-schema.md").read_text(encoding="utf-8")
+    schema = json.loads(text.split("```json", 1)[1].split("```", 1)[0])
+    result = run_cli("compare", FIVE, FOUR, "--against", "lad21", "ccg21", "ctyua21", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, schema)
+    option = document["options"][1]
+    assert option["layers"]["ccg21"]["split_units"][0]["code"] == "E38000228"
+    assert set(option["layers"]) == {"lad21", "ccg21", "ctyua21"}
+
+
+def test_terminal_scorecard_says_who_moves(run_cli):
+    result = run_cli("compare", FIVE, FOUR, "--against", "lad21", "ccg21")
+    assert result.exit_code == 0, result.stderr
+    assert "Ribble Valley: 81 % Pennine Lancashire / 19 % Central Lancashire, 11,900 people move" in result.stdout
+    assert "NHS Morecambe Bay CCG: 54 % South Cumbria / 46 % Lancashire" in result.stdout
+
+
+def test_out_writes_every_file_and_refuses_to_overwrite(run_cli, tmp_path):
+    out = tmp_path / "cmp"
+    result = run_cli("compare", FIVE, FOUR, "--against", "lad21", "--out", out, "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(["scorecard.csv", "splits.csv", "places.csv", "overlap.csv", "comparison.json",
+                            "places-Five-place-partnerships-2019-2022.gpkg",
+                            "places-Four-council-places-July-2022.gpkg"])
+    assert result.stdout.splitlines()[0].startswith("option,places,population,area_km2,lad21:coterminosity")
+    again = run_cli("compare", FIVE, "--against", "lad21", "--out", out)
+    assert again.exit_code == 2 and "--force" in again.stderr
+    forced = run_cli("compare", FIVE, "--against", "lad21", "--out", out, "--force", "--format", "csv")
+    assert forced.exit_code == 0, forced.stderr
+
+
+def test_bad_arguments_are_one_line_errors(run_cli):
+    assert run_cli("compare", FIVE, "--against", "nosuchlayer").exit_code == 2
+    assert run_cli("compare", FIVE, "--weight", "volume").exit_code == 2
+    result = run_cli("compare", FIVE, "--tol", "2")
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1

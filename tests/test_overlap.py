@@ -1,0 +1,111 @@
+"""The overlap engine against geopandas.overlay on real layers, and the membership path against pandas."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from placegeo.overlap import intersection_areas, membership_overlap, overlap, overlay_areas
+
+LANCASHIRE_BOX = (330_000, 400_000, 380_000, 450_000)  # a 50 km square over central Lancashire (EPSG:27700)
+
+
+def _read(layer_id: str, box=LANCASHIRE_BOX):
+    import geopandas as gpd
+
+    from placegeo.catalogue import get_entry
+
+    entry = get_entry(layer_id)
+    frame = gpd.read_file(entry.path, layer=entry.layer, bbox=box).to_crs(27700).reset_index(drop=True)
+    return frame, entry.code
+
+
+def _agree(left, lcode, right, rcode):
+    """Largest relative difference between the engine and overlay, per pair, and the pair sets."""
+    left = left.rename(columns={lcode: "L"})[["L", "geometry"]]
+    right = right.rename(columns={rcode: "R"})[["R", "geometry"]]
+    pairs = intersection_areas(left.geometry.values, right.geometry.values)
+    engine = {(left.L[i], right.R[j]): a for i, j, a in zip(pairs.left, pairs.right, pairs.area, strict=True)}
+    base = overlay_areas(left, right, "L", "R")
+    base = {k: v for k, v in base.items() if v > 0}
+    assert set(engine) == set(base)
+    return max(abs(engine[k] - base[k]) / base[k] for k in base)
+
+
+@pytest.mark.parametrize("big", ["england/lad21", "england/ccg21", "england/icb22"])
+def test_generalised_layers_against_lsoa21_agree_with_overlay(big):
+    """Published generalised LADs / CCGs / ICBs over LSOAs 2021: edges do not match; areas still agree."""
+    small, scode = _read("england/lsoa21")
+    large, lcode = _read(big)
+    assert _agree(small, scode, large, lcode) < 1e-9
+
+
+def test_generalised_ccgs_against_lsoa11_agree_with_overlay():
+    small, scode = _read("lsoa11")
+    large, lcode = _read("england/ccg21")
+    assert _agree(large, lcode, small, scode) < 1e-9
+
+
+def test_full_resolution_pennine_ccgs_against_lsoas_agree_with_overlay(shared_sources):
+    import geopandas as gpd
+
+    folder = shared_sources / "pennine-fullres-bwd"
+    ccgs = gpd.read_file(folder / "CCGs.geojson").to_crs(27700)
+    lsoas = gpd.read_file(folder / "lsoa.geojson").to_crs(27700)
+    assert _agree(ccgs, "ccg18cd", lsoas, "lsoa11cd") < 1e-9
+
+
+def test_touching_neighbours_are_not_pairs():
+    """Districts only touch one another: a layer against itself pairs each district with itself only."""
+    lads, code = _read("lad21", box=None)
+    pairs = intersection_areas(lads.geometry.values, lads.geometry.values)
+    assert sorted(zip(pairs.left, pairs.right, strict=True)) == [(i, i) for i in range(len(lads))]
+    assert pairs.area == pytest.approx(lads.geometry.area.to_numpy()[pairs.left], rel=1e-12)
+
+
+def test_geometry_pieces_add_up_to_pair_areas():
+    import shapely
+
+    small, _ = _read("lsoa11")
+    large, _ = _read("england/lad21")
+    pairs = intersection_areas(large.geometry.values, small.geometry.values, geometry=True)
+    pieces = np.bincount(pairs.piece_pair, weights=shapely.area(pairs.piece_geometry), minlength=len(pairs.area))
+    assert pieces == pytest.approx(pairs.area, rel=1e-9)
+
+
+def test_membership_overlap_is_a_sum_over_shared_atoms():
+    import pandas as pd
+
+    left = {"A": frozenset({"1", "2"}), "B": frozenset({"3"})}
+    right = {"X": frozenset({"1"}), "Y": frozenset({"2", "3", "4"})}
+    weights = {"population": pd.Series({"1": 10.0, "2": 20.0, "3": 30.0, "4": 40.0})}
+    table = membership_overlap(left, right, weights).set_index(["left", "right"])["population"].to_dict()
+    assert table == {("A", "X"): 10.0, ("A", "Y"): 20.0, ("B", "Y"): 30.0}
+
+
+def test_overlap_of_ccgs_and_districts_matches_pandas_crosstab():
+    import geopandas as gpd
+
+    from placegeo.catalogue import get_entry
+
+    entry = get_entry("lsoa11")
+    lsoas = gpd.read_file(entry.path, layer=entry.layer)
+    truth = lsoas.dropna(subset=["CCG21CD"]).groupby(["CCG21CD", "LAD21CD"]).POP2020.sum()
+    table = overlap("ccg21", "lad21", weight="population").set_index(["left", "right"])
+    assert table["population"].to_dict() == pytest.approx(truth[truth > 0].to_dict(), rel=1e-12)
+    preston = table.loc[("E38000226", "E07000123")]  # the Preston LSOA in Fylde and Wyre CCG
+    assert preston["right_share"] == pytest.approx(truth[("E38000226", "E07000123")] / 144_147, rel=1e-12)
+
+
+def test_overlap_cli_long_format(run_cli, tmp_path):
+    out = tmp_path / "o.csv"
+    result = run_cli("overlap", "ccg21", "ctyua21", "--weight", "both", "--out", out)
+    assert result.exit_code == 0, result.stderr
+    import pandas as pd
+
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["left", "left_name", "right", "right_name", "area_m2", "population",
+                                   "left_share", "right_share"]
+    assert len(table) == 10  # eight CCGs; Morecambe Bay also in Cumbria and North Yorkshire (Craven)
+    assert run_cli("overlap", "ccg21", "ctyua21", "--out", out).exit_code == 2
+    assert run_cli("overlap", "ccg21", "ctyua21", "--weight", "mass").exit_code == 2
