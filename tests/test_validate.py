@@ -382,3 +382,20 @@ def test_every_check_id_is_documented():
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "validate.md").read_text(encoding="utf-8")
     assert [c for c in CHECKS if f"| `{c}` |" not in text] == []
+
+
+def test_an_empty_place_is_an_option_finding(tmp_path, run_cli):
+    path = tmp_path / "empty.yaml"
+    path.write_text("name: t\nblocks: lad21\nplaces:\n  - {name: A, blocks: []}\n  - {name: B, blocks: [Wyre]}\n")
+    result = run_cli("validate", "--option", path, "--format", "json")
+    assert result.exit_code == 1
+    assert "option-place-empty" in result.stdout and "place 'A'" in result.stdout
+
+
+def test_a_yaml_named_with_option_must_be_an_option(tmp_path, run_cli):
+    path = tmp_path / "list.yaml"
+    path.write_text("- a\n- b\n")
+    result = run_cli("validate", "--option", path)
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith("is not an option file (expected 'name', 'blocks' and 'places')")
+    assert run_cli("validate", path).exit_code == 0  # as a positional YAML (pre-commit passes every YAML) it is skipped

@@ -381,21 +381,23 @@ class _Weighing:
         return ("geometry", *self._by_geometry(ref))
 
     def _by_membership(self, ref: Layer, units) -> tuple[dict, dict]:
+        import numpy as np
         import pandas as pd
 
-        from placegeo.overlap import membership_overlap
+        from placegeo.overlap import membership_matrix
 
         weights = self.atom_weights()
-        table = membership_overlap(units, self.members, weights)
-        codes = [c for c in ref.codes if c in units]
-        matrices = {}
-        totals = {}
-        for key, series in weights.items():
-            m = table.pivot_table(index="left", columns="right", values=key, aggfunc="sum", fill_value=0.0)
-            matrices[_key(key)] = m.reindex(index=codes, columns=self.places, fill_value=0.0)
-            totals[_key(key)] = pd.Series(
-                {c: float(series.reindex(list(units[c])).fillna(0).sum()) for c in codes}, dtype=float)
-        return ({k: matrices[k] for k in self.settings.weights}, {k: totals[k] for k in self.settings.weights})
+        codes, places, matrices = membership_matrix(units, self.members, weights)
+        order = [c for c in ref.codes if c in units]
+        out, totals = {}, {}
+        for key, m in matrices.items():
+            frame = pd.DataFrame(m, index=codes, columns=places).reindex(index=order, columns=self.places,
+                                                                          fill_value=0.0)
+            out[_key(key)] = frame
+        whole = membership_matrix(units, {"all": frozenset(weights[next(iter(weights))].index)}, weights)[2]
+        for key, m in whole.items():
+            totals[_key(key)] = pd.Series(np.asarray(m)[:, 0], index=codes).reindex(order)
+        return ({k: out[k] for k in self.settings.weights}, {k: totals[k] for k in self.settings.weights})
 
     def _by_geometry(self, ref: Layer) -> tuple[dict, dict]:
         import numpy as np

@@ -109,14 +109,17 @@ def exactness(matrix: pd.DataFrame, best: pd.Series, place_weight: pd.Series) ->
     """
     import pandas as pd
 
-    inside = in_footprint(matrix)
-    out = {}
-    for place in matrix.columns:
-        units = best.index[best == place]
-        both = float(matrix.loc[units, place].sum())
-        union = float(place_weight.get(place, 0.0)) + float(inside.reindex(units).sum()) - both
-        out[place] = both / union if union > 0 else 0.0
-    return pd.Series(out, dtype=float)
+    values = matrix.to_numpy(dtype=float)
+    inside = values.sum(axis=1)
+    cols = matrix.columns.get_indexer(best.reindex(matrix.index).to_numpy())
+    n = len(matrix.columns)
+    rows = cols >= 0
+    both = np.bincount(cols[rows], weights=values[np.flatnonzero(rows), cols[rows]], minlength=n)
+    units = np.bincount(cols[rows], weights=inside[rows], minlength=n)
+    own = place_weight.reindex(matrix.columns).fillna(0.0).to_numpy(dtype=float)
+    union = own + units - both
+    jaccard = np.divide(both, union, out=np.zeros(n), where=union > 0)
+    return pd.Series(jaccard, index=matrix.columns, dtype=float)
 
 
 def is_coterminous(jaccard: pd.Series, tol: float = DEFAULT_TOL) -> pd.Series:

@@ -114,11 +114,12 @@ def _areas(big: np.ndarray, small: np.ndarray, geometry: bool, max_vertices: int
     area_small = shapely.area(small)
     area_big = shapely.area(big)
     # containment shortcuts: a covered polygon's overlap is its own area, no intersection needed
-    covered = _parallel(shapely.covers, big[ib], small[js])
+    # prepared predicates stay on one thread: GEOS builds a prepared geometry's indexes lazily, unsafely
+    covered = shapely.covers(big[ib], small[js])
     rest = ~covered
     shapely.prepare(small)
     inside = np.zeros(len(ib), dtype=bool)
-    inside[rest] = _parallel(shapely.covers, small[js[rest]], big[ib[rest]])
+    inside[rest] = shapely.covers(small[js[rest]], big[ib[rest]])
     area = np.where(covered, area_small[js], 0.0)
     area = np.where(inside, area_big[ib], area)
     todo = np.flatnonzero(~covered & ~inside & _boxes_overlap(big[ib], small[js]))
@@ -197,25 +198,57 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
+def membership_matrix(
+    left: Mapping[str, frozenset[str]], right: Mapping[str, frozenset[str]], weights: Mapping[str, pd.Series]
+) -> tuple[list[str], list[str], dict[str, np.ndarray]]:
+    """Overlap matrices of two unions of the same atoms: (left codes, right codes, weight -> array).
+
+    ``weights`` maps a weight name (``area_m2``, ``population``) to a Series indexed by atom code.
+    Exact, and no geometry: w(A ∩ B) = sum of w(atom) over atoms in both A and B. Within one side
+    units are disjoint (each atom in at most one unit), so the sum is one ``bincount``.
+    """
+    first = next(iter(weights.values()))
+    atom_index = {code: k for k, code in enumerate(first.index.astype(str))}
+    left_codes, lu = _unit_of_atom(left, atom_index)
+    right_codes, ru = _unit_of_atom(right, atom_index)
+    both = (lu >= 0) & (ru >= 0)
+    cell = lu[both] * len(right_codes) + ru[both]
+    size = len(left_codes) * len(right_codes)
+    out = {}
+    for name, series in weights.items():
+        values = series.reindex(first.index).fillna(0.0).to_numpy(dtype=float)[both]
+        out[name] = np.bincount(cell, weights=values, minlength=size).reshape(len(left_codes), len(right_codes))
+    return left_codes, right_codes, out
+
+
+def _unit_of_atom(table: Mapping[str, frozenset[str]], atom_index: dict[str, int]) -> tuple[list[str], np.ndarray]:
+    from placegeo.errors import UsageError
+
+    codes = [str(c) for c in table]
+    owner = np.full(len(atom_index), -1, dtype=np.int64)
+    for k, code in enumerate(codes):
+        idx = [atom_index[a] for a in table[code] if a in atom_index]
+        if len(idx) and (owner[idx] >= 0).any():
+            raise UsageError(f"unit '{code}' shares atoms with another unit of the same layer")
+        owner[idx] = k
+    return codes, owner
+
+
 def membership_overlap(
     left: Mapping[str, frozenset[str]], right: Mapping[str, frozenset[str]], weights: Mapping[str, pd.Series]
 ) -> pd.DataFrame:
-    """Overlap of two unions of the same atoms: per (left, right) pair the sums of atom weights shared.
-
-    ``weights`` maps a weight name (``area_m2``, ``population``) to a Series indexed by atom code.
-    Exact, and no geometry: w(A ∩ B) = sum of w(atom) over atoms in both A and B.
-    """
+    """:func:`membership_matrix` in long format: one row per (left, right) pair sharing atoms."""
     import pandas as pd
 
-    def long(table: Mapping[str, frozenset[str]], side: str) -> pd.DataFrame:
-        rows = [(code, atom) for code, atoms in table.items() for atom in atoms]
-        return pd.DataFrame(rows, columns=[side, "atom"]).astype(str)
-
-    joined = long(left, "left").merge(long(right, "right"), on="atom")
-    for name, series in weights.items():
-        joined[name] = joined["atom"].map(series).fillna(0.0).astype(float)
-    out = joined.groupby(["left", "right"], sort=False)[list(weights)].sum().reset_index()
-    return out
+    names = list(weights)
+    counted = {**weights, "__atoms": pd.Series(1.0, index=next(iter(weights.values())).index)}
+    left_codes, right_codes, matrices = membership_matrix(left, right, counted)
+    li, ri = np.nonzero(matrices.pop("__atoms") > 0)
+    table = pd.DataFrame({"left": np.asarray(left_codes, dtype=object)[li],
+                          "right": np.asarray(right_codes, dtype=object)[ri]})
+    for name in names:
+        table[name] = matrices[name][li, ri]
+    return table
 
 
 # --------------------------------------------------------------------------------------------------

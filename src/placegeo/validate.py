@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from placegeo.checks.base import CHECKS, LAYER_CHECKS, OPTION_CHECKS, SEVERITIES, Finding, severity_rank
-from placegeo.errors import UsageError
+from placegeo.errors import OptionError, UsageError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -99,6 +99,7 @@ def validate(sources: Iterable[str | Path] = (), options: Iterable[str | Path] =
     sources, options = list(sources), list(options)
     if not sources and not options:
         raise UsageError("nothing to validate", hint="give layer ids, boundary files or --option FILE")
+    named = set(map(str, options))  # named with --option: must be option files, not just any YAML
     for source in sources:
         if Path(str(source)).suffix.lower() in OPTION_SUFFIXES:
             options.append(source)
@@ -108,6 +109,8 @@ def validate(sources: Iterable[str | Path] = (), options: Iterable[str | Path] =
         report = validate_option(option, settings)
         if report is not None:
             reports.append(report)
+        elif str(option) in named:
+            raise OptionError("is not an option file (expected 'name', 'blocks' and 'places')", path=option)
         else:
             skipped.append(str(option))
     return Report(files=reports, settings=settings, skipped=skipped)

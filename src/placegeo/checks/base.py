@@ -40,6 +40,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "option-footprint-uncovered": ("error", "part of the --footprint is in no place (area and population)"),
     "option-outside-footprint": ("warning", "part of a place lies outside the --footprint"),
     "option-subunits-mismatch": ("error", "a place's sub-units do not tile it (blocks missing or extra)"),
+    "option-place-empty": ("error", "a place has no blocks (none listed, or none that resolve)"),
 }
 
 LAYER_CHECKS = [c for c in CHECKS if not c.startswith("option-")]

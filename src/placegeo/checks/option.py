@@ -116,6 +116,9 @@ def _walk_places(walk: _Walk, items: Any, level: str, after: int = 0) -> list[tu
             else:
                 _tiling(walk, name, codes, sub_codes, start)
             walk.findings.extend(_place_checks_light(walk, subplaces, name))
+        if not codes:
+            walk.findings.append(Finding("option-place-empty", walk.file, f"place '{name}' of {level} is empty "
+                                         "(no blocks)", line=start or None))
         for code in codes:
             if code in owner:
                 walk.findings.append(_twice(walk, code, f"is in two places of {level}: '{owner[code]}' and "
