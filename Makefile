@@ -36,9 +36,9 @@ data: $(BIN)/placegeo-installed
 bench: $(BIN)/placegeo-installed
 	$(BIN)/python bench/run.py
 
-## notebooks: execute the worked example in place (outputs regenerated)
+## notebooks: execute the worked example; the run copy, with outputs, goes to out/notebooks
 notebooks: $(BIN)/placegeo-installed
-	$(BIN)/python -m jupyter nbconvert --to notebook --execute --inplace notebooks/lsc_place_review.ipynb
+	$(BIN)/python scripts/run_notebook.py --out $(OUT)/notebooks notebooks/lsc_place_review.ipynb
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache

@@ -109,3 +109,20 @@ def test_overlap_cli_long_format(run_cli, tmp_path):
     assert len(table) == 10  # eight CCGs; Morecambe Bay also in Cumbria and North Yorkshire (Craven)
     assert run_cli("overlap", "ccg21", "ctyua21", "--out", out).exit_code == 2
     assert run_cli("overlap", "ccg21", "ctyua21", "--weight", "mass").exit_code == 2
+
+
+def test_boundary_match_fast_path_agrees_with_the_band_around_all_boundaries():
+    """Per-unit bands (no union) and one band around the layer's boundaries measure the same lengths."""
+    from placegeo.layers import load_layer
+    from placegeo.options import load_option
+    from placegeo.overlap import boundary_lengths, internal_boundaries
+    from tests.conftest import OPTIONS
+
+    option = load_option(OPTIONS / "lsc-five-partnerships-2019.yaml")
+    places = option.frame.geometry.values
+    internal = internal_boundaries(places)
+    units = load_layer("lad21").frame.geometry.values
+    total, fast = boundary_lengths(places, units, 50, internal=internal, covered=True)
+    _, slow = boundary_lengths(places, units, 50, internal=internal)
+    assert fast == pytest.approx(slow, rel=1e-3)
+    assert (fast < total).any() and (fast <= total).all()

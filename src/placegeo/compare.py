@@ -310,7 +310,8 @@ def compare(
     if len(set(names)) != len(names):
         raise UsageError(f"two options share the name '{next(n for n in names if names.count(n) > 1)}'",
                          hint="give each option a distinct name")
-    refs = [_load_reference(a) for a in against]
+    known = {o.blocks.id: o.blocks for o in loaded if o.blocks is not None and o.blocks.entry is not None}
+    refs = [known.get(a) if isinstance(a, str) and a in known else _load_reference(a) for a in against]
     if not refs:
         raise UsageError("no reference layer", hint="pass --against LAYER (e.g. lad21)")
     infos = [LayerInfo(r.id, r.title, r.attribution) for r in refs]
@@ -357,10 +358,13 @@ class _Weighing:
 
         out: dict[str, pd.Series] = {}
         if self.exact:
+            from placegeo.overlap import membership_matrix
+
             aw = self.atom_weights()
-            for key, series in aw.items():
-                out[_key(key)] = pd.Series({p: float(series.reindex(list(self.members[p])).fillna(0).sum())
-                                            for p in self.places}, dtype=float)
+            every = {"all": frozenset(next(iter(aw.values())).index)}
+            codes, _, sums = membership_matrix(self.members, every, aw)
+            for key, m in sums.items():
+                out[_key(key)] = pd.Series(m[:, 0], index=codes, dtype=float).reindex(self.places)
         else:
             geoms = self.option.frame.geometry.values
             out["area"] = pd.Series(geoms.area, index=self.places, dtype=float)
@@ -436,14 +440,22 @@ def _key(atom_key: str) -> str:
 def _compare_option(option: Option, refs: list[Layer], settings: Settings, pop: Layer | None,
                     boundary: bool) -> OptionResult:
     weighing = _Weighing(option, settings, pop)
+    internal = None
+    if boundary:
+        from placegeo.overlap import internal_boundaries
+
+        internal = internal_boundaries(option.frame.geometry.values)
     place_w = weighing.place_weights()
     footprint = {k: float(v.sum()) for k, v in place_w.items()}
     summaries = _place_summaries(option, place_w, settings, pop)
     results = {}
     for ref in refs:
         method, matrices, totals = weighing.against(ref)
+        lengths = None
+        if boundary:
+            lengths = _boundary(option, ref, matrices, footprint, internal, settings.snap)
         results[ref.id] = _layer_result(option, ref, method, matrices, totals, place_w, footprint, settings,
-                                        boundary)
+                                        lengths)
     frame = option.frame
     return OptionResult(
         name=option.name, description=option.description,
@@ -480,7 +492,7 @@ def _place_area(option: Option, name: str, place_w: dict[str, pd.Series]) -> flo
 
 def _layer_result(option: Option, ref: Layer, method: str, matrices: dict[str, pd.DataFrame],
                   totals: dict[str, pd.Series], place_w: dict[str, pd.Series], footprint: dict[str, float],
-                  settings: Settings, boundary: bool) -> LayerResult:
+                  settings: Settings, lengths: tuple | None) -> LayerResult:
     primary = settings.primary
     tol = settings.tol
     # units that reach into the footprint (by area, or by the primary weight when area is not measured)
@@ -515,7 +527,6 @@ def _layer_result(option: Option, ref: Layer, method: str, matrices: dict[str, p
     # per place: exactness against the units whose best fit (primary weight) it is
     jacc = {k: metrics.exactness(matrices[k], prim_best, place_w[k]) for k in matrices}
     coterminous = metrics.is_coterminous(jacc[primary], tol)
-    lengths = _boundary(option, ref, matrices[primary].index, settings.snap) if boundary else None
     places = []
     for j, name in enumerate(option.place_names):
         match = metrics.boundary_match(lengths[1][j], lengths[0][j]) if lengths is not None else None
@@ -547,28 +558,41 @@ def _primary(best, fit, share, primary, index):
     return b.reindex(index), f.reindex(index), s.reindex(index).fillna(0.0)
 
 
-def _boundary(option: Option, ref: Layer, unit_codes, snap: float):
+def _boundary(option: Option, ref: Layer, matrices: dict[str, pd.DataFrame], footprint: dict[str, float],
+              internal, snap: float):
+    """Boundary lengths of the places against ``ref``: per-unit bands when the units meeting the footprint
+    cover it (no union needed), else the band around the whole layer's boundaries."""
     import numpy as np
 
     from placegeo.overlap import boundary_lengths
 
+    places = option.frame.geometry.values
     frame = ref.frame
-    mask = frame[ref.code].astype(str).isin([str(c) for c in unit_codes]).to_numpy()
-    return boundary_lengths(option.frame.geometry.values, np.asarray(frame.geometry.values)[mask], snap)
+    m = matrices.get("area")
+    if m is not None and footprint.get("area", 0) > 0:
+        units = m.index[m.sum(axis=1) > 0]
+        gap = 1.0 - float(m.to_numpy().sum()) / footprint["area"]
+        if gap < 1e-6:
+            mask = frame[ref.code].astype(str).isin(set(map(str, units))).to_numpy()
+            units_geoms = np.asarray(frame.geometry.values)[mask]
+            return boundary_lengths(places, units_geoms, snap, internal=internal, covered=True)
+    return boundary_lengths(places, frame.geometry.values, snap, internal=internal)
 
 
 def _overlap_rows(matrices: dict[str, pd.DataFrame]) -> list[OverlapRow]:
+    import numpy as np
+
     area = matrices.get("area")
     popm = matrices.get("population")
     base = area if area is not None else popm
-    rows = []
-    for unit in base.index:
-        for place in base.columns:
-            a = float(area.at[unit, place]) if area is not None else float("nan")
-            p = float(popm.at[unit, place]) if popm is not None else None
-            if (a > 0 if area is not None else (p or 0) > 0):
-                rows.append(OverlapRow(unit=str(unit), place=str(place), area_m2=a, population=p))
-    return rows
+    values = base.to_numpy(dtype=float)
+    ui, pj = np.nonzero(values > 0)
+    units = np.asarray(base.index, dtype=object)
+    places = np.asarray(base.columns, dtype=object)
+    a = area.to_numpy(dtype=float)[ui, pj] if area is not None else np.full(len(ui), np.nan)
+    p = popm.to_numpy(dtype=float)[ui, pj] if popm is not None else [None] * len(ui)
+    return [OverlapRow(unit=str(u), place=str(pl), area_m2=float(x), population=None if y is None else float(y))
+            for u, pl, x, y in zip(units[ui], places[pj], a, p, strict=True)]
 
 
 def option_frames(comparison: Comparison) -> dict[str, gpd.GeoDataFrame]:
