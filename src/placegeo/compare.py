@@ -561,7 +561,8 @@ def _primary(best, fit, share, primary, index):
 def _boundary(option: Option, ref: Layer, matrices: dict[str, pd.DataFrame], footprint: dict[str, float],
               internal, snap: float):
     """Boundary lengths of the places against ``ref``: per-unit bands when the units meeting the footprint
-    cover it (no union needed), else the band around the whole layer's boundaries."""
+    cover all but 1 % of it (lines in the gaps are measured against the nearby boundaries only), else
+    the band around the whole layer's boundaries."""
     import numpy as np
 
     from placegeo.overlap import boundary_lengths
@@ -572,10 +573,10 @@ def _boundary(option: Option, ref: Layer, matrices: dict[str, pd.DataFrame], foo
     if m is not None and footprint.get("area", 0) > 0:
         units = m.index[m.sum(axis=1) > 0]
         gap = 1.0 - float(m.to_numpy().sum()) / footprint["area"]
-        if gap < 1e-6:
+        if gap < 0.01:
             mask = frame[ref.code].astype(str).isin(set(map(str, units))).to_numpy()
             units_geoms = np.asarray(frame.geometry.values)[mask]
-            return boundary_lengths(places, units_geoms, snap, internal=internal, covered=True)
+            return boundary_lengths(places, units_geoms, snap, internal=internal, covered=True, gaps=gap > 1e-9)
     return boundary_lengths(places, frame.geometry.values, snap, internal=internal)
 
 

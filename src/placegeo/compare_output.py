@@ -17,13 +17,21 @@ if TYPE_CHECKING:
 TABLES = ("scorecard", "splits", "places", "overlap")
 
 
-def gpkg_name(option_name: str) -> str:
-    return f"places-{safe_filename(option_name)}.gpkg"
+def gpkg_names(option_names: list[str]) -> list[str]:
+    """``places-<option>.gpkg`` per option; a name that comes out the same as an earlier one gets ``-2``..."""
+    out: list[str] = []
+    for name in option_names:
+        stem = f"places-{safe_filename(name)}"
+        candidate, k = stem, 2
+        while f"{candidate}.gpkg" in out:
+            candidate, k = f"{stem}-{k}", k + 1
+        out.append(f"{candidate}.gpkg")
+    return out
 
 
 def output_names(option_names: list[str]) -> list[str]:
     """Every file `compare --out` writes, for the overwrite check before any work."""
-    return [f"{t}.csv" for t in TABLES] + ["comparison.json"] + [gpkg_name(n) for n in option_names]
+    return [f"{t}.csv" for t in TABLES] + ["comparison.json"] + gpkg_names(option_names)
 
 
 def check_outputs(directory: Path, options: list[str], force: bool) -> None:
@@ -36,13 +44,14 @@ def write_outputs(comparison: Comparison, directory: str | Path, *, force: bool 
     from placegeo.compare import option_frames
     from placegeo.io import atomic_directory
 
-    names = output_names([o.name for o in comparison.options])
+    option_names = [o.name for o in comparison.options]
+    names = output_names(option_names)
     tables = comparison.tables()
     frames = option_frames(comparison)
     with atomic_directory(directory, names, force=force) as staging:
         for name in TABLES:
             tables[name].to_csv(staging / f"{name}.csv", index=False)
         (staging / "comparison.json").write_text(comparison.to_json(), encoding="utf-8")
-        for option_name, frame in frames.items():
-            frame.to_file(staging / gpkg_name(option_name), layer="places", driver="GPKG")
+        for file_name, option_name in zip(gpkg_names(option_names), option_names, strict=True):
+            frames[option_name].to_file(staging / file_name, layer="places", driver="GPKG")
     return [Path(directory) / n for n in names]

@@ -395,10 +395,15 @@ def boundary_zone(reference: Any, snap: float, window: tuple[float, float, float
     """Everything within ``snap`` metres of some boundary of the reference units (inside ``window``)."""
     import shapely
 
-    lines = shapely.union_all(shapely.boundary(np.asarray(reference, dtype=object)))
+    reference = np.asarray(reference, dtype=object)
     if window is not None:
         minx, miny, maxx, maxy = window
-        lines = shapely.clip_by_rect(lines, minx - snap, miny - snap, maxx + snap, maxy + snap)
+        box = (minx - snap, miny - snap, maxx + snap, maxy + snap)
+        near = shapely.intersects(shapely.box(*box), reference)
+        lines = shapely.boundary(reference[near])
+        lines = shapely.clip_by_rect(shapely.union_all(lines), *box)
+    else:
+        lines = shapely.union_all(shapely.boundary(reference))
     zone = shapely.buffer(lines, snap, quad_segs=2)
     shapely.prepare(zone)
     return zone
@@ -417,8 +422,24 @@ def boundary_rings(units: Any, snap: float) -> np.ndarray:
     return shapely.difference(units, shapely.buffer(units, -snap, quad_segs=2))
 
 
+def _matched_outside(internal: np.ndarray, reference: np.ndarray, snap: float) -> np.ndarray:
+    """Length of internal lines lying outside every reference unit yet within ``snap`` of the layer's
+    boundaries (e.g. across an estuary the layer clips to the coastline). The band is built only from
+    the boundary pieces near those lines, so it stays small."""
+    import shapely
+
+    outside = shapely.difference(internal, shapely.union_all(reference))
+    if not shapely.length(outside).any():
+        return np.zeros(len(internal))
+    region = shapely.buffer(shapely.union_all(outside), snap, quad_segs=2)
+    near = reference[shapely.intersects(reference, region)]
+    pieces = shapely.intersection(shapely.multilinestrings(shapely.get_parts(shapely.boundary(near))), region)
+    zone = shapely.buffer(pieces, snap, quad_segs=2)
+    return shapely.length(shapely.intersection(outside, zone))
+
+
 def boundary_lengths(places: Any, reference: Any = None, snap: float = 50.0, *, internal: Any = None,
-                     zone: Any = None, covered: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                     zone: Any = None, covered: bool = False, gaps: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Per place: length (m) of its boundary off the footprint's outer edge, and how much of it lies
     within ``snap`` metres of some boundary of the reference units (for metrics.boundary_match).
 
@@ -443,6 +464,8 @@ def boundary_lengths(places: Any, reference: Any = None, snap: float = 50.0, *, 
         inside = shapely.length(shapely.intersection(internal[li], rings[ri]))
         on_edge = shapely.length(shapely.intersection(internal[li], shapely.boundary(reference[ri])))
         matched = np.bincount(li, weights=inside - 0.5 * on_edge, minlength=len(places))
+        if gaps:  # lines in gaps between the units (only when the units do not cover F exactly)
+            matched += _matched_outside(internal, reference, snap)
         return total, np.minimum(matched, total)
     if zone is None:
         if reference is None or not len(reference):
