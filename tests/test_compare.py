@@ -181,3 +181,122 @@ def test_bad_arguments_are_one_line_errors(run_cli):
     assert run_cli("compare", FIVE, "--weight", "volume").exit_code == 2
     result = run_cli("compare", FIVE, "--tol", "2")
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------------------------------
+# England options, population defaults, slivers, and layers that cannot be references
+
+HNY = OPTIONS.parent.parent / "docs" / "examples" / "humber-north-yorkshire"
+HNY_COUNCILS = {"E06000065", "E06000014", "E06000011", "E06000010", "E06000013", "E06000012"}
+
+
+@pytest.fixture(scope="module")
+def hny_slivers():
+    from placegeo.compare import compare
+
+    return compare([HNY / "councils-2024.yaml"], ["england/lad21"], weight="area", boundary=False)
+
+
+def test_england_option_defaults_to_england_population(recwarn):
+    """1,750,900 people (Census 2021, LSOAs of the six councils), not the 57,300 lsoa11 reached."""
+    import pyogrio
+
+    from placegeo.catalogue import get_entry
+    from placegeo.compare import compare
+
+    entry = get_entry("england/lsoa21")
+    table = pyogrio.read_dataframe(entry.path, layer=entry.layer, read_geometry=False, columns=["LAD25CD", "POP2021"])
+    truth = float(table.loc[table["LAD25CD"].isin(HNY_COUNCILS), "POP2021"].sum())
+    cmp = compare([HNY / "councils-2024.yaml"], ["england/ctyua21"], weight="population", boundary=False)
+    assert cmp.settings.population_layer == "england/lsoa21"
+    assert cmp.options[0].footprint["population"] == pytest.approx(truth, rel=0.005)
+    assert not [w for w in recwarn if "population layer" in str(w.message)]
+
+
+def test_population_layer_covering_part_of_the_footprint_warns_with_its_share(run_cli):
+    import shapely
+
+    from placegeo.catalogue import get_entry
+    from placegeo.layers import load_layer
+    from placegeo.options import load_option
+
+    footprint = shapely.union_all(load_option(HNY / "councils-2024.yaml").frame.geometry.values)
+    lsoa = load_layer("lsoa11").frame
+    covered = shapely.intersection(footprint, shapely.union_all(lsoa.geometry.values)).area / footprint.area
+    assert get_entry("lsoa11").region == "lsc" and covered < 0.5
+    result = run_cli("compare", str(HNY / "councils-2024.yaml"), "--against", "england/ctyua21",
+                     "--population", "lsoa11", "--weight", "population")
+    assert result.exit_code == 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("placegeo: warning:")]
+    assert len(lines) == 1 and "lsoa11" in lines[0]
+    assert f"{covered:.1%}" in lines[0]
+
+
+def test_user_polygon_option_takes_the_population_layer_covering_it(tmp_path):
+    from placegeo.compare import compare
+    from placegeo.options import load_option
+
+    path = tmp_path / "hny.gpkg"
+    load_option(HNY / "councils-2024.yaml").frame.to_file(path)
+    cmp = compare([path], ["england/ctyua21"], weight="population", boundary=False)
+    assert cmp.settings.population_layer == "england/lsoa21"
+
+
+def test_neighbours_touching_the_footprint_are_outside_not_split(hny_slivers):
+    """Units with less than tol of their area inside F (checked with shapely) are outside only."""
+    import shapely
+
+    from placegeo.layers import load_layer
+    from placegeo.options import load_option
+
+    footprint = shapely.union_all(load_option(HNY / "councils-2024.yaml").frame.geometry.values)
+    lads = load_layer("england/lad21")
+    inside = {c: shapely.intersection(g, footprint).area / g.area
+              for c, g in zip(lads.codes, lads.frame.geometry.values, strict=True) if g.intersects(footprint)}
+    slivers = {c for c, s in inside.items() if 0 < s < 0.01}
+    res = hny_slivers.options[0].results["england/lad21"]
+    assert {u.code for u in res.outside_units} == slivers
+    assert {"E08000017", "E07000142"} <= slivers  # Doncaster, West Lindsey: split 45 % / 77 % before
+    assert not {u.code for u in res.split_units} & slivers
+    assert slivers <= {u.code for u in res.outside_footprint}
+    doc = json.loads(hny_slivers.to_json())["options"][0]["layers"]["england/lad21"]
+    assert doc["outside_units"] == len(slivers)
+    assert doc["units"] == doc["whole_units"] + len(doc["split_units"])
+    # C keeps the metrics.md formula: every unit's inside part, slivers included, over w(F)
+    units = res.units + res.outside_units
+    c = sum(u.inside["area"] * u.fit for u in units) / hny_slivers.options[0].footprint["area"]
+    assert res.coterminosity["area"] == pytest.approx(min(1.0, c), abs=1e-12)
+
+
+def test_comparison_only_layer_is_refused(run_cli):
+    from placegeo.compare import compare
+    from placegeo.errors import UsageError
+
+    with pytest.raises(UsageError, match="pcn-edec2020.*comparison only"):
+        compare([FOUR], ["pcn-edec2020"])
+    result = run_cli("compare", str(FOUR), "--against", "pcn-edec2020")
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0 and "pcn-edec2020" in result.stderr
+
+
+def test_self_overlapping_user_layer_is_refused_and_c_never_exceeds_one(tmp_path):
+    """The eDEC catchments as a user's file: 7,380 km² of polygons on a 4,709 km² union."""
+    import shapely
+
+    from placegeo.catalogue import get_entry
+    from placegeo.compare import compare, self_overlap
+    from placegeo.errors import UsageError
+    from placegeo.layers import read_frame
+
+    entry = get_entry("pcn-edec2020")
+    frame = read_frame(entry.path, layer=entry.layer).to_crs(27700)
+    total, union = frame.area.sum(), shapely.union_all(frame.geometry.values).area
+    assert self_overlap(frame.geometry.values) == pytest.approx(total / union - 1, rel=0.05)
+    path = tmp_path / "catchments.gpkg"
+    frame.to_file(path)
+    with pytest.raises(UsageError, match="overlap.*placegeo validate"):
+        compare([FOUR], [path], weight="area")
+    tiles = tmp_path / "districts.gpkg"
+    read_frame(get_entry("lad21").path, layer="lad21").to_file(tiles)
+    ok = compare([FOUR], [tiles], weight="area", boundary=False)
+    assert 0 < ok.options[0].results["districts"].coterminosity["area"] <= 1.0

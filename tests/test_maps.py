@@ -307,3 +307,55 @@ def test_baseline_image(case, tmp_path):
     assert expected.exists(), f"no baseline {expected.name}: run with PLACEGEO_REGEN_BASELINES=1"
     failure = compare_images(str(expected), str(actual), tol=TOL_RMS)
     assert failure is None, failure
+
+
+def _hatched(fig) -> set[str]:
+    return {p.get_gid().removeprefix("split-") for ax in fig.axes for p in ax.patches
+            if (p.get_gid() or "").startswith("split-")}
+
+
+def test_england_splits_follow_compare_and_leave_neighbours_unhatched():
+    """Six councils (2024) against England's upper tiers: the map hatches what compare reports (England
+    population by default), not the neighbours Doncaster and Lincolnshire that touch the footprint."""
+    from placegeo.compare import compare
+    from placegeo.render.maps import map_options
+
+    option = OPTIONS.parent.parent / "docs" / "examples" / "humber-north-yorkshire" / "councils-2024.yaml"
+    cmp = compare([option], ["england/ctyua21"], boundary=False)
+    res = cmp.options[0].results["england/ctyua21"]
+    assert cmp.settings.population_layer == "england/lsoa21"
+    fig = map_options([option], highlight_splits="england/ctyua21")
+    assert _hatched(fig) == {u.code for u in res.split_units}
+    assert not _hatched(fig) & {"E08000017", "E10000019"}  # Doncaster, Lincolnshire
+    assert {"E08000017", "E10000019"} <= {u.code for u in res.outside_units}
+
+
+def test_map_population_option_matches_compare(run_cli, options, tmp_path):
+    from placegeo.compare import compare
+    from placegeo.render.maps import map_options
+
+    res = compare([options["five"]], ["lad21"], population="lsoa21", boundary=False).options[0].results["lad21"]
+    fig = map_options([options["five"]], highlight_splits="lad21", population="lsoa21")
+    assert _hatched(fig) == {u.code for u in res.split_units}
+    out = tmp_path / "five.png"
+    result = run_cli("map", str(FIVE), "--highlight-splits", "lad21", "--population", "lsoa21", "-o", str(out))
+    assert result.exit_code == 0 and out.exists()
+
+
+def test_comparison_only_layer_cannot_be_highlighted(options):
+    from placegeo.errors import UsageError
+    from placegeo.render.maps import map_options
+
+    with pytest.raises(UsageError, match="pcn-edec2020"):
+        map_options([options["four"]], highlight_splits="pcn-edec2020")
+
+
+def test_figure_displays_inline_without_pyplot(four_map):
+    """IPython's PNG formatter (what Jupyter calls) gets an image from the figure itself."""
+    from IPython.core.formatters import PNGFormatter
+
+    png = PNGFormatter()(four_map)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert width / height == pytest.approx(four_map.get_figwidth() / four_map.get_figheight(), rel=0.02)
+    assert 800 < width < 1400  # screen resolution, not print

@@ -66,3 +66,15 @@ def test_boundary_match_and_bands():
     assert metrics.band_flag(40_000, metrics.NEIGHBOURHOOD_BAND) == "within"
     assert metrics.band_flag(20_000, metrics.NEIGHBOURHOOD_BAND) == "below"
     assert metrics.PLACE_BAND.describe() == "up to 500,000"
+
+
+def test_outside_only_needs_every_weight_below_tol():
+    import pandas as pd
+
+    from placegeo import metrics
+
+    inside = {"area": pd.Series([5.0, 50.0, 0.5]), "population": pd.Series([1.0, 1.0, 0.0])}
+    total = {"area": pd.Series([1000.0, 1000.0, 100.0]), "population": pd.Series([200.0, 200.0, 0.0])}
+    # 0.5 %/0.5 % -> outside; 5 % by area -> not; third: 0.5 % area, population unknown -> outside
+    assert metrics.outside_only(inside, total, 0.01).tolist() == [True, False, True]
+    assert metrics.coterminosity_index(pd.Series([60.0, 50.0]), pd.Series([1.0, 1.0]), 100.0) == 1.0

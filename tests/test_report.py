@@ -285,3 +285,17 @@ def test_hostile_names_stay_text_in_xlsx_and_markdown(hostile):
     assert "<script>" not in md and r"\<script\>alert(1)\</script\>" in md
     doc = _doc(out)
     assert [p["name"] for p in doc["options"][0]["places"]] == list(cells)
+
+
+def test_report_takes_snap_place_max_and_population_like_compare(run_cli, tmp_path):
+    import json
+
+    from tests.conftest import OPTIONS
+
+    out = tmp_path / "r"
+    result = run_cli("report", str(OPTIONS / "lsc-four-places-2022.yaml"), "--against", "lad21", "--formats", "json",
+                     "--snap", "100", "--place-max", "400000", "--population", "lsoa21", "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    settings = json.loads((out / "comparison.json").read_text())["settings"]
+    assert settings["snap_m"] == 100 and settings["place_band"]["high"] == 400000
+    assert settings["population_layer"] == "lsoa21"

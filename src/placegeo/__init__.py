@@ -25,6 +25,7 @@ _API = {
     "compare": "placegeo.compare",
     "Comparison": "placegeo.compare",
     "map": "placegeo.render.maps",
+    "save_map": "placegeo.render.maps",
     "report": "placegeo.render.report",
     "write_report": "placegeo.render.report",
     "overlap": "placegeo.overlap",

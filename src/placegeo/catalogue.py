@@ -93,14 +93,20 @@ def load_catalogue() -> dict[str, Entry]:
 
     root = data_dir() / "boundaries"
     paths = [root / CATALOGUE_FILE, *sorted((root / "catalogue.d").glob("*.yaml"))]
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser: ~20x faster on the catalogue
     entries: dict[str, Entry] = {}
     for path in paths:
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
         except OSError as exc:
             raise LayerError(f"cannot read the bundled catalogue: {exc.strerror}", path=path) from None
         entries.update((item["id"], _entry(item)) for item in raw["layers"])
+        if isinstance(raw.get("default_population_layer"), dict):
+            _REGION_POPULATION.update(raw["default_population_layer"])
     return entries
+
+
+_REGION_POPULATION: dict[str, str] = {"lsc": "lsoa11", "england": "england/lsoa21"}
 
 
 def get_entry(layer_id: str) -> Entry:
@@ -119,5 +125,25 @@ def is_bundled(source: str) -> bool:
 
 
 def default_population_layer(region: str = "lsc") -> str:
-    """The small-area population layer used when none is named."""
-    return "lsoa11" if region == "lsc" else "england/lsoa21"
+    """The small-area population layer used when none is named, for layers of catalogue ``region``.
+
+    From the catalogue's ``default_population_layer`` table (``lsc`` -> ``lsoa11``, ``england`` ->
+    ``england/lsoa21``); any other region gets the England-wide layer.
+    """
+    load_catalogue()
+    return _REGION_POPULATION.get(region, _REGION_POPULATION.get("england", "england/lsoa21"))
+
+
+def population_layers() -> list[str]:
+    """Bundled small-area population layers (LSOAs with a population column), the region defaults first."""
+    catalogue = load_catalogue()
+    defaults = [v for v in _REGION_POPULATION.values() if v in catalogue]
+    others = [e.id for e in catalogue.values() if e.kind == "lsoa" and e.population and e.id not in defaults]
+    return list(dict.fromkeys(defaults + others))
+
+
+def comparison_only(entry: Entry | None) -> str | None:
+    """Why a bundled layer must not be a reference layer (``comparison_only: true``), else None."""
+    if entry is None or not entry.extra.get("comparison_only"):
+        return None
+    return "its polygons overlap and leave gaps (comparison only: draw it, do not measure against it)"

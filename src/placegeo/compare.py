@@ -16,6 +16,7 @@ Comparison, so they cannot disagree. Its shape (documented in docs/json-schema.m
                                               best_fit, fit, whole, parts (split list), moving {w}
           places: list[PlaceFit]              name, exactness {w}, coterminous, boundary_match, best_fit_units
           overlap: list[OverlapRow]           unit, place, area_m2, population  (the matrix M, long format)
+          outside_units: list[UnitResult]     neighbours with < tol of them inside F: outside only, never split
 
 Weights are keyed ``area`` (m² in EPSG:27700; km² in JSON place sizes) and ``population``. The
 **primary** weight (population when computed, else area) decides whether a unit is whole or split.
@@ -24,7 +25,8 @@ Weights are keyed ``area`` (m² in EPSG:27700; km² in JSON place sizes) and ``p
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +45,11 @@ if TYPE_CHECKING:
 DEFAULT_AGAINST = ("lad21", "ccg21", "ctyua21")
 WEIGHTS = {"area": ("area",), "population": ("population",), "both": ("area", "population")}
 SCHEMA_VERSION = 1
+COVERAGE_WARN = 0.99  # warn when the population layer covers less of an option's footprint area than this
+
+
+class PopulationCoverageWarning(UserWarning):
+    """The population layer covers only part of an option's footprint: populations there are undercounted."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ class Settings:
     weights: tuple[str, ...] = ("area", "population")
     tol: float = metrics.DEFAULT_TOL
     snap: float = metrics.DEFAULT_SNAP
-    population_layer: str | None = "lsoa11"
+    population_layer: str | None = None
     place_band: Band = PLACE_BAND
     neighbourhood_band: Band = NEIGHBOURHOOD_BAND
 
@@ -96,10 +103,12 @@ class UnitResult:
     whole: bool
     parts: dict[str, float]           # split list: place -> share >= tol (primary weight), largest first
     moving: dict[str, float]          # w(R_i ∩ F) * (1 - b_i) per weight
+    outside_only: bool = False        # w(R_i ∩ F) < tol * w(R_i) for every weight: a neighbour, not a split
 
     @property
     def split(self) -> bool:
-        return not self.whole
+        """Split between places: not whole, and not a neighbour only touching the footprint (outside_only)."""
+        return not self.whole and not self.outside_only
 
 
 @dataclass
@@ -129,9 +138,10 @@ class LayerResult:
     method: str                       # "membership" (exact, over shared LSOAs) or "geometry"
     coterminosity: dict[str, float]   # C per weight
     boundary_match: float | None      # over all places, length-weighted
-    units: list[UnitResult]
+    units: list[UnitResult]           # units meeting the footprint (neighbours lying outside it excluded)
     places: list[PlaceFit]
     overlap: list[OverlapRow]
+    outside_units: list[UnitResult] = field(default_factory=list)  # outside_only: < tol of them inside F
 
     @property
     def split_units(self) -> list[UnitResult]:
@@ -143,8 +153,8 @@ class LayerResult:
 
     @property
     def outside_footprint(self) -> list[UnitResult]:
-        """Units with some of their primary weight (or area) outside the footprint."""
-        return [u for u in self.units if max(u.outside.values(), default=0.0) > 0]
+        """Units with some of their weight outside the footprint, the outside-only neighbours included."""
+        return [u for u in [*self.units, *self.outside_units] if max(u.outside.values(), default=0.0) > 0]
 
     def split_weight(self, weight: str) -> float:
         """Total weight inside F of the split units."""
@@ -172,6 +182,7 @@ class Comparison:
     options: list[OptionResult]
 
     def option(self, name: str) -> OptionResult:
+        """The result of the option called ``name`` (KeyError when there is none)."""
         for opt in self.options:
             if opt.name == name:
                 return opt
@@ -199,6 +210,7 @@ class Comparison:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
+        """The documented JSON document (docs/json-schema.md) as text; NaN and infinities become null."""
         import json
 
         return json.dumps(_clean(self.to_dict()), indent=indent, ensure_ascii=False, allow_nan=False)
@@ -218,6 +230,7 @@ def _option_dict(opt: OptionResult, s: Settings) -> dict[str, Any]:
             "coterminosity": dict(res.coterminosity),
             "units": len(res.units),
             "whole_units": len(res.units) - len(res.split_units),
+            "outside_units": len(res.outside_units),
             "split_units": [
                 {"code": u.code, "name": u.name, "shares": dict(u.parts), "population": u.inside.get("population"),
                  "area_km2": u.inside.get("area", 0.0) / 1e6, "best_fit": u.best_fit,
@@ -283,26 +296,28 @@ def compare(
     place_band: Band = PLACE_BAND,
     neighbourhood_band: Band = NEIGHBOURHOOD_BAND,
     boundary: bool = True,
+    warn: Callable[[str], None] | None = None,
 ) -> Comparison:
     """Compare options (paths, mappings or loaded Options) with reference layers (ids or paths).
 
     ``weight`` is ``area``, ``population`` or ``both``; population comes from ``population`` (a
-    small-area layer; default the bundled mid-2020 LSOAs, ``lsoa11``). ``tol`` is the whole/split and
-    coterminous tolerance, ``snap`` the boundary-match distance in metres. ``boundary=False`` skips
-    the boundary match (the only metric that needs geometry after the overlap).
+    small-area layer). By default it follows the layers: the region default of the options' bundled
+    blocks (``lsoa11`` for L&SC, ``england/lsoa21`` for England), or for options drawn in a user's file
+    the bundled population layer covering most of the footprint. When the population layer covers less
+    than 99 % of an option's footprint area, ``warn`` is called with one line (default: a
+    :class:`PopulationCoverageWarning`). ``tol`` is the whole/split and coterminous tolerance, ``snap``
+    the boundary-match distance in metres. ``boundary=False`` skips the boundary match (the only metric
+    that needs geometry after the overlap). Comparison-only layers and reference layers whose units
+    overlap each other are refused (:class:`~placegeo.errors.UsageError`).
     """
-    from placegeo.population import population_layer
-
     if weight not in WEIGHTS:
         raise UsageError(f"unknown weight '{weight}'", hint="use area, population or both")
     if not 0 <= tol < 0.5:
         raise UsageError(f"tolerance {tol} is out of range", hint="use a share such as 0.01 (1 %)")
     if snap < 0:
         raise UsageError("--snap must be zero or more metres")
+    warn = warn or _warn
     weights = WEIGHTS[weight]
-    pop = population_layer(population) if "population" in weights else None
-    settings = Settings(weights=weights, tol=tol, snap=snap, population_layer=pop.id if pop else None,
-                        place_band=place_band, neighbourhood_band=neighbourhood_band)
     loaded = [_load_option(o) for o in options]
     if not loaded:
         raise UsageError("no option to compare", hint="name at least one option file")
@@ -314,9 +329,32 @@ def compare(
     refs = [known.get(a) if isinstance(a, str) and a in known else _load_reference(a) for a in against]
     if not refs:
         raise UsageError("no reference layer", hint="pass --against LAYER (e.g. lad21)")
+    for ref in refs:
+        check_reference(ref, tol)
+    pop = None
+    if "population" in weights:
+        from placegeo.population import population_layer
+
+        pop = population_layer(population) if population is not None else default_population(loaded, refs)
+        for option in loaded:
+            covered = population_coverage(option, pop)
+            if covered < COVERAGE_WARN:
+                warn(f"population layer {pop.id} covers only {_pct(covered)} of the footprint of '{option.name}' "
+                     f"(by area): people outside it are not counted; pass --population with a layer that covers "
+                     f"it (e.g. england/lsoa21)")
+    settings = Settings(weights=weights, tol=tol, snap=snap, population_layer=pop.id if pop else None,
+                        place_band=place_band, neighbourhood_band=neighbourhood_band)
     infos = [LayerInfo(r.id, r.title, r.attribution) for r in refs]
     results = [_compare_option(o, refs, settings, pop, boundary) for o in loaded]
     return Comparison(settings=settings, layers=infos, options=results)
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, PopulationCoverageWarning, stacklevel=3)
+
+
+def _pct(share: float) -> str:
+    return f"{share:.1%}" if share < 0.995 else f"{share:.2%}"
 
 
 def _load_option(source: Any) -> Option:
@@ -326,10 +364,108 @@ def _load_option(source: Any) -> Option:
 
 
 def _load_reference(source: Any) -> Layer:
+    from placegeo.catalogue import is_bundled
+    from placegeo.layers import bundled_layer
     from placegeo.overlap import as_layer
-    from placegeo.population import _cached
 
-    return _cached(source) if isinstance(source, str) else as_layer(source)
+    if isinstance(source, str) and is_bundled(source):
+        return bundled_layer(source)  # shared and read-only: compare never changes a reference frame
+    return as_layer(source)
+
+
+# --------------------------------------------------------------------------------------------------
+# which population layer, and whether a reference layer can be measured against
+
+
+def default_population(options: Sequence[Option], refs: Sequence[Layer] = ()) -> Layer:
+    """The population layer that follows the layers (see :func:`compare`)."""
+    from placegeo.catalogue import default_population_layer, population_layers
+    from placegeo.population import population_layer
+
+    blocks = [o.blocks.entry for o in options if o.blocks is not None and o.blocks.entry is not None]
+    if len(blocks) == len(options):
+        regions = {e.region for e in blocks}
+        region = "lsc" if regions == {"lsc"} else sorted(regions - {"lsc"})[0]
+        return population_layer(default_population_layer(region))
+    # options drawn in the user's own files: the bundled layer covering most of every footprint,
+    # trying the region defaults of the other layers involved first
+    regions = [e.region for e in blocks] + [r.entry.region for r in refs if r.entry is not None]
+    first = [default_population_layer(r) for r in dict.fromkeys(regions)]
+    best: tuple[float, Layer] | None = None
+    for layer_id in dict.fromkeys(first + population_layers()):
+        layer = population_layer(layer_id)
+        covered = min(population_coverage(o, layer) for o in options)
+        if covered >= COVERAGE_WARN:
+            return layer
+        if best is None or covered > best[0]:
+            best = (covered, layer)
+    return best[1]
+
+
+def population_coverage(option: Option, pop: Layer) -> float:
+    """Share of the option's footprint area that the population layer's small areas cover.
+
+    1 when the option is built of the population layer's own atoms, or of a bundled layer of the same
+    catalogue region (the bundled layers of a region cover the same ground); otherwise measured.
+    """
+    blocks = option.blocks.entry if option.blocks is not None else None
+    if option.atom_layer == pop.id:
+        return 1.0
+    if blocks is not None and pop.entry is not None and blocks.region == pop.entry.region:
+        return 1.0
+    import numpy as np
+    import shapely
+
+    from placegeo.overlap import intersection_areas
+
+    places = np.asarray(option.frame.geometry.values, dtype=object)
+    total = float(shapely.area(places).sum())
+    if total <= 0:
+        return 1.0
+    pairs = intersection_areas(places, np.asarray(pop.frame.geometry.values, dtype=object))
+    return min(1.0, float(np.sum(pairs.area)) / total)
+
+
+def check_reference(layer: Layer, tol: float = metrics.DEFAULT_TOL) -> None:
+    """Refuse a layer that cannot be a reference layer: a comparison-only bundled layer, or a user's
+    layer whose units overlap each other by more than ``tol`` of their area (coterminosity would exceed 1)."""
+    from placegeo.catalogue import comparison_only
+
+    why = comparison_only(layer.entry)
+    if why:
+        raise UsageError(f"{layer.id} cannot be a reference layer: {why}",
+                         hint="draw it with `placegeo map --overlay`; measure against a layer that tiles the area")
+    if layer.entry is not None:
+        return
+    share = self_overlap(layer.frame.geometry.values)
+    if share > max(tol, 1e-6):
+        raise UsageError(f"reference layer {layer.id}: its units overlap each other ({_pct(share)} of their area), "
+                         "so coterminosity would exceed 1", path=layer.source,
+                         hint=f"run `placegeo validate {layer.source}` to find the overlaps")
+
+
+def self_overlap(geoms: Any) -> float:
+    """(sum of unit areas - area of their union) / union area: 0 for a layer whose units tile.
+
+    Only the units whose interiors meet another's (found with a spatial index) are unioned.
+    """
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) < 2:
+        return 0.0
+    tree = shapely.STRtree(geoms)
+    a1, b1 = tree.query(geoms, predicate="overlaps")
+    a2, b2 = tree.query(geoms, predicate="contains")
+    a, b = np.concatenate([a1, a2]), np.concatenate([b1, b2])
+    involved = np.unique(np.concatenate([a[a != b], b[a != b]]))
+    areas = shapely.area(geoms)
+    total = float(areas.sum())
+    if not len(involved) or total <= 0:
+        return 0.0
+    excess = float(areas[involved].sum()) - float(shapely.area(shapely.union_all(geoms[involved])))
+    return max(0.0, excess) / max(total - excess, 1e-9)
 
 
 class _Weighing:
@@ -498,7 +634,8 @@ def _layer_result(option: Option, ref: Layer, method: str, matrices: dict[str, p
     # units that reach into the footprint (by area, or by the primary weight when area is not measured)
     gate = matrices["area"] if "area" in matrices else matrices[primary]
     present = metrics.in_footprint(gate) > 0
-    matrices = {k: m[present.reindex(m.index).fillna(False).to_numpy()] for k, m in matrices.items()}
+    if not present.all():
+        matrices = {k: m[present.reindex(m.index).fillna(False).to_numpy()] for k, m in matrices.items()}
     inside = {k: metrics.in_footprint(m) for k, m in matrices.items()}
     share = {k: metrics.shares(m) for k, m in matrices.items()}
     best, fit = {}, {}
@@ -507,22 +644,34 @@ def _layer_result(option: Option, ref: Layer, method: str, matrices: dict[str, p
     # a unit with no population inside F (e.g. an empty sliver) falls back to its area shares
     prim_best, prim_fit, prim_share = _primary(best, fit, share, primary, matrices[primary].index)
     whole = metrics.is_whole(prim_fit, tol)
+    if "area" in matrices:
+        _refuse_overlapping(ref, float(inside["area"].sum()), footprint["area"], tol)
     coterminosity = {k: metrics.coterminosity_index(inside[k], fit[k], footprint[k]) for k in matrices}
     moving = {k: metrics.moving(matrices[k], prim_best) for k in matrices}
     outside = {k: metrics.outside_share(inside[k], totals[k]) for k in matrices}
-    names = dict(zip(ref.codes, ref.names, strict=True))
+    outside_only = metrics.outside_only({k: inside[k] for k in matrices}, {k: totals[k] for k in matrices}, tol)
+    names = _names(ref)
+    # plain dicts once, not a pandas lookup per unit and weight
+    inside_d = {k: v.to_dict() for k, v in inside.items()}
+    totals_d = {k: v.to_dict() for k, v in totals.items()}
+    outside_d = {k: v.to_dict() for k, v in outside.items()}
+    moving_d = {k: v.to_dict() for k, v in moving.items()}
+    share_d = {k: _row_dicts(v) for k, v in share.items()}
+    prim_rows = _row_dicts(prim_share, keep_zero=True)
+    best_d, fit_d, whole_d, only_d = prim_best.to_dict(), prim_fit.to_dict(), whole.to_dict(), outside_only.to_dict()
     units = []
     for code in matrices[primary].index:
+        is_whole = bool(whole_d[code])
         units.append(UnitResult(
             code=str(code), name=names.get(code, str(code)),
-            inside={k: float(inside[k][code]) for k in matrices},
-            total={k: float(totals[k].get(code, float("nan"))) for k in matrices},
-            outside={k: float(outside[k][code]) for k in matrices},
-            shares={k: {p: float(v) for p, v in share[k].loc[code].items() if v > 0}
-                    for k in matrices if code in share[k].index},
-            best_fit=str(prim_best[code]), fit=float(prim_fit[code]), whole=bool(whole[code]),
-            parts=metrics.split_parts(prim_share.loc[code], tol) if not whole[code] else {str(prim_best[code]): 1.0},
-            moving={k: float(moving[k].get(code, 0.0)) for k in matrices},
+            inside={k: float(inside_d[k][code]) for k in matrices},
+            total={k: float(totals_d[k].get(code, float("nan"))) for k in matrices},
+            outside={k: float(outside_d[k][code]) for k in matrices},
+            shares={k: share_d[k][code] for k in matrices if code in share_d[k]},
+            best_fit=str(best_d[code]), fit=float(fit_d[code]), whole=is_whole,
+            parts=_parts(prim_rows[code], tol) if not is_whole else {str(best_d[code]): 1.0},
+            moving={k: float(moving_d[k].get(code, 0.0)) for k in matrices},
+            outside_only=bool(only_d.get(code, False)),
         ))
     # per place: exactness against the units whose best fit (primary weight) it is
     jacc = {k: metrics.exactness(matrices[k], prim_best, place_w[k]) for k in matrices}
@@ -540,7 +689,42 @@ def _layer_result(option: Option, ref: Layer, method: str, matrices: dict[str, p
         overall = float(min(1.0, lengths[1].sum() / lengths[0].sum()))
     overlap_rows = _overlap_rows(matrices)
     return LayerResult(layer=ref.id, method=method, coterminosity=coterminosity, boundary_match=overall,
-                       units=units, places=places, overlap=overlap_rows)
+                       units=[u for u in units if not u.outside_only], places=places, overlap=overlap_rows,
+                       outside_units=[u for u in units if u.outside_only])
+
+
+def _names(ref: Layer) -> dict[str, str]:
+    """Unit code -> name, once per reference layer object."""
+    cached = ref.__dict__.get("_placegeo_names")
+    if cached is None:
+        cached = dict(zip(ref.codes, ref.names, strict=True))
+        ref.__dict__["_placegeo_names"] = cached
+    return cached
+
+
+def _row_dicts(frame: pd.DataFrame, keep_zero: bool = False) -> dict[str, dict[str, float]]:
+    """Row label -> {column: value} (values > 0 only unless ``keep_zero``), from one numpy pass."""
+    values = frame.to_numpy(dtype=float)
+    cols = [str(c) for c in frame.columns]
+    out = {}
+    for label, row in zip(frame.index, values, strict=True):
+        out[label] = {c: float(v) for c, v in zip(cols, row, strict=True) if keep_zero or v > 0}
+    return out
+
+
+def _parts(row: dict[str, float], tol: float) -> dict[str, float]:
+    """metrics.split_parts on a plain dict: places with share >= tol, largest first (stable)."""
+    kept = [(p, v) for p, v in row.items() if v >= tol]
+    return dict(sorted(kept, key=lambda item: -item[1]))
+
+
+def _refuse_overlapping(ref: Layer, inside_area: float, footprint_area: float, tol: float) -> None:
+    """The units' areas inside F add up to more than F: they overlap, and C would exceed 1."""
+    if footprint_area > 0 and inside_area > footprint_area * (1 + max(tol, 1e-6)):
+        share = inside_area / footprint_area - 1
+        raise UsageError(f"reference layer {ref.id}: its units overlap each other ({_pct(share)} of the footprint "
+                         "counted twice), so coterminosity would exceed 1", path=None if ref.entry else ref.source,
+                         hint=f"run `placegeo validate {ref.source}` to find the overlaps")
 
 
 def _primary(best, fit, share, primary, index):

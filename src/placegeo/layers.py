@@ -8,6 +8,7 @@ that does not fit the coordinates, non-polygons, empty or invalid geometries, du
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,10 +51,12 @@ class Layer:
 
     @property
     def codes(self) -> list[str]:
+        """Each feature's code as text, in frame order."""
         return self.frame[self.code].astype(str).tolist()
 
     @property
     def names(self) -> list[str]:
+        """Each feature's name as text, in frame order (the code when the layer has no name column)."""
         return self.frame[self.name].astype(str).tolist()
 
     def __len__(self) -> int:
@@ -114,6 +117,8 @@ def load_layer(
     source_text = str(source)
     entry = None
     if is_bundled(source_text):
+        if code is name is layer is crs is None and not repair and engine is None and geometry == "polygon":
+            return bundled_layer(source_text, copy=True)
         entry = get_entry(source_text)
         path = entry.path
         layer = layer or entry.layer
@@ -126,6 +131,32 @@ def load_layer(
             get_entry(source_text)  # raises with suggestions of bundled ids
     frame = read_frame(path, layer=layer, engine=engine)
     return layer_from_frame(frame, path=path, code=code, name=name, crs=crs, repair=repair, geometry=geometry,
+                            entry=entry)
+
+
+def bundled_layer(layer_id: str, *, copy: bool = False) -> Layer:
+    """A bundled layer, read and checked once per process (a small cache keyed by id and file version).
+
+    With ``copy=False`` the Layer is the shared cached one: read-only, callers must not change its
+    frame. ``copy=True`` returns a Layer with its own frame (geometries are immutable and shared).
+    """
+    import dataclasses
+
+    entry = get_entry(layer_id)
+    try:
+        stat = entry.path.stat()
+        version = (str(entry.path), stat.st_mtime_ns, stat.st_size, os.environ.get("PLACEGEO_ENGINE"))
+    except OSError:
+        version = (str(entry.path), 0, 0, os.environ.get("PLACEGEO_ENGINE"))
+    cached = _read_bundled(layer_id, version)
+    return dataclasses.replace(cached, frame=cached.frame.copy()) if copy else cached
+
+
+@functools.lru_cache(maxsize=12)
+def _read_bundled(layer_id: str, version: tuple) -> Layer:
+    entry = get_entry(layer_id)
+    frame = read_frame(entry.path, layer=entry.layer)
+    return layer_from_frame(frame, path=entry.path, code=entry.code, name=entry.name, geometry=entry.geometry,
                             entry=entry)
 
 

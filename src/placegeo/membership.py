@@ -45,9 +45,9 @@ def unit_members(layer_id: str) -> Mapping[str, frozenset[str]] | None:
     atom = atom_layer(layer_id)
     if atom is None:
         return None
-    from placegeo.layers import load_layer
+    from placegeo.layers import bundled_layer
 
-    atoms = load_layer(atom)
+    atoms = bundled_layer(atom)  # shared with compare and population: read once, never changed here
     if atom == layer_id:
         return {code: frozenset([code]) for code in atoms.codes}
     key = _grouping(layer_id)[1]

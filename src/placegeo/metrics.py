@@ -43,14 +43,19 @@ NEIGHBOURHOOD_BAND = Band("neighbourhood", 30_000, 50_000)
 
 def in_footprint(matrix: pd.DataFrame) -> pd.Series:
     """w(R_i ∩ F) = sum_j M[i, j]: each unit's weight inside the footprint."""
-    return matrix.sum(axis=1)
+    import pandas as pd
+
+    return pd.Series(matrix.to_numpy(dtype=float).sum(axis=1), index=matrix.index, dtype=float)
 
 
 def shares(matrix: pd.DataFrame) -> pd.DataFrame:
     """s[i, j] = M[i, j] / w(R_i ∩ F); units with nothing inside the footprint are dropped."""
-    inside = in_footprint(matrix)
+    import pandas as pd
+
+    values = matrix.to_numpy(dtype=float)
+    inside = values.sum(axis=1)
     keep = inside > 0
-    return matrix[keep].div(inside[keep], axis=0)
+    return pd.DataFrame(values[keep] / inside[keep, None], index=matrix.index[keep], columns=matrix.columns)
 
 
 def best_fit(share: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -96,9 +101,33 @@ def outside_share(inside: pd.Series, total: pd.Series) -> pd.Series:
 
     Shares below 1e-9 are float noise (the same sum taken in another order) and count as 0.
     """
-    total = total.reindex(inside.index).astype(float)
-    out = (1.0 - inside.astype(float) / total.where(total > 0)).fillna(0.0)
-    return out.where(out > 1e-9, 0.0)
+    import pandas as pd
+
+    w_all = total.reindex(inside.index).to_numpy(dtype=float)
+    w_in = inside.to_numpy(dtype=float)
+    ok = w_all > 0
+    out = np.zeros(len(w_in))
+    np.divide(w_in, w_all, out=out, where=ok)
+    out = np.where(ok, 1.0 - out, 0.0)
+    out[~(out > 1e-9)] = 0.0
+    return pd.Series(out, index=inside.index, dtype=float)
+
+
+def outside_only(inside: dict[str, pd.Series], total: dict[str, pd.Series], tol: float = DEFAULT_TOL) -> pd.Series:
+    """Units lying (almost) wholly outside the footprint: w(R_i ∩ F) < tol * w(R_i) for every weight
+    whose total is known (> 0). Such a unit is a neighbour touching F through a sliver, not a split.
+    """
+    import pandas as pd
+
+    index = next(iter(inside.values())).index if inside else pd.Index([])
+    out = np.full(len(index), tol > 0)
+    known = np.zeros(len(index), dtype=bool)
+    for key, w_in in inside.items():
+        w_all = total[key].reindex(index).to_numpy(dtype=float)
+        has = w_all > 0
+        known |= has
+        out &= ~has | (w_in.reindex(index).to_numpy(dtype=float) < tol * np.where(has, w_all, 0.0))
+    return pd.Series(out & known, index=index, dtype=bool)
 
 
 def exactness(matrix: pd.DataFrame, best: pd.Series, place_weight: pd.Series) -> pd.Series:
@@ -128,10 +157,14 @@ def is_coterminous(jaccard: pd.Series, tol: float = DEFAULT_TOL) -> pd.Series:
 
 
 def coterminosity_index(inside: pd.Series, fit: pd.Series, footprint_weight: float) -> float:
-    """C = sum_i w(R_i ∩ F) * b_i / w(F): the share of the footprint lying in its unit's best-fit place."""
+    """C = sum_i w(R_i ∩ F) * b_i / w(F): the share of the footprint lying in its unit's best-fit place.
+
+    Never above 1: a layer whose units overlap by more than tol is refused before this (see compare);
+    overlaps within tol (float slivers between generalised edges) are capped at 1.
+    """
     if footprint_weight <= 0:
         return float("nan")
-    return float((inside.reindex(fit.index) * fit).sum() / footprint_weight)
+    return float(min(1.0, (inside.reindex(fit.index) * fit).sum() / footprint_weight))
 
 
 def boundary_match(matched_length: float, internal_length: float) -> float | None:

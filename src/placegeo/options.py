@@ -50,6 +50,7 @@ class Option:
 
     @property
     def place_names(self) -> list[str]:
+        """The places' names, in the option's order."""
         return [p.name for p in self.places]
 
     @property
@@ -71,6 +72,7 @@ class Option:
 
     @property
     def has_subunits(self) -> bool:
+        """True when at least one place is split into sub-units (e.g. delivery units)."""
         return any(p.subunits is not None for p in self.places)
 
 

@@ -3,11 +3,13 @@
 Two paths, one answer:
 
 * **geometry** (:func:`intersection_areas`): exact areas in EPSG:27700 for any two polygon sets. An
-  STRtree query (predicate ``intersects``, the query side prepared) finds candidate pairs; a pair where
-  one polygon covers the other (prepared ``covers``, both ways) needs no intersection: its area is the
-  covered polygon's area; pairs whose boxes only touch are skipped; the remaining intersections run
-  vectorised in ``shapely.intersection`` across worker threads; zero-area (touch-only) pairs are dropped.
-  (GEOS's overlay clips each input to the other's envelope itself, so no separate clip is done.)
+  STRtree box query finds candidate pairs (boxes that only touch are skipped); batches of pairs run on
+  worker threads (shapely releases the GIL), each with its own prepared copy of the query side. A pair
+  where one polygon covers the other needs no intersection: its area is the covered polygon's area
+  (prepared ``covers``, in bulk); disjoint pairs are dropped (prepared ``intersects``); the pairs that
+  truly straddle are intersected with ``shapely.intersection``, the polygon with many vertices first
+  clipped to the other's box (grown by a margin, so the cut never reaches the result); zero-area
+  (touch-only) pairs are dropped.
 * **membership** (:func:`membership_overlap`): when both sets are unions of the same atoms (whole
   LSOAs), an overlap is the sum of the atoms' weights over the atoms the two units share. No geometry.
 
@@ -17,10 +19,13 @@ GeoDataFrames) in, a long-format table out (left code, right code, ``area_m2``, 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,7 +37,15 @@ if TYPE_CHECKING:
     from placegeo.layers import Layer
 
 CHUNK = 2048
-"""Pairs per vectorised batch handed to a worker thread."""
+"""Candidate pairs per batch handed to a worker thread."""
+
+CLIP_MIN_COORDS = 256
+"""Clip the big polygon of a straddling pair to the small one's box when it has more vertices than this
+(and more than the small one): GEOS's overlay then nodes a few dozen edges instead of thousands."""
+
+CLIP_MARGIN = 1.0
+"""Metres added around the small polygon's box before clipping, so the cut lines (and the new vertices
+on them) lie strictly outside the small polygon and cannot change the intersection."""
 
 
 @dataclass
@@ -51,24 +64,12 @@ class Pairs:
 
 
 def workers() -> int:
-    """Threads for vectorised geometry work (shapely releases the GIL): ``PLACEGEO_WORKERS`` or 2."""
+    """Threads for geometry work (shapely releases the GIL): ``PLACEGEO_WORKERS``, else min(2, cores)."""
+    default = min(2, os.cpu_count() or 1)
     try:
-        return max(1, int(os.environ.get("PLACEGEO_WORKERS", "2")))
+        return max(1, int(os.environ.get("PLACEGEO_WORKERS", default)))
     except ValueError:
-        return 2
-
-
-def _parallel(func, *arrays: np.ndarray) -> np.ndarray:
-    """Apply a vectorised shapely function to aligned arrays in chunks across worker threads."""
-    n = len(arrays[0])
-    threads = workers()
-    if n < 2 * CHUNK or threads == 1:
-        return func(*arrays)
-    bounds = list(range(0, n, CHUNK)) + [n]
-    slices = [slice(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
-    with ThreadPoolExecutor(threads) as pool:
-        parts = list(pool.map(lambda s: func(*(a[s] for a in arrays)), slices))
-    return np.concatenate(parts)
+        return default
 
 
 def _orient(left: np.ndarray, right: np.ndarray) -> bool:
@@ -81,65 +82,143 @@ def _orient(left: np.ndarray, right: np.ndarray) -> bool:
     return shapely.get_num_coordinates(left).sum() >= shapely.get_num_coordinates(right).sum()
 
 
-def intersection_areas(left: Any, right: Any, *, geometry: bool = False) -> Pairs:
+def intersection_areas(left: Any, right: Any, *, geometry: bool = False, threads: int | None = None) -> Pairs:
     """Exact area (m²) of every overlapping pair of two polygon arrays (both in the same metric CRS).
 
     Pairs whose intersection has zero area (touching edges, shared corners) are left out. With
     ``geometry=True`` the intersection geometries are returned too, as pieces (see :class:`Pairs`).
+    ``threads`` (default :func:`workers`) is how many threads share the work.
     """
     left = np.asarray(left, dtype=object)
     right = np.asarray(right, dtype=object)
+    threads = workers() if threads is None else max(1, int(threads))
     if _orient(left, right):
-        return _areas(left, right, geometry)
-    flipped = _areas(right, left, geometry)
+        return _areas(left, right, geometry, threads)
+    flipped = _areas(right, left, geometry, threads)
     return Pairs(flipped.right, flipped.left, flipped.area, flipped.piece_pair, flipped.piece_geometry)
 
 
-def _areas(big: np.ndarray, small: np.ndarray, geometry: bool) -> Pairs:
-    """The engine with ``big`` (the side with fewer polygons) prepared as the query side, ``small`` in the tree."""
+@dataclass
+class _Batch:
+    """One worker's answer for a slice of candidate pairs: areas, and (positions, geometries) of pieces."""
+
+    area: np.ndarray
+    where: np.ndarray
+    pieces: np.ndarray | None
+
+
+def _areas(big: np.ndarray, small: np.ndarray, geometry: bool, threads: int) -> Pairs:
+    """The engine with ``big`` (the side with fewer polygons) prepared, ``small`` in the tree.
+
+    Candidates are pairs whose boxes share some area (box-only touches are skipped). They are cut into
+    batches run on ``threads`` threads; each thread prepares its own copy of ``big`` (GEOS builds a
+    prepared geometry's indexes lazily, so one prepared geometry must not be shared between threads).
+    """
     import shapely
 
     empty = np.empty(0, dtype=np.int64)
     if not len(big) or not len(small):
         return Pairs(empty, empty, np.empty(0), empty if geometry else None,
                      np.empty(0, dtype=object) if geometry else None)
-    tree = shapely.STRtree(small)
-    shapely.prepare(big)
-    ib, js = tree.query(big, predicate="intersects")
-    area_small = shapely.area(small)
-    area_big = shapely.area(big)
-    # containment shortcuts: a covered polygon's overlap is its own area, no intersection needed
-    # prepared predicates stay on one thread: GEOS builds a prepared geometry's indexes lazily, unsafely
-    covered = shapely.covers(big[ib], small[js])
-    rest = ~covered
-    shapely.prepare(small)
-    inside = np.zeros(len(ib), dtype=bool)
-    inside[rest] = shapely.covers(small[js[rest]], big[ib[rest]])
-    area = np.where(covered, area_small[js], 0.0)
-    area = np.where(inside, area_big[ib], area)
-    todo = np.flatnonzero(~covered & ~inside & _boxes_overlap(big[ib], small[js]))
-    pieces_pair: list[np.ndarray] = []
-    pieces_geom: list[np.ndarray] = []
-    if len(todo):
-        pair_area, piece_pair, piece_geom = _cut_pairs(big, small, ib[todo], js[todo], geometry)
-        area[todo] = pair_area
-        if geometry:
-            pieces_pair.append(todo[piece_pair])
-            pieces_geom.append(piece_geom)
-    if geometry:
-        whole = np.flatnonzero(covered | inside)
-        pieces_pair.append(whole)
-        pieces_geom.append(np.where(covered[whole], small[js[whole]], big[ib[whole]]))
+    ib, js = shapely.STRtree(small).query(big)
+    boxes = _boxes_overlap(big[ib], small[js])
+    ib, js = ib[boxes], js[boxes]
+    area_big, area_small = shapely.area(big), shapely.area(small)
+    coords_big, coords_small = shapely.get_num_coordinates(big), shapely.get_num_coordinates(small)
+    local = threading.local()
+
+    def batch(part: slice) -> _Batch:
+        own = getattr(local, "big", None)
+        if own is None:  # this thread's prepared copy (WKB round trip: the same coordinates, bit for bit)
+            own = local.big = shapely.from_wkb(shapely.to_wkb(big))
+            shapely.prepare(own)
+        b, s = ib[part], js[part]
+        return _batch(own[b], small[s], area_big[b], area_small[s], coords_big[b], coords_small[s], geometry)
+
+    bounds = list(range(0, len(ib), CHUNK)) + [len(ib)]
+    parts = [slice(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    if threads == 1 or len(parts) == 1:
+        batches = [batch(p) for p in parts]
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            batches = list(pool.map(batch, parts))
+    area = np.concatenate([x.area for x in batches]) if batches else np.empty(0)
     keep = area > 0
     result = Pairs(ib[keep], js[keep], area[keep])
     if geometry:
-        old_to_new = np.cumsum(keep) - 1
-        pp = np.concatenate(pieces_pair)
-        pg = np.concatenate(pieces_geom)
-        ok = keep[pp] & ~shapely.is_empty(pg)
-        result.piece_pair = old_to_new[pp[ok]]
-        result.piece_geometry = pg[ok]
+        offsets = np.cumsum([0] + [len(x.area) for x in batches])
+        where = np.concatenate([empty] + [x.where + off for x, off in zip(batches, offsets, strict=False)])
+        pieces = np.concatenate([np.empty(0, dtype=object)] + [x.pieces for x in batches])
+        ok = keep[where] & ~shapely.is_empty(pieces)
+        result.piece_pair = (np.cumsum(keep) - 1)[where[ok]]
+        result.piece_geometry = pieces[ok]
     return result
+
+
+def _batch(b: np.ndarray, s: np.ndarray, area_b: np.ndarray, area_s: np.ndarray, coords_b: np.ndarray,
+           coords_s: np.ndarray, geometry: bool) -> _Batch:
+    """Areas of pairs (b[k], s[k]), ``b`` prepared: containment shortcuts, then exact intersections.
+
+    * ``b`` covers ``s`` (prepared, one call for the batch): the overlap is area(s), no intersection;
+    * disjoint (prepared ``intersects``): nothing to do;
+    * ``s`` covers ``b`` (tested only where area(s) >= area(b)): the overlap is area(b);
+    * the rest straddle: ``shapely.intersection``, ``b`` first clipped to ``s``'s box (see :func:`_clip`).
+    """
+    import shapely
+
+    area = np.zeros(len(b))
+    covered = shapely.covers(b, s)
+    area[covered] = area_s[covered]
+    rest = np.flatnonzero(~covered)
+    rest = rest[shapely.intersects(b[rest], s[rest])]
+    bigger = rest[area_s[rest] >= area_b[rest]]
+    inside = bigger[shapely.covers(s[bigger], b[bigger])]
+    area[inside] = area_b[inside]
+    cut = np.setdiff1d(rest, inside, assume_unique=True)
+    clip = coords_b[cut] > np.maximum(CLIP_MIN_COORDS, coords_s[cut])
+    inter = _intersect(_clip(b[cut], s[cut], clip), b[cut], s[cut])
+    area[cut] = shapely.area(inter)
+    if not geometry:
+        return _Batch(area, np.empty(0, dtype=np.int64), None)
+    positive = area[cut] > 0
+    where = np.concatenate([np.flatnonzero(covered), inside, cut[positive]])
+    pieces = np.concatenate([s[covered], b[inside], _polygonal(inter[positive])])
+    return _Batch(area, where, pieces)
+
+
+def _clip(b: np.ndarray, s: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """``b[k]`` clipped to ``s[k]``'s box grown by :data:`CLIP_MARGIN` (where ``which``), else ``b[k]``.
+
+    b ∩ s = (b ∩ box) ∩ s because s lies inside the box; the cut lines stay outside s, so the vertices
+    they add never reach the result. A clip GEOS refuses (an invalid input ring) keeps the whole polygon.
+    """
+    import shapely
+
+    out = b.copy()
+    box = shapely.bounds(s)
+    box[:, :2] -= CLIP_MARGIN
+    box[:, 2:] += CLIP_MARGIN
+    for k in np.flatnonzero(which):
+        with contextlib.suppress(shapely.errors.GEOSException):
+            out[k] = shapely.clip_by_rect(b[k], *box[k])
+    return out
+
+
+def _intersect(clipped: np.ndarray, whole: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Vectorised ``clipped[k] ∩ s[k]``; if GEOS fails on the batch (a clip that left an invalid ring),
+    pair by pair, a failing pair redone with the whole polygon."""
+    import shapely
+
+    try:
+        return shapely.intersection(clipped, s)
+    except shapely.errors.GEOSException:
+        out = np.empty(len(s), dtype=object)
+        for k in range(len(s)):
+            try:
+                out[k] = shapely.intersection(clipped[k], s[k])
+            except shapely.errors.GEOSException:
+                out[k] = shapely.intersection(whole[k], s[k])
+        return out
 
 
 def _boxes_overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -149,25 +228,6 @@ def _boxes_overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     ba, bb = shapely.bounds(a), shapely.bounds(b)
     return (np.minimum(ba[:, 2], bb[:, 2]) > np.maximum(ba[:, 0], bb[:, 0])) & (
         np.minimum(ba[:, 3], bb[:, 3]) > np.maximum(ba[:, 1], bb[:, 1]))
-
-
-def _cut_pairs(
-    big: np.ndarray, small: np.ndarray, ib: np.ndarray, js: np.ndarray, geometry: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Intersection areas of pairs (big[ib[k]], small[js[k]]), vectorised across worker threads.
-
-    No clipping of the big polygon to the small one's box first: GEOS's overlay already clips its
-    inputs to the other's envelope, and measured on LSOAs x generalised LADs and full-resolution CCGs
-    a pre-clip (clip_by_rect, then a validity check) saved nothing and moved areas by up to 2e-8.
-    """
-    import shapely
-
-    inter = _parallel(shapely.intersection, big[ib], small[js])
-    areas = shapely.area(inter)
-    if not geometry:
-        return areas, np.empty(0, dtype=np.int64), None
-    positive = np.flatnonzero(areas > 0)
-    return areas, positive, _polygonal(inter[positive])
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
@@ -193,12 +253,7 @@ def membership_matrix(
     Exact, and no geometry: w(A ∩ B) = sum of w(atom) over atoms in both A and B. Within one side
     units are disjoint (each atom in at most one unit), so the sum is one ``bincount``.
     """
-    first = next(iter(weights.values()))
-    atom_index = dict(zip(map(str, first.index.tolist()), range(len(first)), strict=True))
-    left_codes, lu = _unit_of_atom(left, atom_index)
-    right_codes, ru = _unit_of_atom(right, atom_index)
-    both = (lu >= 0) & (ru >= 0)
-    cell = lu[both] * len(right_codes) + ru[both]
+    left_codes, right_codes, cell, both, first = _cells(left, right, weights)
     size = len(left_codes) * len(right_codes)
     out = {}
     for name, series in weights.items():
@@ -208,16 +263,33 @@ def membership_matrix(
     return left_codes, right_codes, out
 
 
-def _unit_of_atom(table: Mapping[str, frozenset[str]], atom_index: dict[str, int]) -> tuple[list[str], np.ndarray]:
+def _cells(left: Mapping[str, frozenset[str]], right: Mapping[str, frozenset[str]], weights: Mapping[str, pd.Series]):
+    """(left codes, right codes, flat matrix cell of each atom in both, mask of those atoms, first weight)."""
+    first = next(iter(weights.values()))
+    index = dict(zip(map(str, first.index.tolist()), range(len(first)), strict=True))  # code -> position
+    left_codes, lu = _unit_of_atom(left, index)
+    right_codes, ru = _unit_of_atom(right, index)
+    both = (lu >= 0) & (ru >= 0)
+    return left_codes, right_codes, lu[both] * len(right_codes) + ru[both], both, first
+
+
+def _unit_of_atom(table: Mapping[str, frozenset[str]], atoms: dict[str, int]) -> tuple[list[str], np.ndarray]:
+    """(unit codes, for each atom of ``atoms`` the position of the unit holding it, or -1)."""
     from placegeo.errors import UsageError
 
     codes = [str(c) for c in table]
-    owner = np.full(len(atom_index), -1, dtype=np.int64)
-    for k, code in enumerate(codes):
-        idx = [atom_index[a] for a in table[code] if a in atom_index]
-        if len(idx) and (owner[idx] >= 0).any():
-            raise UsageError(f"unit '{code}' shares atoms with another unit of the same layer")
-        owner[idx] = k
+    sizes = np.fromiter((len(table[c]) for c in table), dtype=np.int64, count=len(codes))
+    flat = chain.from_iterable(table.values())
+    unit = np.repeat(np.arange(len(codes)), sizes)
+    where = np.fromiter(map(atoms.get, flat, repeat(-1)), dtype=np.int64, count=len(unit))
+    found = where >= 0
+    where, unit = where[found], unit[found]
+    owner = np.full(len(atoms), -1, dtype=np.int64)
+    if len(where) and np.bincount(where).max() > 1:
+        twice = np.flatnonzero(np.bincount(where) > 1)[0]
+        shared = sorted({codes[k] for k in unit[where == twice]})
+        raise UsageError(f"unit '{shared[-1]}' shares atoms with another unit of the same layer")
+    owner[where] = unit
     return codes, owner
 
 
@@ -227,13 +299,15 @@ def membership_overlap(
     """:func:`membership_matrix` in long format: one row per (left, right) pair sharing atoms."""
     import pandas as pd
 
-    names = list(weights)
-    first = next(iter(weights.values()))
-    counted = {**weights, "__atoms": pd.Series(np.ones(len(first)), index=first.index)}
-    left_codes, right_codes, matrices = membership_matrix(left, right, counted)
-    li, ri = np.nonzero(matrices.pop("__atoms") > 0)
+    left_codes, right_codes, cell, both, first = _cells(left, right, weights)
+    size = len(left_codes) * len(right_codes)
+    pairs = np.flatnonzero(np.bincount(cell, minlength=size))
+    li, ri = np.divmod(pairs, len(right_codes))
     columns = {"left": np.asarray(left_codes, dtype=object)[li], "right": np.asarray(right_codes, dtype=object)[ri]}
-    columns.update((name, matrices[name][li, ri]) for name in names)
+    for name, series in weights.items():
+        aligned = series if series.index is first.index else series.reindex(first.index)
+        values = aligned.fillna(0.0).to_numpy(dtype=float)[both]
+        columns[name] = np.bincount(cell, weights=values, minlength=size)[pairs]
     return pd.DataFrame(columns)
 
 

@@ -72,6 +72,7 @@ class Finding:
             self.severity = CHECKS[self.check][0]
 
     def to_dict(self) -> dict[str, Any]:
+        """The finding as plain data for JSON (x and y rounded to 0.1 m)."""
         record = asdict(self)
         for key in ("x", "y"):
             if record[key] is not None:

@@ -19,6 +19,11 @@ class MultiValueCommand(TyperCommand):
         return super().parse_args(ctx, expand_multi(list(args), MULTI_VALUE))
 
 
+def warn(message: str) -> None:
+    """One warning line on stderr."""
+    typer.echo(f"placegeo: warning: {message}", err=True)
+
+
 def expand_multi(args: list[str], names: tuple[str, ...]) -> list[str]:
     """Repeat a multi-value option before each of the values that follow it (up to the next option)."""
     out: list[str] = []
@@ -45,7 +50,8 @@ def compare_command(
     tol: float = typer.Option(0.01, "--tol", help="Whole / split and coterminous tolerance (a share: 0.01 = 1 %)."),
     snap: float = typer.Option(50.0, "--snap", metavar="M", help="Boundary match distance in metres."),
     population: str = typer.Option(None, "--population", metavar="LAYER",
-                                   help="Small-area population layer (default lsoa11, mid-2020)."),
+                                   help="Small-area population layer (default: follows the layers, lsoa11 for L&SC, "
+                                        "england/lsoa21 for England)."),
     place_max: float = typer.Option(500_000, "--place-max", help="Guidance band: most people in a place."),
     out: Path = typer.Option(None, "--out", metavar="DIR",
                              help="Write scorecard.csv, splits.csv, places.csv, overlap.csv, comparison.json and "
@@ -65,7 +71,7 @@ def compare_command(
 
         check_outputs(out, options, force)
     comparison = compare(options, against or DEFAULT_AGAINST, weight=weight, tol=tol, snap=snap,
-                         population=population, place_band=Band(PLACE_BAND.name, None, place_max))
+                         population=population, place_band=Band(PLACE_BAND.name, None, place_max), warn=warn)
     if out is not None:
         from placegeo.compare_output import write_outputs
 

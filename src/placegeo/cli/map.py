@@ -29,6 +29,9 @@ def map_command(
     attribution: str | None = typer.Option(None, "--attribution", metavar="TEXT",
                                            help="Licence line for your own boundary files (printed at the foot)."),
     tol: float | None = typer.Option(None, "--tol", help="Split tolerance as a share (default 0.01 = 1 %)."),
+    population: str | None = typer.Option(None, "--population", metavar="LAYER",
+                                          help="Small-area population layer for split shares (default: as compare, "
+                                               "following the layers: lsoa11 for L&SC, england/lsoa21 for England)."),
     side_by_side: bool = typer.Option(False, "--side-by-side",
                                       help="Put several options on one page, at one scale, with one legend."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Output file (default: OPTION-NAME.FORMAT here)."),
@@ -53,6 +56,6 @@ def map_command(
 
     fig = map_options(options, overlays=overlay, highlight_splits=highlight_splits, labels=labels,
                       practices=practices, paper=paper, title=title, subtitle=subtitle, attribution=attribution,
-                      tol=tol, warn=warn)
+                      tol=tol, population=population, warn=warn)
     written = save_map(fig, out, fmt=fmt, dpi=dpi, force=force)
     typer.echo(f"wrote {written}")

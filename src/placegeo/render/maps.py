@@ -75,6 +75,7 @@ def map_options(
     subtitle: str | None = None,
     attribution: str | None = None,
     tol: float | None = None,
+    population: Any = None,
     comparison: Comparison | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> Figure:
@@ -82,7 +83,9 @@ def map_options(
 
     ``overlays``: layer ids or boundary files drawn as outlines. ``highlight_splits``: a reference layer
     whose units the option splits are hatched and labelled with their shares (``tol`` as in
-    docs/metrics.md; read from ``comparison`` when it holds them). ``attribution``: a licence line for
+    docs/metrics.md; read from ``comparison`` when it holds them; ``population`` is the small-area
+    population layer, defaulting as in :func:`placegeo.compare.compare`, so that the shares match
+    ``placegeo compare``). ``attribution``: a licence line for
     data without a catalogue entry (a user's own file); without it such a map warns through ``warn``
     (default: :mod:`warnings`).
     """
@@ -95,6 +98,11 @@ def map_options(
     page = pages.paper(paper)
     overlay_layers = [_polygon_layer(load_layer(str(o)), "--overlay") for o in overlays]
     split_layer = _polygon_layer(load_layer(str(highlight_splits)), "--highlight-splits") if highlight_splits else None
+    if split_layer is not None:
+        from placegeo.compare import check_reference
+        from placegeo.metrics import DEFAULT_TOL
+
+        check_reference(split_layer, DEFAULT_TOL if tol is None else tol)
     practice_layer = load_layer("practices") if practices else None
 
     sources = [o.blocks for o in loaded] + overlay_layers + [split_layer, practice_layer]
@@ -111,7 +119,9 @@ def map_options(
         from placegeo.render.splits import split_units
 
         for i, option in enumerate(loaded):
-            splits[i], weight = split_units(option, split_layer, tol=tol, comparison=comparison)
+            own = comparison if _holds(comparison, option, split_layer) else _split_comparison(
+                option, split_layer, tol, population, warn)
+            splits[i], weight = split_units(option, split_layer, tol=tol, comparison=own)
 
     colours = place_colours(o.place_names for o in loaded)
     with matplotlib.rc_context(pages.RC):
@@ -140,7 +150,33 @@ def map_options(
         handles, headings = _place_handles(loaded, colours)
         handles += _other_handles(overlay_layers, split_layer, practice_layer, page)
         legend(fig, page, handles, legend_box, headings=headings)
-    return fig
+    return _notebook_display(fig)
+
+
+def _holds(comparison: Comparison | None, option: Option, layer: Layer) -> bool:
+    if comparison is None:
+        return False
+    try:
+        return layer.id in comparison.option(option.name).results
+    except KeyError:
+        return False
+
+
+def _split_comparison(option: Option, layer: Layer, tol: float | None, population: Any,
+                      warn: Callable[[str], None]) -> Comparison:
+    """The option against the split layer, measured as `placegeo compare` does (same population default)."""
+    from placegeo.compare import compare
+    from placegeo.metrics import DEFAULT_TOL
+
+    return compare([option], [layer], weight="both", tol=DEFAULT_TOL if tol is None else tol,
+                   population=population, boundary=False, warn=warn)
+
+
+def _notebook_display(fig: Figure) -> Figure:
+    """Let Jupyter show the figure inline without pyplot (see :mod:`placegeo.render.figure`)."""
+    from placegeo.render.figure import as_map_figure
+
+    return as_map_figure(fig)
 
 
 def draw_option(option: Option | str | Path, **kwargs: Any) -> Figure:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from placegeo.errors import UsageError
-from placegeo.render.report_model import Matrix, ReportModel, Source, build_model, pct, people
+from placegeo.render.report_model import Matrix, ReportModel, Source, build_model, pct, people, score_text
 
 if TYPE_CHECKING:
     from placegeo.compare import Comparison, OptionResult
@@ -258,16 +258,8 @@ def html(model: ReportModel, comparison: Comparison, maps: dict[str, str] | None
                                                      for o in model.options for lid in model.layers)]
 
     def fmt(value, kind, option, layer):
-        if value is None:
-            return "n/a"
-        if kind == "pct":
-            return pct(value)
-        if kind == "people":
-            return people(value)
-        if kind == "places":
-            cell = model.scorecard[(option, layer)]
-            return f"{value} of {cell.places}"
-        return f"{value:,}"
+        cell = model.scorecard.get((option, layer))
+        return score_text(value, kind, cell.places if cell else None)
 
     def best(layer, metric):
         higher = _HIGHER_IS_BETTER.get(metric)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from placegeo.render.report_model import ReportModel, pct, people
+from placegeo.render.report_model import ReportModel, pct, people, score_text
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
 
@@ -20,18 +20,6 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] | None = 
              "|" + "|".join("---:" if i in numeric else "---" for i in range(len(header))) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return [*lines, ""]
-
-
-def _num(value, kind: str, places: int | None = None) -> str:
-    if value is None:
-        return "n/a"
-    if kind == "pct":
-        return pct(value)
-    if kind == "people":
-        return people(value)
-    if kind == "places":
-        return f"{value} of {places}"
-    return f"{value:,}"
 
 
 def _place_name(p) -> str:
@@ -55,7 +43,7 @@ def markdown(model: ReportModel) -> str:
             values = [getattr(c, metric) if c else None for c in cells]
             if all(v is None for v in values):
                 continue
-            rows.append([esc(lid), label] + [_num(v, kind, c.places if c else None) for v, c in zip(values, cells,
+            rows.append([esc(lid), label] + [score_text(v, kind, c.places if c else None) for v, c in zip(values, cells,
                                                                                                    strict=True)])
     out += _table(["Layer", "Measure", *map(esc, model.options)], rows,
                   numeric=set(range(2, 2 + len(model.options))))

@@ -270,6 +270,19 @@ def people(value: float | None) -> str:
     return "n/a" if value is None else f"{round(value):,}"
 
 
+def score_text(value: Any, kind: str, places: int | None = None) -> str:
+    """A scorecard value as text: a percentage, a count of people, 'k of n' places, or a count."""
+    if value is None:
+        return "n/a"
+    if kind == "pct":
+        return pct(value)
+    if kind == "people":
+        return people(value)
+    if kind == "places":
+        return f"{value} of {places}"
+    return f"{value:,}"
+
+
 def headline(cell: Cell) -> tuple[str, float | None]:
     """The weight a sentence quotes: population when the comparison has it, else area."""
     if cell.coterminosity_population is not None:
