@@ -1,7 +1,7 @@
 """Benchmark: placegeo's overlap engine against a geopandas.overlay + groupby baseline, on the same data
 in one run. Prints both times, their ratio and the largest relative difference per pair.
 
-    python bench/run.py [--sources ../shared/data/sources] [--repeat 1] [--quick]
+    python bench/run.py [--sources ../shared/data/sources] [--repeat 3] [--quick]
 
 Cases (targets from issue 3: >= 5x on geometric cases, >= 100x with exact membership, and `compare` of
 the two bundled options in under 3x the time it takes to load the layers it reads):
@@ -62,7 +62,7 @@ def report(name: str, t_engine: float, t_base: float, diff: float, missing: int,
 def geometric_case(name, left, lcode, right, rcode, repeat, target=5.0):
     import numpy as np
 
-    from placegeo.overlap import intersection_areas, overlay_areas
+    from placegeo.overlaps import intersection_areas, overlay_areas
 
     left = left.rename(columns={lcode: "L"})[["L", "geometry"]].reset_index(drop=True)
     right = right.rename(columns={rcode: "R"})[["R", "geometry"]].reset_index(drop=True)
@@ -104,7 +104,7 @@ REFERENCES = ("lad21", "ccg21", "ctyua21")
 def membership_case(option_name: str, places, place_code: str, members, repeat: int) -> dict:
     """Places built of whole LSOAs x the LSOA-built districts, CCGs and counties, area and population.
 
-    Engine: placegeo's membership path (:func:`placegeo.overlap.membership_overlap`, sums over shared LSOAs).
+    Engine: placegeo's membership path (:func:`placegeo.overlaps.membership_overlap`, sums over shared LSOAs).
     Baseline, what an analyst would write without placegeo: per reference layer, geopandas.overlay of the
     places with it (area per pair by groupby), then overlay of those pieces with the LSOAs and areal
     weighting of each LSOA's population (summed per pair by groupby). Same inputs (already loaded, not
@@ -114,7 +114,7 @@ def membership_case(option_name: str, places, place_code: str, members, repeat: 
 
     from placegeo.layers import load_layer
     from placegeo.membership import unit_members
-    from placegeo.overlap import membership_overlap
+    from placegeo.overlaps import membership_overlap
     from placegeo.population import atom_weights
 
     lsoa = load_layer("lsoa11")
@@ -191,7 +191,7 @@ for layer_id in ("lsoa11", "lad21", "ccg21", "ctyua21"):
 """
 
 COMPARE_BODY = """
-from placegeo.compare import compare
+from placegeo.comparison import compare
 compare(["data/options/lsc-five-partnerships-2019.yaml", "data/options/lsc-four-places-2022.yaml"],
         ["lad21", "ccg21", "ctyua21"])
 """
@@ -230,14 +230,15 @@ def summary(results: list[dict], compare: dict) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sources", type=Path, default=SOURCES, help="../shared/data/sources")
-    parser.add_argument("--repeat", type=int, default=1, help="engine runs per case (best is reported)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of engine and baseline per case, the same for both (best of each is reported)")
     parser.add_argument("--quick", action="store_true", help="every 4th LSOA only (a smoke run)")
     args = parser.parse_args(argv)
 
     import geopandas as gpd
 
     from placegeo.catalogue import get_entry
-    from placegeo.overlap import workers
+    from placegeo.overlaps import workers
 
     def read(layer_id):
         entry = get_entry(layer_id)
@@ -257,10 +258,10 @@ def main(argv=None) -> int:
         ccgs = gpd.read_file(pennine / "CCGs.geojson").to_crs(27700)
         lsoas = gpd.read_file(pennine / "lsoa.geojson").to_crs(27700)
         results.append(geometric_case(f"full-resolution Pennine CCGs ({len(ccgs)}) x LSOAs ({len(lsoas)})", ccgs,
-                                      "ccg18cd", lsoas, "lsoa11cd", max(args.repeat, 3)))
+                                      "ccg18cd", lsoas, "lsoa11cd", args.repeat))
         lsc, lsc_code = read("lsoa11")
         results.append(geometric_case(f"full-resolution Pennine CCGs ({len(ccgs)}) x L&SC LSOA11 ({len(lsc)})",
-                                      ccgs, "ccg18cd", lsc, lsc_code, max(args.repeat, 3)))
+                                      ccgs, "ccg18cd", lsc, lsc_code, args.repeat))
     else:
         print(f"(skipping full-resolution Pennine CCGs: {pennine} not found)")
     results.extend(membership_cases(args.repeat))

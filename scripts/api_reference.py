@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import inspect
 import sys
-import types
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,13 +49,10 @@ def public_names() -> list[str]:
 
 
 def resolve(name: str):
-    """The object behind ``placegeo.NAME`` (a function, not the callable module of the same name)."""
+    """The object behind ``placegeo.NAME``."""
     import placegeo
 
-    obj = getattr(placegeo, name)
-    if isinstance(obj, types.ModuleType):
-        obj = getattr(obj, name)
-    return obj
+    return getattr(placegeo, name)
 
 
 def _annotation(value) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from placegeo.bestfit import bestfit
+from placegeo.lookup import bestfit
 
 
 def test_majority_lookup_of_lsoas_to_districts_is_their_lad_column():

@@ -44,7 +44,7 @@ def lsoas():
 
 @pytest.fixture(scope="module")
 def comparison():
-    from placegeo.compare import compare
+    from placegeo.comparison import compare
 
     return compare([FIVE, FOUR], ["lad21", "ccg21", "ctyua21"])
 
@@ -124,7 +124,7 @@ def test_partnerships_are_coterminous_with_ccgs_and_places_with_districts(compar
 def test_geometry_path_agrees_with_membership_path(tmp_path):
     """The same reference layer given as a file (so no membership) gives the same figures."""
     from placegeo.catalogue import get_entry
-    from placegeo.compare import compare
+    from placegeo.comparison import compare
 
     entry = get_entry("ccg21")
     by_file = compare([FOUR], [str(entry.path)], boundary=False)
@@ -192,7 +192,7 @@ HNY_COUNCILS = {"E06000065", "E06000014", "E06000011", "E06000010", "E06000013",
 
 @pytest.fixture(scope="module")
 def hny_slivers():
-    from placegeo.compare import compare
+    from placegeo.comparison import compare
 
     return compare([HNY / "councils-2024.yaml"], ["england/lad21"], weight="area", boundary=False)
 
@@ -202,7 +202,7 @@ def test_england_option_defaults_to_england_population(recwarn):
     import pyogrio
 
     from placegeo.catalogue import get_entry
-    from placegeo.compare import compare
+    from placegeo.comparison import compare
 
     entry = get_entry("england/lsoa21")
     table = pyogrio.read_dataframe(entry.path, layer=entry.layer, read_geometry=False, columns=["LAD25CD", "POP2021"])
@@ -233,7 +233,7 @@ def test_population_layer_covering_part_of_the_footprint_warns_with_its_share(ru
 
 
 def test_user_polygon_option_takes_the_population_layer_covering_it(tmp_path):
-    from placegeo.compare import compare
+    from placegeo.comparison import compare
     from placegeo.options import load_option
 
     path = tmp_path / "hny.gpkg"
@@ -269,7 +269,7 @@ def test_neighbours_touching_the_footprint_are_outside_not_split(hny_slivers):
 
 
 def test_comparison_only_layer_is_refused(run_cli):
-    from placegeo.compare import compare
+    from placegeo.comparison import compare
     from placegeo.errors import UsageError
 
     with pytest.raises(UsageError, match="pcn-edec2020.*comparison only"):
@@ -284,7 +284,7 @@ def test_self_overlapping_user_layer_is_refused_and_c_never_exceeds_one(tmp_path
     import shapely
 
     from placegeo.catalogue import get_entry
-    from placegeo.compare import compare, self_overlap
+    from placegeo.comparison import compare, self_overlap
     from placegeo.errors import UsageError
     from placegeo.layers import read_frame
 

@@ -23,9 +23,7 @@ PUBLIC = sorted(placegeo._API)
 
 
 def _public(name: str):
-    obj = getattr(placegeo, name)
-    # placegeo.compare / overlap / bestfit may be the callable module of the same name
-    return getattr(obj, name) if isinstance(obj, types.ModuleType) else obj
+    return getattr(placegeo, name)
 
 
 @pytest.mark.parametrize("name", PUBLIC)
@@ -100,3 +98,14 @@ def test_data_page_names_every_bundled_layer():
     text = (DOCS / "data.md").read_text(encoding="utf-8")
     missing = [layer_id for layer_id in placegeo.load_catalogue() if f"`{layer_id}`" not in text]
     assert not missing, f"docs/data.md does not describe: {missing}"
+
+
+def test_public_functions_are_not_shadowed_by_submodules():
+    """Importing every placegeo module must leave placegeo.NAME the public function, not a module."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.walk_packages(placegeo.__path__, "placegeo."):
+        importlib.import_module(module.name)
+    for name in PUBLIC:
+        assert not isinstance(getattr(placegeo, name), types.ModuleType), f"placegeo.{name} is a module"

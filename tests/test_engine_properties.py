@@ -38,7 +38,7 @@ def _reference(layer_id: str):
 @SETTINGS
 @given(option=options())
 def test_shares_of_a_unit_sum_to_one_within_its_footprint_part(option):
-    from placegeo.compare import compare
+    from placegeo.comparison import compare
 
     result = compare([option], ["ccg21", _reference("england/ctyua21")], boundary=False)
     for res in result.options[0].results.values():
@@ -56,7 +56,7 @@ def test_results_do_not_depend_on_order_or_crs(option, data):
     The round trip through degrees moves vertices by fractions of a millimetre, leaving slivers of
     a few m²: figures agree to 1e-6, not to the last bit.
     """
-    from placegeo.compare import compare
+    from placegeo.comparison import compare
 
     reference = _reference("ccg21")
     shuffled = reference.iloc[data.draw(st.permutations(range(len(reference))))].to_crs(4326)
@@ -84,7 +84,7 @@ def test_results_do_not_depend_on_order_or_crs(option, data):
 @SETTINGS
 @given(option=options())
 def test_an_option_compared_with_itself_is_fully_coterminous(option):
-    from placegeo.compare import compare
+    from placegeo.comparison import compare
     from placegeo.options import load_option
 
     loaded = load_option(option)

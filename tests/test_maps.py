@@ -317,7 +317,7 @@ def _hatched(fig) -> set[str]:
 def test_england_splits_follow_compare_and_leave_neighbours_unhatched():
     """Six councils (2024) against England's upper tiers: the map hatches what compare reports (England
     population by default), not the neighbours Doncaster and Lincolnshire that touch the footprint."""
-    from placegeo.compare import compare
+    from placegeo.comparison import compare
     from placegeo.render.maps import map_options
 
     option = OPTIONS.parent.parent / "docs" / "examples" / "humber-north-yorkshire" / "councils-2024.yaml"
@@ -331,7 +331,7 @@ def test_england_splits_follow_compare_and_leave_neighbours_unhatched():
 
 
 def test_map_population_option_matches_compare(run_cli, options, tmp_path):
-    from placegeo.compare import compare
+    from placegeo.comparison import compare
     from placegeo.render.maps import map_options
 
     res = compare([options["five"]], ["lad21"], population="lsoa21", boundary=False).options[0].results["lad21"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from placegeo.overlap import intersection_areas, membership_overlap, overlap, overlay_areas
+from placegeo.overlaps import intersection_areas, membership_overlap, overlap, overlay_areas
 
 LANCASHIRE_BOX = (330_000, 400_000, 380_000, 450_000)  # a 50 km square over central Lancashire (EPSG:27700)
 
@@ -73,6 +73,45 @@ def test_geometry_pieces_add_up_to_pair_areas():
     assert pieces == pytest.approx(pairs.area, rel=1e-9)
 
 
+def test_two_threads_give_the_same_answer_as_one(monkeypatch):
+    """Batches spread over threads (each with its own prepared copy) change nothing, to the last bit."""
+    import shapely
+
+    import placegeo.overlaps as engine
+
+    monkeypatch.setattr(engine, "CHUNK", 97)  # many small batches, so both threads get work
+    small, _ = _read("england/lsoa21")
+    large, _ = _read("england/lad21")
+    one = intersection_areas(large.geometry.values, small.geometry.values, geometry=True, threads=1)
+    two = intersection_areas(large.geometry.values, small.geometry.values, geometry=True, threads=2)
+    assert (one.left == two.left).all() and (one.right == two.right).all() and (one.area == two.area).all()
+    assert (one.piece_pair == two.piece_pair).all()
+    assert (shapely.area(one.piece_geometry) == shapely.area(two.piece_geometry)).all()
+
+
+def test_clipping_the_big_polygon_leaves_areas_unchanged(monkeypatch):
+    """Straddling pairs with the district clipped to the LSOA's box (grown by a margin) or whole: same areas."""
+    import placegeo.overlaps as engine
+
+    small, _ = _read("england/lsoa21")
+    large, _ = _read("england/lad21")
+    clipped = intersection_areas(large.geometry.values, small.geometry.values)
+    monkeypatch.setattr(engine, "CLIP_MIN_COORDS", 10**9)
+    whole = intersection_areas(large.geometry.values, small.geometry.values)
+    assert (clipped.left == whole.left).all() and (clipped.right == whole.right).all()
+    assert clipped.area == pytest.approx(whole.area, rel=1e-9)
+
+
+def test_membership_overlap_refuses_a_layer_whose_units_share_atoms():
+    import pandas as pd
+
+    from placegeo.errors import UsageError
+
+    weights = {"area_m2": pd.Series({"1": 1.0, "2": 2.0})}
+    with pytest.raises(UsageError, match="shares atoms"):
+        membership_overlap({"A": frozenset({"1", "2"}), "B": frozenset({"2"})}, {"X": frozenset({"1"})}, weights)
+
+
 def test_membership_overlap_is_a_sum_over_shared_atoms():
     import pandas as pd
 
@@ -115,7 +154,7 @@ def test_boundary_match_fast_path_agrees_with_the_band_around_all_boundaries():
     """Per-unit bands (no union) and one band around the layer's boundaries measure the same lengths."""
     from placegeo.layers import load_layer
     from placegeo.options import load_option
-    from placegeo.overlap import boundary_lengths, internal_boundaries
+    from placegeo.overlaps import boundary_lengths, internal_boundaries
     from tests.conftest import OPTIONS
 
     option = load_option(OPTIONS / "lsc-five-partnerships-2019.yaml")

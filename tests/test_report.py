@@ -150,8 +150,8 @@ def test_html_screenshot_is_drawn(bundled, tmp_path):
 
 
 def test_every_format_is_written_and_csv_json_are_the_engines(bundled, tmp_path):
-    from placegeo.compare import compare
     from placegeo.compare_output import write_outputs
+    from placegeo.comparison import compare
 
     assert sorted(p.name for p in bundled.iterdir()) == sorted(ALL)
     engine = tmp_path / "compare"

@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _API = {
     "load_layer": "placegeo.layers",
-    "validate": "placegeo.validate",
+    "validate": "placegeo.validation",
     "Finding": "placegeo.checks.base",
     "Layer": "placegeo.layers",
     "load_catalogue": "placegeo.catalogue",
@@ -22,14 +22,14 @@ _API = {
     "Option": "placegeo.options",
     "Place": "placegeo.options",
     "PlacegeoError": "placegeo.errors",
-    "compare": "placegeo.compare",
-    "Comparison": "placegeo.compare",
+    "compare": "placegeo.comparison",
+    "Comparison": "placegeo.comparison",
     "map": "placegeo.render.maps",
     "save_map": "placegeo.render.maps",
     "report": "placegeo.render.report",
     "write_report": "placegeo.render.report",
-    "overlap": "placegeo.overlap",
-    "bestfit": "placegeo.bestfit",
+    "overlap": "placegeo.overlaps",
+    "bestfit": "placegeo.lookup",
     "build_pcns": "placegeo.pcn",
     "PcnBuild": "placegeo.pcn",
 }

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-    from placegeo.compare import Comparison
+    from placegeo.comparison import Comparison
 
 
 def tables(comparison: Comparison) -> dict[str, pd.DataFrame]:

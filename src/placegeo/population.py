@@ -19,13 +19,13 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from placegeo.layers import Layer
-    from placegeo.overlap import Pairs
+    from placegeo.overlaps import Pairs
 
 
 def population_layer(source: Any = None) -> Layer:
     """The small-area population layer: ``source`` (id, path or Layer) or the bundled default (lsoa11)."""
     from placegeo.catalogue import default_population_layer
-    from placegeo.overlap import as_layer
+    from placegeo.overlaps import as_layer
 
     layer = _cached(default_population_layer("lsc")) if source is None else (
         _cached(source) if isinstance(source, str) else as_layer(source))
@@ -53,7 +53,7 @@ def atom_weights(pop: Layer) -> dict[str, pd.Series]:
     """Area (m², EPSG:27700) and population of each small area, indexed by its code."""
     import pandas as pd
 
-    codes = pop.codes
+    codes = pd.Index(pop.codes)  # one index shared by both series: aligned without a reindex
     return {
         "area_m2": pd.Series(pop.frame.geometry.area.to_numpy(dtype=float), index=codes),
         "population": pd.Series(values(pop), index=codes),
@@ -71,7 +71,7 @@ def weights_for(atom_layer_id: str, pop: Layer | None) -> dict[str, pd.Series]:
 
 def population_of(geoms: np.ndarray, pop: Layer) -> np.ndarray:
     """Population of each polygon by areal weighting inside each small area of ``pop``."""
-    from placegeo.overlap import intersection_areas
+    from placegeo.overlaps import intersection_areas
 
     geoms = np.asarray(geoms, dtype=object)
     small = pop.frame.geometry.values

@@ -17,7 +17,7 @@ from placegeo.checks.coverage import MIN_AREA_M2, check_overlaps
 
 if TYPE_CHECKING:
     from placegeo.layers import Layer
-    from placegeo.validate import Settings
+    from placegeo.validation import Settings
 
 OPTION_SUFFIXES = (".yaml", ".yml", ".toml")
 

@@ -22,8 +22,8 @@ def bestfit_command(
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
 ) -> None:
     """Give each small area to one large area; report the misallocated weight per large area."""
-    from placegeo.bestfit import bestfit
     from placegeo.cli.tables import emit_table
+    from placegeo.lookup import bestfit
 
     result = bestfit(small, large, method=method, weight=weight, population=population)
     if out is not None:

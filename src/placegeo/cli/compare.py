@@ -60,7 +60,7 @@ def compare_command(
     force: bool = typer.Option(False, "--force", help="Replace files in --out that exist."),
 ) -> None:
     """Compare place options with reference layers: coterminosity, split units, coterminous places."""
-    from placegeo.compare import DEFAULT_AGAINST, compare
+    from placegeo.comparison import DEFAULT_AGAINST, compare
     from placegeo.errors import UsageError
     from placegeo.metrics import PLACE_BAND, Band
 

@@ -22,7 +22,7 @@ def overlap_command(
 ) -> None:
     """Tabulate how much of each unit of A lies in each unit of B (exact, EPSG:27700)."""
     from placegeo.cli.tables import emit_table
-    from placegeo.overlap import overlap
+    from placegeo.overlaps import overlap
 
     table = overlap(a, b, weight=weight, population=population)
     emit_table(table, out=out, format=format, force=force, title=f"Overlap of {a} and {b}")

@@ -29,7 +29,7 @@ def report_command(
     force: bool = typer.Option(False, "--force", help="Replace report files in --out that exist."),
 ) -> None:
     """Write a coterminosity report: summary, scorecard, maps, places, split units, overlaps, methods, sources."""
-    from placegeo.compare import DEFAULT_AGAINST, compare
+    from placegeo.comparison import DEFAULT_AGAINST, compare
     from placegeo.io import refuse_overwrite
     from placegeo.metrics import PLACE_BAND, Band
     from placegeo.options import load_option

@@ -35,7 +35,7 @@ def validate_command(
     """Check boundary layers and option files; exit 0 clean, 1 findings at --fail-on, 2 could not run."""
     from placegeo.errors import UsageError
     from placegeo.render.findings import FORMATS, render
-    from placegeo.validate import Settings, validate
+    from placegeo.validation import Settings, validate
 
     if format not in FORMATS:
         raise UsageError(f"unknown --format '{format}'", hint=f"use {', '.join(FORMATS)}")

@@ -10,7 +10,7 @@ from placegeo.errors import UsageError
 
 if TYPE_CHECKING:
     from placegeo.checks.base import Finding
-    from placegeo.validate import FileReport, Report
+    from placegeo.validation import FileReport, Report
 
 FORMATS = ("text", "json", "junit", "github")
 TEXT_ROWS_PER_CHECK = 20

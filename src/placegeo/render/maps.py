@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from placegeo.compare import Comparison
+    from placegeo.comparison import Comparison
     from placegeo.layers import Layer
     from placegeo.options import Option
     from placegeo.render.splits import SplitUnit
@@ -84,7 +84,7 @@ def map_options(
     ``overlays``: layer ids or boundary files drawn as outlines. ``highlight_splits``: a reference layer
     whose units the option splits are hatched and labelled with their shares (``tol`` as in
     docs/metrics.md; read from ``comparison`` when it holds them; ``population`` is the small-area
-    population layer, defaulting as in :func:`placegeo.compare.compare`, so that the shares match
+    population layer, defaulting as in :func:`placegeo.comparison.compare`, so that the shares match
     ``placegeo compare``). ``attribution``: a licence line for
     data without a catalogue entry (a user's own file); without it such a map warns through ``warn``
     (default: :mod:`warnings`).
@@ -99,7 +99,7 @@ def map_options(
     overlay_layers = [_polygon_layer(load_layer(str(o)), "--overlay") for o in overlays]
     split_layer = _polygon_layer(load_layer(str(highlight_splits)), "--highlight-splits") if highlight_splits else None
     if split_layer is not None:
-        from placegeo.compare import check_reference
+        from placegeo.comparison import check_reference
         from placegeo.metrics import DEFAULT_TOL
 
         check_reference(split_layer, DEFAULT_TOL if tol is None else tol)
@@ -165,7 +165,7 @@ def _holds(comparison: Comparison | None, option: Option, layer: Layer) -> bool:
 def _split_comparison(option: Option, layer: Layer, tol: float | None, population: Any,
                       warn: Callable[[str], None]) -> Comparison:
     """The option against the split layer, measured as `placegeo compare` does (same population default)."""
-    from placegeo.compare import compare
+    from placegeo.comparison import compare
     from placegeo.metrics import DEFAULT_TOL
 
     return compare([option], [layer], weight="both", tol=DEFAULT_TOL if tol is None else tol,

@@ -1,6 +1,6 @@
 """`placegeo report`: one Comparison written as HTML, XLSX, Markdown, CSV and JSON, all at once.
 
-Every format is a view of the same :class:`~placegeo.compare.Comparison`: the tables and sentences come
+Every format is a view of the same :class:`~placegeo.comparison.Comparison`: the tables and sentences come
 from its JSON document (:mod:`placegeo.render.report_model`), the CSV and JSON files are the engine's own
 (`compare --out` / `compare --format json`), and the maps come from :mod:`placegeo.render.maps`. The
 files appear together or not at all (:func:`placegeo.io.atomic_directory`), and an existing report is
@@ -19,7 +19,7 @@ from placegeo.errors import UsageError
 from placegeo.render.report_model import Matrix, ReportModel, Source, build_model, pct, people, score_text
 
 if TYPE_CHECKING:
-    from placegeo.compare import Comparison, OptionResult
+    from placegeo.comparison import Comparison, OptionResult
     from placegeo.options import Option
 
 FORMATS = ("html", "xlsx", "md", "csv", "json")
@@ -59,7 +59,7 @@ def report(
     maps: bool = True,
 ) -> list[Path]:
     """Compare ``options`` with ``against`` and write the report in ``formats`` into ``out``; return the paths."""
-    from placegeo.compare import compare
+    from placegeo.comparison import compare
     from placegeo.metrics import DEFAULT_TOL
     from placegeo.options import Option, load_option
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from placegeo.compare import Comparison, UnitResult
+    from placegeo.comparison import Comparison, UnitResult
 
 
 def pct(share: float | None) -> str:

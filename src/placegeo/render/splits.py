@@ -1,4 +1,4 @@
-"""The reference units an option splits, read from the alignment engine's Comparison (placegeo.compare).
+"""The reference units an option splits, read from the alignment engine's Comparison (placegeo.comparison).
 
 The map shows exactly what ``placegeo compare`` reports: a unit is split when its best-fit share is below
 1 - tol by the comparison's primary weight (population when measured, else area), and its label lists
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from placegeo.compare import Comparison
+    from placegeo.comparison import Comparison
     from placegeo.layers import Layer
     from placegeo.options import Option
 
@@ -37,7 +37,7 @@ def split_units(option: Option, layer: Layer, *, tol: float | None = None,
 
     Uses ``comparison`` when it already holds this option against this layer, else computes one.
     """
-    from placegeo.compare import compare
+    from placegeo.comparison import compare
     from placegeo.metrics import DEFAULT_TOL
 
     result = None

@@ -46,7 +46,7 @@ def bestfit(small: Any, large: Any, *, method: str = "majority", weight: str = "
     """Best-fit lookup of ``small`` units to ``large`` units (layer ids, paths, Layers or GeoDataFrames)."""
     import pandas as pd
 
-    from placegeo.overlap import as_layer, overlap
+    from placegeo.overlaps import as_layer, overlap
 
     if method not in METHODS:
         raise UsageError(f"unknown method '{method}'", hint="use majority or centroid")
@@ -106,7 +106,7 @@ def _centroid_choice(ls, ll, pop, majority: pd.Series) -> pd.Series:
     import pandas as pd
     import shapely
 
-    from placegeo.overlap import intersection_areas
+    from placegeo.overlaps import intersection_areas
     from placegeo.population import values
 
     geoms = np.asarray(ls.frame.geometry.values, dtype=object)
@@ -135,8 +135,3 @@ def _centroid_choice(ls, ll, pop, majority: pd.Series) -> pd.Series:
     hit = found.reindex(chosen.index).dropna()
     chosen.loc[hit.index] = hit
     return chosen
-
-
-from placegeo._callable import make_callable  # noqa: E402
-
-make_callable(__name__, "bestfit")

@@ -366,7 +366,7 @@ def _load_option(source: Any) -> Option:
 def _load_reference(source: Any) -> Layer:
     from placegeo.catalogue import is_bundled
     from placegeo.layers import bundled_layer
-    from placegeo.overlap import as_layer
+    from placegeo.overlaps import as_layer
 
     if isinstance(source, str) and is_bundled(source):
         return bundled_layer(source)  # shared and read-only: compare never changes a reference frame
@@ -416,7 +416,7 @@ def population_coverage(option: Option, pop: Layer) -> float:
     import numpy as np
     import shapely
 
-    from placegeo.overlap import intersection_areas
+    from placegeo.overlaps import intersection_areas
 
     places = np.asarray(option.frame.geometry.values, dtype=object)
     total = float(shapely.area(places).sum())
@@ -494,7 +494,7 @@ class _Weighing:
 
         out: dict[str, pd.Series] = {}
         if self.exact:
-            from placegeo.overlap import membership_matrix
+            from placegeo.overlaps import membership_matrix
 
             aw = self.atom_weights()
             every = {"all": frozenset(next(iter(aw.values())).index)}
@@ -524,7 +524,7 @@ class _Weighing:
         import numpy as np
         import pandas as pd
 
-        from placegeo.overlap import membership_matrix
+        from placegeo.overlaps import membership_matrix
 
         weights = self.atom_weights()
         codes, places, matrices = membership_matrix(units, self.members, weights)
@@ -544,7 +544,7 @@ class _Weighing:
         import pandas as pd
         import shapely
 
-        from placegeo.overlap import intersection_areas
+        from placegeo.overlaps import intersection_areas
         from placegeo.population import population_of, population_of_pieces
 
         ref_geoms = np.asarray(ref.frame.geometry.values, dtype=object)
@@ -578,7 +578,7 @@ def _compare_option(option: Option, refs: list[Layer], settings: Settings, pop: 
     weighing = _Weighing(option, settings, pop)
     internal = None
     if boundary:
-        from placegeo.overlap import internal_boundaries
+        from placegeo.overlaps import internal_boundaries
 
         internal = internal_boundaries(option.frame.geometry.values)
     place_w = weighing.place_weights()
@@ -749,7 +749,7 @@ def _boundary(option: Option, ref: Layer, matrices: dict[str, pd.DataFrame], foo
     the band around the whole layer's boundaries."""
     import numpy as np
 
-    from placegeo.overlap import boundary_lengths
+    from placegeo.overlaps import boundary_lengths
 
     places = option.frame.geometry.values
     frame = ref.frame
@@ -791,8 +791,3 @@ def option_frames(comparison: Comparison) -> dict[str, gpd.GeoDataFrame]:
         frame["band"] = [sizes[n].band for n in frame["place"]]
         out[opt.name] = frame
     return out
-
-
-from placegeo._callable import make_callable  # noqa: E402
-
-make_callable(__name__, "compare")

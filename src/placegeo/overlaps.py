@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 CHUNK = 2048
 """Candidate pairs per batch handed to a worker thread."""
 
-CLIP_MIN_COORDS = 256
+CLIP_MIN_COORDS = 64
 """Clip the big polygon of a straddling pair to the small one's box when it has more vertices than this
 (and more than the small one): GEOS's overlay then nodes a few dozen edges instead of thousands."""
 
@@ -161,7 +161,7 @@ def _batch(b: np.ndarray, s: np.ndarray, area_b: np.ndarray, area_s: np.ndarray,
 
     * ``b`` covers ``s`` (prepared, one call for the batch): the overlap is area(s), no intersection;
     * disjoint (prepared ``intersects``): nothing to do;
-    * ``s`` covers ``b`` (tested only where area(s) >= area(b)): the overlap is area(b);
+    * ``s`` covers ``b`` (``b`` within ``s``, tested only where area(s) >= area(b)): the overlap is area(b);
     * the rest straddle: ``shapely.intersection``, ``b`` first clipped to ``s``'s box (see :func:`_clip`).
     """
     import shapely
@@ -172,7 +172,7 @@ def _batch(b: np.ndarray, s: np.ndarray, area_b: np.ndarray, area_s: np.ndarray,
     rest = np.flatnonzero(~covered)
     rest = rest[shapely.intersects(b[rest], s[rest])]
     bigger = rest[area_s[rest] >= area_b[rest]]
-    inside = bigger[shapely.covers(s[bigger], b[bigger])]
+    inside = bigger[shapely.within(b[bigger], s[bigger])]  # s covers b; b (this thread's) stays the prepared one
     area[inside] = area_b[inside]
     cut = np.setdiff1d(rest, inside, assume_unique=True)
     clip = coords_b[cut] > np.maximum(CLIP_MIN_COORDS, coords_s[cut])
@@ -257,10 +257,16 @@ def membership_matrix(
     size = len(left_codes) * len(right_codes)
     out = {}
     for name, series in weights.items():
-        aligned = series if series.index is first.index else series.reindex(first.index)
-        values = aligned.fillna(0.0).to_numpy(dtype=float)[both]
+        values = _aligned(series, first)[both]
         out[name] = np.bincount(cell, weights=values, minlength=size).reshape(len(left_codes), len(right_codes))
     return left_codes, right_codes, out
+
+
+def _aligned(series: pd.Series, first: pd.Series) -> np.ndarray:
+    """``series`` as floats in the order of ``first``'s index, missing values 0."""
+    same = series.index is first.index or series.index.equals(first.index)
+    aligned = series if same else series.reindex(first.index)
+    return aligned.to_numpy(dtype=float, na_value=0.0)
 
 
 def _cells(left: Mapping[str, frozenset[str]], right: Mapping[str, frozenset[str]], weights: Mapping[str, pd.Series]):
@@ -305,8 +311,7 @@ def membership_overlap(
     li, ri = np.divmod(pairs, len(right_codes))
     columns = {"left": np.asarray(left_codes, dtype=object)[li], "right": np.asarray(right_codes, dtype=object)[ri]}
     for name, series in weights.items():
-        aligned = series if series.index is first.index else series.reindex(first.index)
-        values = aligned.fillna(0.0).to_numpy(dtype=float)[both]
+        values = _aligned(series, first)[both]
         columns[name] = np.bincount(cell, weights=values, minlength=size)[pairs]
     return pd.DataFrame(columns)
 
