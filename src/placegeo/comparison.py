@@ -742,6 +742,21 @@ def _primary(best, fit, share, primary, index):
     return b.reindex(index), f.reindex(index), s.reindex(index).fillna(0.0)
 
 
+_RINGS: dict[tuple[str, str, float], Any] = {}
+
+
+def _unit_rings(ref: Layer, snap: float):
+    """Each unit's band within ``snap`` of its boundary, kept per bundled layer so options share it."""
+    if ref.entry is None:
+        return None
+    key = (ref.id, ref.source, snap)
+    if key not in _RINGS:
+        from placegeo.overlaps import boundary_rings
+
+        _RINGS[key] = boundary_rings(ref.frame.geometry.values, snap)
+    return _RINGS[key]
+
+
 def _boundary(option: Option, ref: Layer, matrices: dict[str, pd.DataFrame], footprint: dict[str, float],
               internal, snap: float):
     """Boundary lengths of the places against ``ref``: per-unit bands when the units meeting the footprint
@@ -760,7 +775,9 @@ def _boundary(option: Option, ref: Layer, matrices: dict[str, pd.DataFrame], foo
         if gap < 0.01:
             mask = frame[ref.code].astype(str).isin(set(map(str, units))).to_numpy()
             units_geoms = np.asarray(frame.geometry.values)[mask]
-            return boundary_lengths(places, units_geoms, snap, internal=internal, covered=True, gaps=gap > 1e-9)
+            rings = _unit_rings(ref, snap)
+            return boundary_lengths(places, units_geoms, snap, internal=internal, covered=True, gaps=gap > 1e-9,
+                                    rings=None if rings is None else rings[mask])
     return boundary_lengths(places, frame.geometry.values, snap, internal=internal)
 
 

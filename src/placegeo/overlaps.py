@@ -518,11 +518,13 @@ def _matched_outside(internal: np.ndarray, reference: np.ndarray, snap: float) -
 
 
 def boundary_lengths(places: Any, reference: Any = None, snap: float = 50.0, *, internal: Any = None,
-                     zone: Any = None, covered: bool = False, gaps: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                     zone: Any = None, covered: bool = False, gaps: bool = True,
+                     rings: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Per place: length (m) of its boundary off the footprint's outer edge, and how much of it lies
     within ``snap`` metres of some boundary of the reference units (for metrics.boundary_match).
 
-    ``internal`` (:func:`internal_boundaries`) may be passed in when reused across reference layers.
+    ``internal`` (:func:`internal_boundaries`) may be passed in when reused across reference layers, and
+    ``rings`` (:func:`boundary_rings` of ``reference``) when reused across options.
     With ``covered`` (the reference units cover the footprint) the fast way needs no union of the
     layer's boundaries: sum over units of the length inside each unit's band (:func:`boundary_rings`),
     minus half the length lying on unit boundaries (a line on the boundary shared by two units lies in
@@ -538,7 +540,7 @@ def boundary_lengths(places: Any, reference: Any = None, snap: float = 50.0, *, 
         return total, np.zeros(len(places))
     if covered and reference is not None:
         reference = np.asarray(reference, dtype=object)
-        rings = boundary_rings(reference, snap)
+        rings = boundary_rings(reference, snap) if rings is None else np.asarray(rings, dtype=object)
         li, ri = shapely.STRtree(rings).query(internal)
         inside = shapely.length(shapely.intersection(internal[li], rings[ri]))
         on_edge = shapely.length(shapely.intersection(internal[li], shapely.boundary(reference[ri])))
