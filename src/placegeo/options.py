@@ -130,7 +130,9 @@ def _safe_yaml(text: str, path: Path) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "syntax error"
-        if "\t" in text and ("tab" in str(exc).lower() or "'\\t'" in str(exc)):
+        lines = text.splitlines()
+        line = lines[mark.line] if mark and mark.line < len(lines) else ""
+        if "\t" in line[: mark.column + 1 if mark else 0] or "'\\t'" in str(exc):
             problem = "a tab character (YAML indents with spaces)"
         raise OptionError(f"is not valid YAML{where}: {problem}", path=path) from None
 
