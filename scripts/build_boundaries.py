@@ -294,10 +294,30 @@ def repair_and_promote(geoms: np.ndarray) -> tuple[np.ndarray, int]:
     return geoms, int(invalid.sum())
 
 
+MIN_PART_M2 = 1.0
+
+
+def drop_specks(geoms: np.ndarray) -> tuple[np.ndarray, int]:
+    """Drop polygon parts under :data:`MIN_PART_M2` (specks left by generalisation and repair), never a
+    whole feature; returns the geometries and how many parts went. Coverage validity is re-checked after."""
+    geoms = np.asarray(geoms, dtype=object).copy()
+    dropped = 0
+    for k, geom in enumerate(geoms):
+        parts = shapely.get_parts(geom)
+        keep = [part for part in parts if part.area >= MIN_PART_M2]
+        if keep and len(keep) < len(parts):
+            geoms[k] = shapely.MultiPolygon(keep)
+            dropped += len(parts) - len(keep)
+    return geoms, dropped
+
+
 def to_bng(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
-    """Reproject to EPSG:27700, then repair and promote; returns the frame and the repaired count."""
+    """Reproject to EPSG:27700, then repair, drop specks and promote; returns the frame and the repaired count."""
     gdf = gdf.to_crs(CRS)
     geoms, repaired = repair_and_promote(gdf.geometry.values)
+    geoms, specks = drop_specks(geoms)
+    if specks:
+        print(f"  dropped {specks} polygon part(s) under {MIN_PART_M2:g} m²")
     return gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=CRS)), repaired
 
 
@@ -1123,6 +1143,9 @@ def render_readme(layers: list[Layer], out: Path) -> str:
         "- `england/lad21` had 94 invalid geometries (TopoJSON quantisation), repaired with `make_valid`;",
         "  neither as published nor after repair is it a valid coverage. Repair counts and coverage results",
         "  for every layer are in `catalogue.yaml` (`notes`).",
+        "- Polygon parts under 1 m² (specks left by generalisation and repair, e.g. 6 in `lsoa21`, 58 in",
+        "  `england/lsoa21`) are dropped from multi-part features; no feature loses its last part, and the",
+        "  coverage checks above are run after the drop.",
         "- The L&SC ICB is not a union of whole districts: besides 16 whole districts it holds 6 Copeland",
         "  and 3 Craven LSOAs (Morecambe Bay CCG), 14,537 people in mid-2020.",
         "- `practices.SUB_ICB_CODE` is the practice's own sub-ICB; four South Ribble practices sit in",
