@@ -31,9 +31,9 @@ def render() -> str:
     lines = ["# CLI reference", ""]
     lines += ["Generated from the Typer app by `python scripts/cli_reference.py`; do not edit.", ""]
     lines += ["Exit codes: 0 ok, 1 findings or failed checks, 2 bad input or usage, 3 internal error.", ""]
-    for path, _command in _walk(typer.main.get_command(app)):
+    for path, _command in [((), None), *_walk(typer.main.get_command(app))]:
         result = runner.invoke(app, [*path, "--help"], prog_name="placegeo", terminal_width=100, color=False)
-        lines += [f"## placegeo {' '.join(path)}", "", "```text", result.output.rstrip(), "```", ""]
+        lines += [f"## {' '.join(('placegeo', *path))}", "", "```text", result.output.rstrip(), "```", ""]
     return "\n".join(lines)
 
 

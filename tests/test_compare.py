@@ -300,3 +300,9 @@ def test_self_overlapping_user_layer_is_refused_and_c_never_exceeds_one(tmp_path
     read_frame(get_entry("lad21").path, layer="lad21").to_file(tiles)
     ok = compare([FOUR], [tiles], weight="area", boundary=False)
     assert 0 < ok.options[0].results["districts"].coterminosity["area"] <= 1.0
+
+
+def test_blocks_in_no_place_are_reported_by_name(run_cli):
+    result = run_cli("compare", "data/options/lsc-four-places-2022.yaml", "--against", "lad21")
+    assert result.exit_code == 0
+    assert "5 lad21 block(s) in no place: Allerdale, Carlisle, Copeland, Eden, Craven" in result.stdout

@@ -92,3 +92,40 @@ def test_points_where_polygons_belong_are_refused(tmp_path, districts):
 def test_an_unknown_bundled_id_suggests_the_nearest():
     with pytest.raises(LayerError, match="no bundled layer 'lad2l'.*did you mean lad21"):
         load_layer("lad2l")
+
+
+def _bowtie_file(tmp_path, districts):
+    broken = districts.copy()
+    broken.loc[0, "geometry"] = shapely.Polygon([(350000, 430000), (360000, 440000), (360000, 430000),
+                                                 (350000, 440000)])
+    broken.to_file(tmp_path / "bowtie.gpkg")
+    return tmp_path / "bowtie.gpkg"
+
+
+def test_global_repair_flag_mends_and_says_how_many(tmp_path, districts, run_cli):
+    path = _bowtie_file(tmp_path, districts)
+    refused = run_cli("overlap", path, "lad21", "--format", "csv")
+    assert refused.exit_code == 2 and "use --repair" in refused.stderr
+    mended = run_cli("--repair", "overlap", path, "lad21", "--format", "csv")
+    assert mended.exit_code == 0
+    assert mended.stderr.strip() == f"placegeo: warning: {path}: repaired 1 invalid geometry with make_valid"
+
+
+def test_the_repair_flag_does_not_outlive_its_run(tmp_path, districts, run_cli):
+    path = _bowtie_file(tmp_path, districts)
+    assert run_cli("--repair", "overlap", path, "lad21", "--format", "csv").exit_code == 0
+    assert run_cli("overlap", path, "lad21", "--format", "csv").exit_code == 2
+
+
+def test_fiona_engine_reads_the_same_areas_as_pyogrio(tmp_path, districts):
+    pytest.importorskip("fiona", reason="the optional fiona engine is not installed (pip install 'placegeo[fiona]')")
+    districts.to_file(tmp_path / "lad.gpkg")
+    by_fiona = load_layer(tmp_path / "lad.gpkg", engine="fiona").frame.set_index("LAD21CD").area
+    by_pyogrio = load_layer(tmp_path / "lad.gpkg", engine="pyogrio").frame.set_index("LAD21CD").area
+    assert by_fiona.to_dict() == by_pyogrio.to_dict()
+
+
+def test_an_unknown_engine_is_one_clear_line(run_cli):
+    result = run_cli("--engine", "gdal", "layers")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "placegeo: error: unknown I/O engine 'gdal' (use pyogrio or fiona)"

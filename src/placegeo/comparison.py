@@ -171,6 +171,8 @@ class OptionResult:
     unassigned: list[str]
     results: dict[str, LayerResult]
     frame: Any = field(default=None, repr=False)  # GeoDataFrame (place, geometry), EPSG:27700
+    blocks_layer: str | None = None   # id of the building-block layer (None for a drawn option)
+    unassigned_names: list[str] = field(default_factory=list)  # names of the blocks in no place
 
 
 @dataclass
@@ -254,7 +256,9 @@ def _option_dict(opt: OptionResult, s: Settings) -> dict[str, Any]:
         "description": opt.description,
         "source": opt.source,
         "footprint": {"population": opt.footprint.get("population"), "area_km2": opt.footprint["area"] / 1e6},
+        "blocks": opt.blocks_layer,
         "unassigned": list(opt.unassigned),
+        "unassigned_names": list(opt.unassigned_names),
         "places": [_place_dict(p) for p in opt.places],
         "layers": layers,
     }
@@ -597,8 +601,17 @@ def _compare_option(option: Option, refs: list[Layer], settings: Settings, pop: 
         name=option.name, description=option.description,
         source=str(option.source) if option.source else None,
         footprint=footprint, places=summaries, unassigned=list(option.unassigned), results=results,
-        frame=frame,
+        frame=frame, blocks_layer=option.blocks.id if option.blocks is not None else None,
+        unassigned_names=_block_names(option, option.unassigned),
     )
+
+
+def _block_names(option: Option, codes: list[str]) -> list[str]:
+    """Names of some of the option's blocks, in the order of ``codes``."""
+    if option.blocks is None or not codes:
+        return []
+    names = dict(zip(option.blocks.codes, option.blocks.names, strict=True))
+    return [names.get(code, code) for code in codes]
 
 
 def _place_summaries(option: Option, place_w: dict[str, pd.Series], settings: Settings,

@@ -53,3 +53,11 @@ class ChecksFailed(PlacegeoError):
     """Checks ran and found problems at or above the failing severity."""
 
     exit_code = EXIT_FINDINGS
+
+
+class PlacegeoWarning(UserWarning):
+    """Something the user should know that does not stop the run (the CLI prints it as one line)."""
+
+
+class RepairWarning(PlacegeoWarning):
+    """Invalid geometries were mended with make_valid (``--repair``)."""

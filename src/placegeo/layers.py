@@ -105,15 +105,19 @@ def load_layer(
     name: str | None = None,
     layer: str | None = None,
     crs: str | None = None,
-    repair: bool = False,
+    repair: bool | None = None,
     engine: str | None = None,
     geometry: str = "polygon",
 ) -> Layer:
     """Load a bundled layer id or a boundary file, checked and in EPSG:27700.
 
     ``code``/``name`` name the code and name columns (guessed when omitted); ``crs`` labels a file
-    that has none; ``repair`` mends invalid geometries with make_valid instead of refusing them.
+    that has none; ``repair`` mends invalid geometries with make_valid instead of refusing them (with a
+    :class:`~placegeo.errors.RepairWarning` saying how many); by default it follows ``PLACEGEO_REPAIR=1``,
+    which the CLI's ``--repair`` sets. ``engine`` is ``pyogrio`` (default, or ``PLACEGEO_ENGINE``) or ``fiona``.
     """
+    if repair is None:
+        repair = os.environ.get("PLACEGEO_REPAIR") == "1"
     source_text = str(source)
     entry = None
     if is_bundled(source_text):
@@ -178,6 +182,13 @@ def layer_from_frame(
         raise LayerError("has no features", path=path)
     frame = _checked_crs(frame, path, crs)
     frame, repaired = _checked_geometries(frame, path, repair, geometry)
+    if repaired:
+        import warnings
+
+        from placegeo.errors import RepairWarning
+
+        noun = "geometry" if repaired == 1 else "geometries"
+        warnings.warn(RepairWarning(f"{path}: repaired {repaired} invalid {noun} with make_valid"), stacklevel=2)
     if frame.crs.to_epsg() != 27700:
         frame = frame.to_crs(BNG)
     code = _column(frame, code, path, "code", _looks_like_code)

@@ -31,5 +31,21 @@ def version_callback(value: bool) -> None:
 def root(
     version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True,
                                  help="Show the version and exit."),
+    engine: str = typer.Option(None, "--engine", metavar="pyogrio|fiona",
+                               help="I/O engine for boundary files (fiona needs pip install 'placegeo[fiona]')."),
+    repair: bool = typer.Option(False, "--repair",
+                                help="Mend invalid geometries in input files with make_valid (and say how many) "
+                                     "instead of refusing them."),
 ) -> None:
-    """placegeo: boundary alignment for NHS places and neighbourhoods."""
+    """placegeo: boundary alignment for NHS places and neighbourhoods.
+
+    Global options go before the command: placegeo --repair compare ...
+    """
+    import os
+
+    if engine:
+        from placegeo.layers import resolve_engine
+
+        os.environ["PLACEGEO_ENGINE"] = resolve_engine(engine)
+    if repair:
+        os.environ["PLACEGEO_REPAIR"] = "1"

@@ -80,6 +80,9 @@ def render_scorecard(comparison: Comparison, width: int | None = None) -> str:
             flag = "" if place.band in ("within", "unknown") else f"  ({place.band} the place band, "\
                 f"{settings.place_band.describe()})"
             console.print(f"  {place.name}: {people(place.population)} people, {place.area_km2:,.0f} km²{flag}")
+        if opt.unassigned:
+            names = ", ".join(opt.unassigned_names or opt.unassigned)
+            console.print(f"  {len(opt.unassigned)} {opt.blocks_layer or 'block'} block(s) in no place: {names}")
         for layer in comparison.layers:
             res = opt.results[layer.id]
             if res.split_units:
