@@ -152,9 +152,9 @@ def test_overlap_cli_long_format(run_cli, tmp_path):
 
 def test_boundary_match_fast_path_agrees_with_the_band_around_all_boundaries():
     """Per-unit bands (no union) and one band around the layer's boundaries measure the same lengths."""
+    from placegeo.boundaries import boundary_lengths, internal_boundaries
     from placegeo.layers import load_layer
     from placegeo.options import load_option
-    from placegeo.overlaps import boundary_lengths, internal_boundaries
     from tests.conftest import OPTIONS
 
     option = load_option(OPTIONS / "lsc-five-partnerships-2019.yaml")

@@ -582,7 +582,7 @@ def _compare_option(option: Option, refs: list[Layer], settings: Settings, pop: 
     weighing = _Weighing(option, settings, pop)
     internal = None
     if boundary:
-        from placegeo.overlaps import internal_boundaries
+        from placegeo.boundaries import internal_boundaries
 
         internal = internal_boundaries(option.frame.geometry.values)
     place_w = weighing.place_weights()
@@ -764,7 +764,7 @@ def _unit_rings(ref: Layer, snap: float):
         return None
     key = (ref.id, ref.source, snap)
     if key not in _RINGS:
-        from placegeo.overlaps import boundary_rings
+        from placegeo.boundaries import boundary_rings
 
         _RINGS[key] = boundary_rings(ref.frame.geometry.values, snap)
     return _RINGS[key]
@@ -777,7 +777,7 @@ def _boundary(option: Option, ref: Layer, matrices: dict[str, pd.DataFrame], foo
     the band around the whole layer's boundaries."""
     import numpy as np
 
-    from placegeo.overlaps import boundary_lengths
+    from placegeo.boundaries import boundary_lengths
 
     places = option.frame.geometry.values
     frame = ref.frame
