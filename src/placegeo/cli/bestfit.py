@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from placegeo.cli.app import app
+from placegeo.cli.common import Force, OutFile, TableFormat
 
 
 @app.command("bestfit")
@@ -17,9 +16,9 @@ def bestfit_command(
     weight: str = typer.Option("population", "--weight", help="population or area."),
     population: str = typer.Option(None, "--population", metavar="LAYER",
                                    help="Small-area population layer (default lsoa11)."),
-    out: Path = typer.Option(None, "--out", metavar="FILE", help="Write the lookup here (.csv or .json)."),
-    format: str = typer.Option(None, "--format", help="table, csv or json (default: table, or from --out)."),
-    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+    out: OutFile = None,
+    format: TableFormat = None,
+    force: Force = False,
 ) -> None:
     """Give each small area to one large area; report the misallocated weight per large area."""
     from placegeo.cli.tables import emit_table

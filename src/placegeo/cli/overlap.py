@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from placegeo.cli.app import app
+from placegeo.cli.common import Force, OutFile, TableFormat
 
 
 @app.command("overlap")
@@ -16,9 +15,9 @@ def overlap_command(
     weight: str = typer.Option("area", "--weight", help="area, population or both."),
     population: str = typer.Option(None, "--population", metavar="LAYER",
                                    help="Small-area population layer (default lsoa11)."),
-    out: Path = typer.Option(None, "--out", metavar="FILE", help="Write the table here (.csv or .json)."),
-    format: str = typer.Option(None, "--format", help="table, csv or json (default: table, or from --out)."),
-    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+    out: OutFile = None,
+    format: TableFormat = None,
+    force: Force = False,
 ) -> None:
     """Tabulate how much of each unit of A lies in each unit of B (exact, EPSG:27700)."""
     from placegeo.cli.tables import emit_table

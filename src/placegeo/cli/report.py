@@ -7,26 +7,34 @@ from pathlib import Path
 import typer
 
 from placegeo.cli.app import app
-from placegeo.cli.compare import MultiValueCommand, warn
+from placegeo.cli.common import (
+    Against,
+    Force,
+    MultiValueCommand,
+    Options,
+    PlaceMax,
+    Population,
+    Snap,
+    Tol,
+    Weight,
+    warn,
+)
 
 
 @app.command("report", cls=MultiValueCommand)
 def report_command(
-    options: list[str] = typer.Argument(..., metavar="OPTION...", help="Option files (YAML/TOML or a polygon file)."),
-    against: list[str] = typer.Option(None, "--against", metavar="LAYER...",
-                                      help="Reference layers (bundled ids or files); default: lad21 ccg21 ctyua21."),
-    weight: str = typer.Option("both", "--weight", help="area, population or both."),
-    tol: float = typer.Option(0.01, "--tol", help="Whole / split and coterminous tolerance (a share: 0.01 = 1 %)."),
-    snap: float = typer.Option(50.0, "--snap", metavar="M", help="Boundary match distance in metres."),
-    population: str = typer.Option(None, "--population", metavar="LAYER",
-                                   help="Small-area population layer (default: follows the layers, lsoa11 for L&SC, "
-                                        "england/lsoa21 for England)."),
-    place_max: float = typer.Option(500_000, "--place-max", help="Guidance band: most people in a place."),
+    options: Options,
+    against: Against = None,
+    weight: Weight = "both",
+    tol: Tol = 0.01,
+    snap: Snap = 50.0,
+    population: Population = None,
+    place_max: PlaceMax = 500_000,
     out: Path = typer.Option(Path("report"), "--out", metavar="DIR", help="Directory to write the report into."),
     formats: str = typer.Option("html,xlsx,md,csv,json", "--formats",
                                 help="Comma-separated: html, xlsx, md, csv, json."),
     no_maps: bool = typer.Option(False, "--no-maps", help="Leave the maps out of the HTML report (faster)."),
-    force: bool = typer.Option(False, "--force", help="Replace report files in --out that exist."),
+    force: Force = False,
 ) -> None:
     """Write a coterminosity report: summary, scorecard, maps, places, split units, overlaps, methods, sources."""
     from placegeo.comparison import DEFAULT_AGAINST, compare
