@@ -24,10 +24,9 @@ Weights are keyed ``area`` (m² in EPSG:27700; km² in JSON place sizes) and ``p
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -192,97 +191,23 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON document (docs/json-schema.md) as plain Python data."""
-        from importlib.metadata import PackageNotFoundError, version
+        from placegeo.compare_json import comparison_dict
 
-        try:
-            ver = version("placegeo")
-        except PackageNotFoundError:  # pragma: no cover
-            ver = "unknown"
-        s = self.settings
-        return {
-            "schema": SCHEMA_VERSION,
-            "placegeo": ver,
-            "settings": {
-                "weights": list(s.weights), "primary_weight": s.primary, "tol": s.tol, "snap_m": s.snap,
-                "population_layer": s.population_layer,
-                "place_band": asdict(s.place_band), "neighbourhood_band": asdict(s.neighbourhood_band),
-            },
-            "layers": [asdict(layer) for layer in self.layers],
-            "options": [_option_dict(opt, s) for opt in self.options],
-        }
+        return comparison_dict(self)
 
     def to_json(self, indent: int | None = 2) -> str:
         """The documented JSON document (docs/json-schema.md) as text; NaN and infinities become null."""
         import json
 
-        return json.dumps(_clean(self.to_dict()), indent=indent, ensure_ascii=False, allow_nan=False)
+        from placegeo.compare_json import clean
+
+        return json.dumps(clean(self.to_dict()), indent=indent, ensure_ascii=False, allow_nan=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """CSV views: ``scorecard``, ``splits``, ``places``, and ``overlap`` (long, all options × layers)."""
         from placegeo.compare_tables import tables
 
         return tables(self)
-
-
-def _option_dict(opt: OptionResult, s: Settings) -> dict[str, Any]:
-    layers = {}
-    for layer_id, res in opt.results.items():
-        layers[layer_id] = {
-            "method": res.method,
-            "coterminosity": dict(res.coterminosity),
-            "units": len(res.units),
-            "whole_units": len(res.units) - len(res.split_units),
-            "outside_units": len(res.outside_units),
-            "split_units": [
-                {"code": u.code, "name": u.name, "shares": dict(u.parts), "population": u.inside.get("population"),
-                 "area_km2": u.inside.get("area", 0.0) / 1e6, "best_fit": u.best_fit,
-                 "moving": {k: (v / 1e6 if k == "area" else v) for k, v in u.moving.items()},
-                 "shares_by_weight": u.shares}
-                for u in res.split_units
-            ],
-            "coterminous_places": res.coterminous_places,
-            "places": [asdict(p) for p in res.places],
-            "boundary_match": res.boundary_match,
-            "outside_footprint": [
-                {"code": u.code, "name": u.name, "share": dict(u.outside),
-                 "population": (u.total.get("population", 0.0) - u.inside.get("population", 0.0))
-                 if "population" in u.total else None,
-                 "area_km2": (u.total.get("area", 0.0) - u.inside.get("area", 0.0)) / 1e6}
-                for u in res.outside_footprint
-            ],
-        }
-    return {
-        "name": opt.name,
-        "description": opt.description,
-        "source": opt.source,
-        "footprint": {"population": opt.footprint.get("population"), "area_km2": opt.footprint["area"] / 1e6},
-        "blocks": opt.blocks_layer,
-        "unassigned": list(opt.unassigned),
-        "unassigned_names": list(opt.unassigned_names),
-        "places": [_place_dict(p) for p in opt.places],
-        "layers": layers,
-    }
-
-
-def _place_dict(p: PlaceSummary) -> dict[str, Any]:
-    out = {"name": p.name, "population": p.population, "area_km2": p.area_km2, "units": list(p.units),
-           "band": p.band}
-    if p.subunits:
-        out["subunits"] = [_place_dict(s) for s in p.subunits]
-    return out
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe: NaN/inf -> None, numpy scalars -> Python."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 # --------------------------------------------------------------------------------------------------
@@ -370,10 +295,11 @@ def _load_option(source: Any) -> Option:
 def _load_reference(source: Any) -> Layer:
     from placegeo.catalogue import is_bundled
     from placegeo.layers import bundled_layer
-    from placegeo.overlaps import as_layer
 
     if isinstance(source, str) and is_bundled(source):
         return bundled_layer(source)  # shared and read-only: compare never changes a reference frame
+    from placegeo.overlaps import as_layer
+
     return as_layer(source)
 
 
@@ -472,6 +398,18 @@ def self_overlap(geoms: Any) -> float:
     return max(0.0, excess) / max(total - excess, 1e-9)
 
 
+class _Overlap:
+    """The overlap matrices M[i, j] = w(R_i ∩ P_j) (rows ``units``, columns the option's places in order)
+    and w(R_i) per weight, as numpy arrays: pandas costs more than the sums themselves here."""
+
+    __slots__ = ("units", "values", "totals")
+
+    def __init__(self, units: list[str], values: dict[str, Any], totals: dict[str, Any]):
+        self.units = units                # unit codes, one per row
+        self.values = values              # weight -> float array [units × places]
+        self.totals = totals              # weight -> float array [units]
+
+
 class _Weighing:
     """Weights of an option's places, and overlaps with a reference layer, by the fastest exact path."""
 
@@ -483,67 +421,73 @@ class _Weighing:
         self.members = option.members() if option.atom_layer else None
         self.atom = option.atom_layer
         self.exact = self.members is not None and (pop is None or pop.id == self.atom)
-        self._atom_weights = None
+        self._place_owner = None
 
-    def atom_weights(self) -> dict[str, pd.Series]:
-        if self._atom_weights is None:
-            from placegeo.population import weights_for
+    def _atoms(self) -> tuple[Layer, dict[str, int], dict[str, Any]]:
+        """(atom layer, atom code -> position, weight -> per-atom array) for the weights measured."""
+        from placegeo.population import atom_arrays, atom_source
 
-            self._atom_weights = weights_for(self.atom, self.pop)
-        return self._atom_weights
+        source = atom_source(self.atom, self.pop)
+        index, arrays = atom_arrays(source)
+        return source, index, {k: arrays[k] for k in self.settings.weights}
 
-    def place_weights(self) -> dict[str, pd.Series]:
-        """w(P_j) per weight, exact over whole atoms when possible."""
-        import pandas as pd
+    def _owner(self):
+        """For each atom, the position of the place holding it (-1 for none)."""
+        if self._place_owner is None:
+            from placegeo.membership import owner_array
 
-        out: dict[str, pd.Series] = {}
+            self._place_owner = owner_array(self.members, self._atoms()[1])[1]
+        return self._place_owner
+
+    def place_weights(self) -> dict[str, Any]:
+        """w(P_j) per weight (arrays in place order), exact over whole atoms when possible."""
+        import numpy as np
+
+        n = len(self.places)
         if self.exact:
-            from placegeo.overlaps import membership_matrix
+            owner = self._owner()
+            ok = owner >= 0
+            return {k: np.bincount(owner[ok], weights=w[ok], minlength=n) for k, w in self._atoms()[2].items()}
+        import shapely
 
-            aw = self.atom_weights()
-            every = {"all": frozenset(next(iter(aw.values())).index)}
-            codes, _, sums = membership_matrix(self.members, every, aw)
-            for key, m in sums.items():
-                out[_key(key)] = pd.Series(m[:, 0], index=codes, dtype=float).reindex(self.places)
-        else:
-            geoms = self.option.frame.geometry.values
-            out["area"] = pd.Series(geoms.area, index=self.places, dtype=float)
-            if self.pop is not None:
-                from placegeo.population import population_of
+        geoms = np.asarray(self.option.frame.geometry.values, dtype=object)
+        out = {"area": shapely.area(geoms).astype(float)}
+        if self.pop is not None:
+            from placegeo.population import population_of
 
-                out["population"] = pd.Series(population_of(geoms, self.pop), index=self.places, dtype=float)
+            out["population"] = np.asarray(population_of(geoms, self.pop), dtype=float)
         return {k: out[k] for k in self.settings.weights}
 
-    def against(self, ref: Layer) -> tuple[str, dict[str, pd.DataFrame], dict[str, pd.Series]]:
-        """(method, M per weight [units × places], w(R_i) per weight) for one reference layer."""
+    def against(self, ref: Layer) -> tuple[str, _Overlap]:
+        """(method, overlap matrices and unit totals) for one reference layer."""
         from placegeo.membership import atom_layer, unit_members
 
         if self.exact and ref.entry is not None and atom_layer(ref.id) == self.atom:
             units = unit_members(ref.id)
             if units is not None:
-                return ("membership", *self._by_membership(ref, units))
-        return ("geometry", *self._by_geometry(ref))
+                return "membership", self._by_membership(ref, units)
+        return "geometry", self._by_geometry(ref)
 
-    def _by_membership(self, ref: Layer, units) -> tuple[dict, dict]:
+    def _by_membership(self, ref: Layer, units) -> _Overlap:
+        """Sums over shared atoms: M by one bincount per weight, w(R_i) from the layer's own atoms."""
         import numpy as np
-        import pandas as pd
 
-        from placegeo.overlaps import membership_matrix
+        source, index, weights = self._atoms()
+        codes, unit_owner = _unit_owner(source, index, ref.id, units)
+        order = _table_order(ref, codes)
+        place_owner = self._owner()
+        n_units, n_places = len(codes), len(self.places)
+        both = (unit_owner >= 0) & (place_owner >= 0)
+        cell = unit_owner[both] * n_places + place_owner[both]
+        mine = unit_owner >= 0
+        values, totals = {}, {}
+        for key, w in weights.items():
+            m = np.bincount(cell, weights=w[both], minlength=n_units * n_places).reshape(n_units, n_places)
+            values[key] = m[order]
+            totals[key] = np.bincount(unit_owner[mine], weights=w[mine], minlength=n_units)[order]
+        return _Overlap([codes[i] for i in order], values, totals)
 
-        weights = self.atom_weights()
-        codes, places, matrices = membership_matrix(units, self.members, weights)
-        order = [c for c in ref.codes if c in units]
-        out, totals = {}, {}
-        for key, m in matrices.items():
-            frame = pd.DataFrame(m, index=codes, columns=places).reindex(index=order, columns=self.places,
-                                                                          fill_value=0.0)
-            out[_key(key)] = frame
-        whole = membership_matrix(units, {"all": frozenset(weights[next(iter(weights))].index)}, weights)[2]
-        for key, m in whole.items():
-            totals[_key(key)] = pd.Series(np.asarray(m)[:, 0], index=codes).reindex(order)
-        return ({k: out[k] for k in self.settings.weights}, {k: totals[k] for k in self.settings.weights})
-
-    def _by_geometry(self, ref: Layer) -> tuple[dict, dict]:
+    def _by_geometry(self, ref: Layer) -> _Overlap:
         import numpy as np
         import pandas as pd
         import shapely
@@ -562,19 +506,36 @@ class _Weighing:
         long = pd.DataFrame({"unit": codes[pairs.left], "place": places[pairs.right], "area": pairs.area})
         if want_pop:
             long["population"] = population_of_pieces(pairs, self.pop, len(pairs.area))
-        matrices, totals = {}, {}
+        values, totals = {}, {}
         for key in self.settings.weights:
             m = long.pivot_table(index="unit", columns="place", values=key, aggfunc="sum", fill_value=0.0)
-            matrices[key] = m.reindex(index=unit_codes, columns=self.places, fill_value=0.0)
-        totals["area"] = pd.Series(shapely.area(ref_geoms[used]), index=unit_codes, dtype=float)
+            values[key] = m.reindex(index=unit_codes, columns=self.places, fill_value=0.0).to_numpy(dtype=float)
+        totals["area"] = np.asarray(shapely.area(ref_geoms[used]), dtype=float)
         if want_pop:
-            totals["population"] = pd.Series(population_of(ref_geoms[used], self.pop), index=unit_codes,
-                                             dtype=float)
-        return matrices, {k: totals[k] for k in self.settings.weights}
+            totals["population"] = np.asarray(population_of(ref_geoms[used], self.pop), dtype=float)
+        return _Overlap([str(c) for c in unit_codes], values, {k: totals[k] for k in self.settings.weights})
 
 
-def _key(atom_key: str) -> str:
-    return "area" if atom_key == "area_m2" else atom_key
+_OWNERS: dict[tuple, Any] = {}
+
+
+def _unit_owner(source: Layer, index: dict[str, int], layer_id: str, units) -> tuple[list[str], Any]:
+    """owner_array of a bundled layer's units over the atoms of ``source``, once per (atom layer object, layer)."""
+    owners = source.__dict__.setdefault("_placegeo_unit_owners", {})
+    key = (layer_id, id(units))
+    if key not in owners:
+        from placegeo.membership import owner_array
+
+        owners[key] = owner_array(units, index)
+    return owners[key]
+
+
+def _table_order(ref: Layer, codes: list[str]) -> Any:
+    """Rows of ``codes`` in the reference layer's frame order (codes not in the frame left out)."""
+    import numpy as np
+
+    position = dict(zip(codes, range(len(codes)), strict=True))
+    return np.asarray([position[c] for c in _codes(ref) if c in position], dtype=np.int64)
 
 
 def _compare_option(option: Option, refs: list[Layer], settings: Settings, pop: Layer | None,
@@ -584,18 +545,19 @@ def _compare_option(option: Option, refs: list[Layer], settings: Settings, pop: 
     if boundary:
         from placegeo.boundaries import internal_boundaries
 
-        internal = internal_boundaries(option.frame.geometry.values)
+        # places built by coverage union of a bundled layer's blocks (options._place_frame) tile exactly
+        tiled = option.blocks is not None and option.blocks.entry is not None
+        internal = internal_boundaries(option.frame.geometry.values, coverage=tiled)
     place_w = weighing.place_weights()
     footprint = {k: float(v.sum()) for k, v in place_w.items()}
     summaries = _place_summaries(option, place_w, settings, pop)
     results = {}
     for ref in refs:
-        method, matrices, totals = weighing.against(ref)
+        method, overlap = weighing.against(ref)
         lengths = None
         if boundary:
-            lengths = _boundary(option, ref, matrices, footprint, internal, settings.snap)
-        results[ref.id] = _layer_result(option, ref, method, matrices, totals, place_w, footprint, settings,
-                                        lengths)
+            lengths = _boundary(option, ref, overlap, footprint, internal, settings.snap)
+        results[ref.id] = _layer_result(option, ref, method, overlap, place_w, footprint, settings, lengths)
     frame = option.frame
     return OptionResult(
         name=option.name, description=option.description,
@@ -610,16 +572,16 @@ def _block_names(option: Option, codes: list[str]) -> list[str]:
     """Names of some of the option's blocks, in the order of ``codes``."""
     if option.blocks is None or not codes:
         return []
-    names = dict(zip(option.blocks.codes, option.blocks.names, strict=True))
+    names = _names(option.blocks)
     return [names.get(code, code) for code in codes]
 
 
-def _place_summaries(option: Option, place_w: dict[str, pd.Series], settings: Settings,
+def _place_summaries(option: Option, place_w: dict[str, Any], settings: Settings,
                      pop: Layer | None) -> list[PlaceSummary]:
     out = []
-    for place in option.places:
-        population = float(place_w["population"][place.name]) if "population" in place_w else None
-        area = _place_area(option, place.name, place_w)
+    for j, place in enumerate(option.places):
+        population = float(place_w["population"][j]) if "population" in place_w else None
+        area = _place_area(option, j, place.name, place_w)
         subunits: list[PlaceSummary] = []
         if place.subunits is not None:
             sub_w = _Weighing(place.subunits, settings, pop).place_weights()
@@ -632,103 +594,115 @@ def _place_summaries(option: Option, place_w: dict[str, pd.Series], settings: Se
     return out
 
 
-def _place_area(option: Option, name: str, place_w: dict[str, pd.Series]) -> float:
+def _place_area(option: Option, j: int, name: str, place_w: dict[str, Any]) -> float:
     if "area" in place_w:
-        return float(place_w["area"][name])
+        return float(place_w["area"][j])
     frame = option.frame
     return float(frame.geometry.area[frame["place"] == name].sum())
 
 
-def _layer_result(option: Option, ref: Layer, method: str, matrices: dict[str, pd.DataFrame],
-                  totals: dict[str, pd.Series], place_w: dict[str, pd.Series], footprint: dict[str, float],
-                  settings: Settings, lengths: tuple | None) -> LayerResult:
+def _layer_result(option: Option, ref: Layer, method: str, overlap: _Overlap, place_w: dict[str, Any],
+                  footprint: dict[str, float], settings: Settings, lengths: tuple | None) -> LayerResult:
+    """The metrics of docs/metrics.md for one option against one layer, each from :mod:`placegeo.metrics`."""
+    import numpy as np
+
     primary = settings.primary
     tol = settings.tol
+    matrices, totals, codes = overlap.values, overlap.totals, overlap.units
     # units that reach into the footprint (by area, or by the primary weight when area is not measured)
     gate = matrices["area"] if "area" in matrices else matrices[primary]
-    present = metrics.in_footprint(gate) > 0
+    present = gate.sum(axis=1) > 0
     if not present.all():
-        matrices = {k: m[present.reindex(m.index).fillna(False).to_numpy()] for k, m in matrices.items()}
+        rows = np.flatnonzero(present)
+        matrices = {k: m[rows] for k, m in matrices.items()}
+        totals = {k: t[rows] for k, t in totals.items()}
+        codes = [codes[i] for i in rows]
+    n = len(codes)
+    place_names = option.place_names
     inside = {k: metrics.in_footprint(m) for k, m in matrices.items()}
-    share = {k: metrics.shares(m) for k, m in matrices.items()}
-    best, fit = {}, {}
-    for k in matrices:
+    keep, share, best, fit = {}, {}, {}, {}
+    for k, m in matrices.items():
+        share[k], keep[k] = metrics.shares(m)
         best[k], fit[k] = metrics.best_fit(share[k])
-    # a unit with no population inside F (e.g. an empty sliver) falls back to its area shares
-    prim_best, prim_fit, prim_share = _primary(best, fit, share, primary, matrices[primary].index)
+    # the primary weight decides best fit; a unit with none of it inside F (an empty sliver) uses area
+    prim_best = np.zeros(n, dtype=np.int64)
+    prim_fit = np.full(n, np.nan)
+    prim_share = np.zeros((n, len(place_names)))
+    sources = [primary] + (["area"] if primary != "area" and "area" in matrices else [])
+    for k in reversed(sources):
+        prim_best[keep[k]], prim_fit[keep[k]], prim_share[keep[k]] = best[k], fit[k], share[k]
     whole = metrics.is_whole(prim_fit, tol)
     if "area" in matrices:
         _refuse_overlapping(ref, float(inside["area"].sum()), footprint["area"], tol)
-    coterminosity = {k: metrics.coterminosity_index(inside[k], fit[k], footprint[k]) for k in matrices}
-    moving = {k: metrics.moving(matrices[k], prim_best) for k in matrices}
+    coterminosity = {k: metrics.coterminosity_index(inside[k][keep[k]], fit[k], footprint[k]) for k in matrices}
+    moving = {k: metrics.moving(m, prim_best) for k, m in matrices.items()}
     outside = {k: metrics.outside_share(inside[k], totals[k]) for k in matrices}
-    outside_only = metrics.outside_only({k: inside[k] for k in matrices}, {k: totals[k] for k in matrices}, tol)
+    only = metrics.outside_only(inside, totals, tol)
     names = _names(ref)
-    # plain dicts once, not a pandas lookup per unit and weight
-    inside_d = {k: v.to_dict() for k, v in inside.items()}
-    totals_d = {k: v.to_dict() for k, v in totals.items()}
-    outside_d = {k: v.to_dict() for k, v in outside.items()}
-    moving_d = {k: v.to_dict() for k, v in moving.items()}
-    share_d = {k: _row_dicts(v) for k, v in share.items()}
-    prim_rows = _row_dicts(prim_share, keep_zero=True)
-    best_d, fit_d, whole_d, only_d = prim_best.to_dict(), prim_fit.to_dict(), whole.to_dict(), outside_only.to_dict()
+    keys = list(matrices)
+    inside_l = {k: v.tolist() for k, v in inside.items()}
+    totals_l = {k: v.tolist() for k, v in totals.items()}
+    outside_l = {k: v.tolist() for k, v in outside.items()}
+    moving_l = {k: v.tolist() for k, v in moving.items()}
+    share_d = {}
+    for k in keys:  # unit -> {place: share > 0}, for the units with weight k inside F
+        rows = np.flatnonzero(keep[k]).tolist()
+        share_d[k] = {i: {place_names[j]: v for j, v in enumerate(row) if v > 0}
+                      for i, row in zip(rows, share[k].tolist(), strict=True)}
+    prim_rows = prim_share.tolist()
+    best_l, fit_l, whole_l, only_l = prim_best.tolist(), prim_fit.tolist(), whole.tolist(), only.tolist()
     units = []
-    for code in matrices[primary].index:
-        is_whole = bool(whole_d[code])
+    for i, code in enumerate(codes):
+        is_whole = bool(whole_l[i])
+        best_name = place_names[best_l[i]]
         units.append(UnitResult(
             code=str(code), name=names.get(code, str(code)),
-            inside={k: float(inside_d[k][code]) for k in matrices},
-            total={k: float(totals_d[k].get(code, float("nan"))) for k in matrices},
-            outside={k: float(outside_d[k][code]) for k in matrices},
-            shares={k: share_d[k][code] for k in matrices if code in share_d[k]},
-            best_fit=str(best_d[code]), fit=float(fit_d[code]), whole=is_whole,
-            parts=_parts(prim_rows[code], tol) if not is_whole else {str(best_d[code]): 1.0},
-            moving={k: float(moving_d[k].get(code, 0.0)) for k in matrices},
-            outside_only=bool(only_d.get(code, False)),
+            inside={k: inside_l[k][i] for k in keys},
+            total={k: totals_l[k][i] for k in keys},
+            outside={k: outside_l[k][i] for k in keys},
+            shares={k: share_d[k][i] for k in keys if i in share_d[k]},
+            best_fit=best_name, fit=fit_l[i], whole=is_whole,
+            parts=metrics.split_parts(dict(zip(place_names, prim_rows[i], strict=True)), tol) if not is_whole
+            else {best_name: 1.0},
+            moving={k: moving_l[k][i] for k in keys},
+            outside_only=bool(only_l[i]),
         ))
     # per place: exactness against the units whose best fit (primary weight) it is
-    jacc = {k: metrics.exactness(matrices[k], prim_best, place_w[k]) for k in matrices}
-    coterminous = metrics.is_coterminous(jacc[primary], tol)
+    jacc = {k: metrics.exactness(m, prim_best, place_w[k]).tolist() for k, m in matrices.items()}
     places = []
-    for j, name in enumerate(option.place_names):
+    for j, name in enumerate(place_names):
         match = metrics.boundary_match(lengths[1][j], lengths[0][j]) if lengths is not None else None
         places.append(PlaceFit(
-            name=name, exactness={k: float(jacc[k][name]) for k in matrices},
-            coterminous=bool(coterminous[name]), boundary_match=match,
-            best_fit_units=[str(c) for c in prim_best.index[prim_best == name]],
+            name=name, exactness={k: jacc[k][j] for k in keys},
+            coterminous=bool(metrics.is_coterminous(jacc[primary][j], tol)), boundary_match=match,
+            best_fit_units=[str(codes[i]) for i in range(n) if best_l[i] == j],
         ))
     overall = None
     if lengths is not None and lengths[0].sum() > 0:
         overall = float(min(1.0, lengths[1].sum() / lengths[0].sum()))
-    overlap_rows = _overlap_rows(matrices)
+    overlap_rows = _overlap_rows(matrices, codes, place_names)
     return LayerResult(layer=ref.id, method=method, coterminosity=coterminosity, boundary_match=overall,
                        units=[u for u in units if not u.outside_only], places=places, overlap=overlap_rows,
                        outside_units=[u for u in units if u.outside_only])
+
+
+def _codes(ref: Layer) -> list[str]:
+    """Unit codes as text in frame order, once per reference layer object."""
+    cached = ref.__dict__.get("_placegeo_codes")
+    if cached is None:
+        cached = ref.frame[ref.code].astype(str).to_numpy(dtype=object).tolist()
+        ref.__dict__["_placegeo_codes"] = cached
+    return cached
 
 
 def _names(ref: Layer) -> dict[str, str]:
     """Unit code -> name, once per reference layer object."""
     cached = ref.__dict__.get("_placegeo_names")
     if cached is None:
-        cached = dict(zip(ref.codes, ref.names, strict=True))
+        names = ref.frame[ref.name].astype(str).to_numpy(dtype=object).tolist()
+        cached = dict(zip(_codes(ref), names, strict=True))
         ref.__dict__["_placegeo_names"] = cached
     return cached
-
-
-def _row_dicts(frame: pd.DataFrame, keep_zero: bool = False) -> dict[str, dict[str, float]]:
-    """Row label -> {column: value} (values > 0 only unless ``keep_zero``), from one numpy pass."""
-    values = frame.to_numpy(dtype=float)
-    cols = [str(c) for c in frame.columns]
-    out = {}
-    for label, row in zip(frame.index, values, strict=True):
-        out[label] = {c: float(v) for c, v in zip(cols, row, strict=True) if keep_zero or v > 0}
-    return out
-
-
-def _parts(row: dict[str, float], tol: float) -> dict[str, float]:
-    """metrics.split_parts on a plain dict: places with share >= tol, largest first (stable)."""
-    kept = [(p, v) for p, v in row.items() if v >= tol]
-    return dict(sorted(kept, key=lambda item: -item[1]))
 
 
 def _refuse_overlapping(ref: Layer, inside_area: float, footprint_area: float, tol: float) -> None:
@@ -738,21 +712,6 @@ def _refuse_overlapping(ref: Layer, inside_area: float, footprint_area: float, t
         raise UsageError(f"reference layer {ref.id}: its units overlap each other ({_pct(share)} of the footprint "
                          "counted twice), so coterminosity would exceed 1", path=None if ref.entry else ref.source,
                          hint=f"run `placegeo validate {ref.source}` to find the overlaps")
-
-
-def _primary(best, fit, share, primary, index):
-    """Best fit, fit and shares by the primary weight; units with zero primary weight use area."""
-    b, f, s = best[primary], fit[primary], share[primary]
-    if primary == "area" or "area" not in best:
-        return b.reindex(index), f.reindex(index), s.reindex(index).fillna(0.0)
-    missing = index.difference(b.index)
-    if len(missing):
-        import pandas as pd
-
-        b = pd.concat([b, best["area"].reindex(missing)])
-        f = pd.concat([f, fit["area"].reindex(missing)])
-        s = pd.concat([s, share["area"].reindex(missing)])
-    return b.reindex(index), f.reindex(index), s.reindex(index).fillna(0.0)
 
 
 _RINGS: dict[tuple[str, str, float], Any] = {}
@@ -770,8 +729,7 @@ def _unit_rings(ref: Layer, snap: float):
     return _RINGS[key]
 
 
-def _boundary(option: Option, ref: Layer, matrices: dict[str, pd.DataFrame], footprint: dict[str, float],
-              internal, snap: float):
+def _boundary(option: Option, ref: Layer, overlap: _Overlap, footprint: dict[str, float], internal, snap: float):
     """Boundary lengths of the places against ``ref``: per-unit bands when the units meeting the footprint
     cover all but 1 % of it (lines in the gaps are measured against the nearby boundaries only), else
     the band around the whole layer's boundaries."""
@@ -781,12 +739,12 @@ def _boundary(option: Option, ref: Layer, matrices: dict[str, pd.DataFrame], foo
 
     places = option.frame.geometry.values
     frame = ref.frame
-    m = matrices.get("area")
+    m = overlap.values.get("area")
     if m is not None and footprint.get("area", 0) > 0:
-        units = m.index[m.sum(axis=1) > 0]
-        gap = 1.0 - float(m.to_numpy().sum()) / footprint["area"]
+        used = {overlap.units[i] for i in np.flatnonzero(m.sum(axis=1) > 0)}
+        gap = 1.0 - float(m.sum()) / footprint["area"]
         if gap < 0.01:
-            mask = frame[ref.code].astype(str).isin(set(map(str, units))).to_numpy()
+            mask = np.fromiter((c in used for c in _codes(ref)), dtype=bool, count=len(frame))
             units_geoms = np.asarray(frame.geometry.values)[mask]
             rings = _unit_rings(ref, snap)
             return boundary_lengths(places, units_geoms, snap, internal=internal, covered=True, gaps=gap > 1e-9,
@@ -794,20 +752,17 @@ def _boundary(option: Option, ref: Layer, matrices: dict[str, pd.DataFrame], foo
     return boundary_lengths(places, frame.geometry.values, snap, internal=internal)
 
 
-def _overlap_rows(matrices: dict[str, pd.DataFrame]) -> list[OverlapRow]:
+def _overlap_rows(matrices: dict[str, Any], codes: list[str], place_names: list[str]) -> list[OverlapRow]:
     import numpy as np
 
     area = matrices.get("area")
     popm = matrices.get("population")
     base = area if area is not None else popm
-    values = base.to_numpy(dtype=float)
-    ui, pj = np.nonzero(values > 0)
-    units = np.asarray(base.index, dtype=object)
-    places = np.asarray(base.columns, dtype=object)
-    a = area.to_numpy(dtype=float)[ui, pj] if area is not None else np.full(len(ui), np.nan)
-    p = popm.to_numpy(dtype=float)[ui, pj] if popm is not None else [None] * len(ui)
-    return [OverlapRow(unit=str(u), place=str(pl), area_m2=float(x), population=None if y is None else float(y))
-            for u, pl, x, y in zip(units[ui], places[pj], a, p, strict=True)]
+    ui, pj = np.nonzero(base > 0)
+    a = area[ui, pj].tolist() if area is not None else [float("nan")] * len(ui)
+    p = popm[ui, pj].tolist() if popm is not None else [None] * len(ui)
+    return [OverlapRow(unit=str(codes[u]), place=str(place_names[j]), area_m2=x, population=y)
+            for u, j, x, y in zip(ui.tolist(), pj.tolist(), a, p, strict=True)]
 
 
 def option_frames(comparison: Comparison) -> dict[str, gpd.GeoDataFrame]:

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from placegeo.catalogue import load_catalogue
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @functools.cache
@@ -61,8 +65,31 @@ def unit_members(layer_id: str) -> Mapping[str, frozenset[str]] | None:
         frame = table.rename(columns={table.columns[0]: atoms.code})[[atoms.code, key]].dropna()
     else:
         frame = atoms.frame[[atoms.code, key]].dropna()
-    groups = frame.groupby(key)[atoms.code].agg(frozenset)
-    return {str(k): v for k, v in groups.items()}
+    # one pass over plain Python objects (not a pandas groupby over arrow strings); keys sorted as groupby does
+    groups: dict = {}
+    for atom, unit in zip(frame[atoms.code].to_numpy(dtype=object).tolist(), frame[key].to_numpy(dtype=object).tolist(),
+                          strict=True):
+        groups.setdefault(unit, []).append(atom)
+    return {str(k): frozenset(groups[k]) for k in sorted(groups)}
+
+
+def owner_array(table: Mapping[str, frozenset[str]], atoms: Mapping[str, int]) -> tuple[list[str], np.ndarray]:
+    """(unit codes in ``table`` order, for each atom position in ``atoms`` the unit holding it or -1).
+
+    Atoms missing from ``atoms`` are ignored; an atom in two units is refused (units of one layer are disjoint).
+    """
+    import numpy as np
+
+    from placegeo.errors import UsageError
+
+    codes = [str(c) for c in table]
+    owner = np.full(len(atoms), -1, dtype=np.int64)
+    for k, code in enumerate(table):
+        where = [atoms[a] for a in table[code] if a in atoms]
+        if (owner[where] >= 0).any():
+            raise UsageError(f"unit '{codes[k]}' shares atoms with another unit of the same layer")
+        owner[where] = k
+    return codes, owner
 
 
 def members_of(layer_id: str, codes: list[str] | tuple[str, ...]) -> frozenset[str] | None:

@@ -275,11 +275,13 @@ def _check_places(places: list[Place], blocks: Layer, path: Path | None) -> None
 def _place_frame(places: list[Place], blocks: Layer) -> gpd.GeoDataFrame:
     """One polygon per place: the union of its blocks (coverage union for bundled tiling layers)."""
     import geopandas as gpd
+    import numpy as np
     import shapely
 
-    geoms = blocks.frame.set_index(blocks.code).geometry
+    geoms = np.asarray(blocks.frame.geometry.values, dtype=object)
+    position = dict(zip(blocks.frame[blocks.code].to_numpy(dtype=object).tolist(), range(len(geoms)), strict=True))
     union = shapely.coverage_union_all if blocks.entry is not None else shapely.union_all
-    shapes = [union(geoms.loc[list(p.blocks)].values) for p in places]
+    shapes = [union(geoms[[position[code] for code in p.blocks]]) for p in places]
     return gpd.GeoDataFrame({"place": [p.name for p in places]}, geometry=shapes, crs=blocks.frame.crs)
 
 

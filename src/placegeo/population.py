@@ -25,10 +25,13 @@ if TYPE_CHECKING:
 def population_layer(source: Any = None) -> Layer:
     """The small-area population layer: ``source`` (id, path or Layer) or the bundled default (lsoa11)."""
     from placegeo.catalogue import default_population_layer
-    from placegeo.overlaps import as_layer
 
-    layer = _cached(default_population_layer("lsc")) if source is None else (
-        _cached(source) if isinstance(source, str) else as_layer(source))
+    if source is None or isinstance(source, str):
+        layer = _cached(default_population_layer("lsc") if source is None else source)
+    else:
+        from placegeo.overlaps import as_layer
+
+        layer = as_layer(source)
     if not layer.population:
         raise LayerError("has no population column (POP...)", path=layer.source,
                          hint="pass a small-area population layer such as lsoa11 or england/lsoa21")
@@ -60,9 +63,30 @@ def atom_weights(pop: Layer) -> dict[str, pd.Series]:
     }
 
 
+def atom_source(atom_layer_id: str, pop: Layer | None) -> Layer:
+    """The layer the membership path reads atom weights from: ``pop`` when it is the atom layer."""
+    return pop if pop is not None and pop.id == atom_layer_id else _cached(atom_layer_id)
+
+
+def atom_arrays(layer: Layer) -> tuple[dict[str, int], dict[str, np.ndarray]]:
+    """(atom code -> position, {"area": m², "population": people} in that order) of a small-area layer,
+    computed once per Layer object (the same figures as :func:`atom_weights`, as plain numpy)."""
+    cached = layer.__dict__.get("_placegeo_atom_arrays")
+    if cached is None:
+        import shapely
+
+        codes = layer.frame[layer.code].astype(str).to_numpy(dtype=object).tolist()
+        index = dict(zip(codes, range(len(codes)), strict=True))
+        area = shapely.area(layer.frame.geometry.values).astype(float)
+        arrays = {"area": area, "population": values(layer) if layer.population else np.zeros(len(codes))}
+        cached = (index, arrays)
+        layer.__dict__["_placegeo_atom_arrays"] = cached
+    return cached
+
+
 def weights_for(atom_layer_id: str, pop: Layer | None) -> dict[str, pd.Series]:
     """Per-atom weights for the membership path: area always, population when ``pop`` is the atom layer."""
-    source = pop if pop is not None and pop.id == atom_layer_id else _cached(atom_layer_id)
+    source = atom_source(atom_layer_id, pop)
     weights = atom_weights(source)
     if pop is None:
         weights.pop("population")

@@ -1,0 +1,99 @@
+"""The documented JSON document of a Comparison (docs/json-schema.md), as plain Python data.
+
+Kept apart from :mod:`placegeo.comparison` so that computing a comparison does not compile its views.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from placegeo.comparison import Comparison, OptionResult, PlaceSummary, Settings
+
+
+def comparison_dict(comparison: Comparison) -> dict[str, Any]:
+    """The documented JSON document as plain Python data."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from placegeo.comparison import SCHEMA_VERSION
+
+    try:
+        ver = version("placegeo")
+    except PackageNotFoundError:  # pragma: no cover
+        ver = "unknown"
+    s = comparison.settings
+    return {
+        "schema": SCHEMA_VERSION,
+        "placegeo": ver,
+        "settings": {
+            "weights": list(s.weights), "primary_weight": s.primary, "tol": s.tol, "snap_m": s.snap,
+            "population_layer": s.population_layer,
+            "place_band": asdict(s.place_band), "neighbourhood_band": asdict(s.neighbourhood_band),
+        },
+        "layers": [asdict(layer) for layer in comparison.layers],
+        "options": [_option_dict(opt, s) for opt in comparison.options],
+    }
+
+
+
+def _option_dict(opt: OptionResult, s: Settings) -> dict[str, Any]:
+    layers = {}
+    for layer_id, res in opt.results.items():
+        layers[layer_id] = {
+            "method": res.method,
+            "coterminosity": dict(res.coterminosity),
+            "units": len(res.units),
+            "whole_units": len(res.units) - len(res.split_units),
+            "outside_units": len(res.outside_units),
+            "split_units": [
+                {"code": u.code, "name": u.name, "shares": dict(u.parts), "population": u.inside.get("population"),
+                 "area_km2": u.inside.get("area", 0.0) / 1e6, "best_fit": u.best_fit,
+                 "moving": {k: (v / 1e6 if k == "area" else v) for k, v in u.moving.items()},
+                 "shares_by_weight": u.shares}
+                for u in res.split_units
+            ],
+            "coterminous_places": res.coterminous_places,
+            "places": [asdict(p) for p in res.places],
+            "boundary_match": res.boundary_match,
+            "outside_footprint": [
+                {"code": u.code, "name": u.name, "share": dict(u.outside),
+                 "population": (u.total.get("population", 0.0) - u.inside.get("population", 0.0))
+                 if "population" in u.total else None,
+                 "area_km2": (u.total.get("area", 0.0) - u.inside.get("area", 0.0)) / 1e6}
+                for u in res.outside_footprint
+            ],
+        }
+    return {
+        "name": opt.name,
+        "description": opt.description,
+        "source": opt.source,
+        "footprint": {"population": opt.footprint.get("population"), "area_km2": opt.footprint["area"] / 1e6},
+        "blocks": opt.blocks_layer,
+        "unassigned": list(opt.unassigned),
+        "unassigned_names": list(opt.unassigned_names),
+        "places": [_place_dict(p) for p in opt.places],
+        "layers": layers,
+    }
+
+
+def _place_dict(p: PlaceSummary) -> dict[str, Any]:
+    out = {"name": p.name, "population": p.population, "area_km2": p.area_km2, "units": list(p.units),
+           "band": p.band}
+    if p.subunits:
+        out["subunits"] = [_place_dict(s) for s in p.subunits]
+    return out
+
+
+def clean(value: Any) -> Any:
+    """JSON-safe: NaN/inf -> None, numpy scalars -> Python."""
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
