@@ -306,3 +306,12 @@ def test_blocks_in_no_place_are_reported_by_name(run_cli):
     result = run_cli("compare", "data/options/lsc-four-places-2022.yaml", "--against", "lad21")
     assert result.exit_code == 0
     assert "5 lad21 block(s) in no place: Allerdale, Carlisle, Copeland, Eden, Craven" in result.stdout
+
+
+def test_a_long_list_of_blocks_in_no_place_is_cut_short():
+    from placegeo.render.scorecard import _unassigned_line
+
+    names = [f"District {i}" for i in range(20)]
+    line = _unassigned_line(names, "england/lad24")
+    assert line.startswith("20 england/lad24 block(s) in no place: District 0, District 1,")
+    assert line.endswith("District 7 and 12 more")

@@ -81,8 +81,7 @@ def render_scorecard(comparison: Comparison, width: int | None = None) -> str:
                 f"{settings.place_band.describe()})"
             console.print(f"  {place.name}: {people(place.population)} people, {place.area_km2:,.0f} km²{flag}")
         if opt.unassigned:
-            names = ", ".join(opt.unassigned_names or opt.unassigned)
-            console.print(f"  {len(opt.unassigned)} {opt.blocks_layer or 'block'} block(s) in no place: {names}")
+            console.print(f"  {_unassigned_line(opt.unassigned_names or opt.unassigned, opt.blocks_layer)}")
         for layer in comparison.layers:
             res = opt.results[layer.id]
             if res.split_units:
@@ -97,6 +96,12 @@ def render_scorecard(comparison: Comparison, width: int | None = None) -> str:
                     share = unit.outside.get(settings.primary, unit.outside.get("area"))
                     console.print(f"    {unit.name}: {pct(share)} outside")
     return console.export_text()
+
+
+def _unassigned_line(names: list[str], layer: str | None, most: int = 8) -> str:
+    """'5 lad21 block(s) in no place: A, B, ...', naming at most ``most`` of them."""
+    shown = ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+    return f"{len(names)} {layer or 'block'} block(s) in no place: {shown}"
 
 
 def _caption(comparison: Comparison) -> str:
