@@ -516,12 +516,9 @@ class _Weighing:
         return _Overlap([str(c) for c in unit_codes], values, {k: totals[k] for k in self.settings.weights})
 
 
-_OWNERS: dict[tuple, Any] = {}
-
-
 def _unit_owner(source: Layer, index: dict[str, int], layer_id: str, units) -> tuple[list[str], Any]:
     """owner_array of a bundled layer's units over the atoms of ``source``, once per (atom layer object, layer)."""
-    owners = source.__dict__.setdefault("_placegeo_unit_owners", {})
+    owners = source.derived.setdefault("unit_owners", {})
     key = (layer_id, id(units))
     if key not in owners:
         from placegeo.membership import owner_array
@@ -688,21 +685,17 @@ def _layer_result(option: Option, ref: Layer, method: str, overlap: _Overlap, pl
 
 def _codes(ref: Layer) -> list[str]:
     """Unit codes as text in frame order, once per reference layer object."""
-    cached = ref.__dict__.get("_placegeo_codes")
-    if cached is None:
-        cached = ref.frame[ref.code].astype(str).to_numpy(dtype=object).tolist()
-        ref.__dict__["_placegeo_codes"] = cached
-    return cached
+    if "codes" not in ref.derived:
+        ref.derived["codes"] = ref.frame[ref.code].astype(str).to_numpy(dtype=object).tolist()
+    return ref.derived["codes"]
 
 
 def _names(ref: Layer) -> dict[str, str]:
     """Unit code -> name, once per reference layer object."""
-    cached = ref.__dict__.get("_placegeo_names")
-    if cached is None:
+    if "names" not in ref.derived:
         names = ref.frame[ref.name].astype(str).to_numpy(dtype=object).tolist()
-        cached = dict(zip(_codes(ref), names, strict=True))
-        ref.__dict__["_placegeo_names"] = cached
-    return cached
+        ref.derived["names"] = dict(zip(_codes(ref), names, strict=True))
+    return ref.derived["names"]
 
 
 def _refuse_overlapping(ref: Layer, inside_area: float, footprint_area: float, tol: float) -> None:
@@ -714,19 +707,16 @@ def _refuse_overlapping(ref: Layer, inside_area: float, footprint_area: float, t
                          hint=f"run `placegeo validate {ref.source}` to find the overlaps")
 
 
-_RINGS: dict[tuple[str, str, float], Any] = {}
-
-
 def _unit_rings(ref: Layer, snap: float):
-    """Each unit's band within ``snap`` of its boundary, kept per bundled layer so options share it."""
+    """Each unit's band within ``snap`` of its boundary, kept with a bundled layer so options share it."""
     if ref.entry is None:
         return None
-    key = (ref.id, ref.source, snap)
-    if key not in _RINGS:
+    key = f"rings@{snap:g}"
+    if key not in ref.derived:
         from placegeo.boundaries import boundary_rings
 
-        _RINGS[key] = boundary_rings(ref.frame.geometry.values, snap)
-    return _RINGS[key]
+        ref.derived[key] = boundary_rings(ref.frame.geometry.values, snap)
+    return ref.derived[key]
 
 
 def _boundary(option: Option, ref: Layer, overlap: _Overlap, footprint: dict[str, float], internal, snap: float):

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from placegeo.catalogue import Entry, get_entry, is_bundled
 from placegeo.errors import LayerError, UsageError
@@ -38,6 +38,9 @@ class Layer:
     entry: Entry | None = None
     population: str | None = None
     repaired: int = 0
+    # values derived from the frame and kept for reuse (codes as a list, per-atom weights...): the
+    # frame of a Layer is treated as read-only once it is built
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def kind(self) -> str | None:
@@ -153,7 +156,7 @@ def bundled_layer(layer_id: str, *, copy: bool = False) -> Layer:
     except OSError:
         version = (str(entry.path), 0, 0, os.environ.get("PLACEGEO_ENGINE"))
     cached = _read_bundled(layer_id, version)
-    return dataclasses.replace(cached, frame=cached.frame.copy()) if copy else cached
+    return dataclasses.replace(cached, frame=cached.frame.copy(), derived={}) if copy else cached
 
 
 @functools.lru_cache(maxsize=12)

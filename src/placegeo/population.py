@@ -71,7 +71,7 @@ def atom_source(atom_layer_id: str, pop: Layer | None) -> Layer:
 def atom_arrays(layer: Layer) -> tuple[dict[str, int], dict[str, np.ndarray]]:
     """(atom code -> position, {"area": m², "population": people} in that order) of a small-area layer,
     computed once per Layer object (the same figures as :func:`atom_weights`, as plain numpy)."""
-    cached = layer.__dict__.get("_placegeo_atom_arrays")
+    cached = layer.derived.get("atom_arrays")
     if cached is None:
         import shapely
 
@@ -80,7 +80,7 @@ def atom_arrays(layer: Layer) -> tuple[dict[str, int], dict[str, np.ndarray]]:
         area = shapely.area(layer.frame.geometry.values).astype(float)
         arrays = {"area": area, "population": values(layer) if layer.population else np.zeros(len(codes))}
         cached = (index, arrays)
-        layer.__dict__["_placegeo_atom_arrays"] = cached
+        layer.derived["atom_arrays"] = cached
     return cached
 
 
