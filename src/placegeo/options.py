@@ -165,11 +165,11 @@ def _from_mapping(raw: dict[str, Any], *, base: Path, path: Path | None, blocks:
     if blocks is None:
         if "blocks" not in raw:
             raise OptionError(f"{where} does not say which layer its blocks come from ('blocks: lad21')", path=path)
-        blocks = _blocks_layer(raw, base, path)
+        blocks = blocks_layer(raw, base, path)
     places_raw = _expect(raw["places"], list, "'places'", path)
     if not places_raw:
         raise OptionError(f"{where} has no places", path=path)
-    resolver = _Resolver(blocks, path)
+    resolver = BlockResolver(blocks, path)
     places = [_place(item, resolver, base, path) for item in places_raw]
     _check_places(places, blocks, path)
     assigned = {code for p in places for code in p.blocks}
@@ -178,7 +178,8 @@ def _from_mapping(raw: dict[str, Any], *, base: Path, path: Path | None, blocks:
                   frame=_place_frame(places, blocks), blocks=blocks, source=path, unassigned=unassigned)
 
 
-def _blocks_layer(raw: dict[str, Any], base: Path, path: Path | None) -> Layer:
+def blocks_layer(raw: dict[str, Any], base: Path, path: Path | None) -> Layer:
+    """The building-block layer an option file names (``blocks:``), a bundled id or a path relative to it."""
     from placegeo.catalogue import is_bundled
     from placegeo.layers import load_layer
 
@@ -192,7 +193,7 @@ def _blocks_layer(raw: dict[str, Any], base: Path, path: Path | None) -> Layer:
         raise
 
 
-class _Resolver:
+class BlockResolver:
     """Resolve a block given by code or by name (case-insensitive) to its code, with suggestions."""
 
     def __init__(self, layer: Layer, path: Path | None):
@@ -223,7 +224,7 @@ class _Resolver:
                           hint=hint)
 
 
-def _place(item: Any, resolve: _Resolver, base: Path, path: Path | None) -> Place:
+def _place(item: Any, resolve: BlockResolver, base: Path, path: Path | None) -> Place:
     _expect(item, dict, "each place", path)
     unknown = sorted(set(map(str, item)) - PLACE_KEYS)
     if unknown:
@@ -293,7 +294,7 @@ def _from_polygon_file(file: Path, *, place_column: str | None, name: str, descr
     from placegeo.layers import layer_from_frame, read_frame
 
     frame = read_frame(file)
-    column = place_column or _guess_place_column(frame, file)
+    column = place_column or guess_place_column(frame, file)
     if column not in frame.columns:
         raise OptionError(f"has no place column '{column}'", path=file)
     if frame[column].isna().any():
@@ -308,7 +309,8 @@ def _from_polygon_file(file: Path, *, place_column: str | None, name: str, descr
                   source=option_path or file)
 
 
-def _guess_place_column(frame, file: Path) -> str:
+def guess_place_column(frame, file: Path) -> str:
+    """The column of a drawn option that names each feature's place (``place`` or ``name``)."""
     columns = [c for c in frame.columns if c != frame.geometry.name]
     for candidate in ("place", "Place", "PLACE", "name", "Name", "NAME"):
         if candidate in columns:

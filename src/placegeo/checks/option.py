@@ -45,7 +45,7 @@ def option_findings(path: Path, settings: Settings, summary: dict[str, Any]) -> 
     """All option findings for ``path``; None when a YAML/TOML file is not an option file at all."""
     import shapely
 
-    from placegeo.options import _blocks_layer, _Resolver, read_option_text
+    from placegeo.options import BlockResolver, blocks_layer, read_option_text
 
     file = str(path)
     if not path.exists():
@@ -68,9 +68,9 @@ def option_findings(path: Path, settings: Settings, summary: dict[str, Any]) -> 
         return _polygon_option(path.parent / str(raw["file"]), raw.get("place_column"), file, settings, summary)
     if not isinstance(raw.get("places"), list) or "blocks" not in raw:
         raise OptionError("needs 'blocks: LAYER' and a list of 'places'", path=path)
-    blocks = _blocks_layer(raw, path.parent, path)
+    blocks = blocks_layer(raw, path.parent, path)
     lines = path.read_text(encoding="utf-8").splitlines()
-    walk = _Walk(file, lines, blocks, _Resolver(blocks, path), [])
+    walk = _Walk(file, lines, blocks, BlockResolver(blocks, path), [])
     places = _walk_places(walk, raw["places"], level=raw.get("name") or path.stem)
     geoms = blocks.frame.set_index(blocks.code).geometry
     shapes = [shapely.union_all(geoms.loc[sorted(set(codes))].values) if codes else shapely.Polygon()
@@ -259,10 +259,10 @@ def _polygon_option(file: Path, place_column: str | None, label: str, settings: 
     """A drawn option (polygons with a place column): places must not overlap and must cover the footprint."""
     from placegeo.checks.layer import check_crs
     from placegeo.layers import BNG, polygonal_part, read_frame
-    from placegeo.options import _guess_place_column
+    from placegeo.options import guess_place_column
 
     frame = read_frame(file)
-    column = place_column or _guess_place_column(frame, file)
+    column = place_column or guess_place_column(frame, file)
     frame, findings = check_crs(frame, label)
     frame = frame.to_crs(BNG)
     frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
