@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from placegeo.layers import load_layer
 from tests.conftest import OPTIONS
 
 FIVE = OPTIONS / "lsc-five-partnerships-2019.yaml"
@@ -315,3 +316,16 @@ def test_a_long_list_of_blocks_in_no_place_is_cut_short():
     line = _unassigned_line(names, "england/lad24")
     assert line.startswith("20 england/lad24 block(s) in no place: District 0, District 1,")
     assert line.endswith("District 7 and 12 more")
+
+
+@pytest.mark.parametrize("weight", ["area", "population"])
+def test_a_single_weight_still_writes_json_and_tables(weight, tmp_path, run_cli):
+    result = run_cli("compare", "data/options/lsc-four-places-2022.yaml", "--against", "lad21", "--weight", weight,
+                     "--format", "json", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    option = json.loads(result.stdout)["options"][0]
+    expected_area = load_layer("lad21").frame.set_index("LAD21CD").area.drop(
+        ["E07000026", "E07000028", "E07000029", "E07000030", "E07000163"]).sum() / 1e6
+    assert option["footprint"]["area_km2"] == pytest.approx(expected_area, rel=1e-9)
+    assert (option["footprint"]["population"] is None) == (weight == "area")
+    assert (tmp_path / "out" / "scorecard.csv").exists()

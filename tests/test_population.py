@@ -47,3 +47,19 @@ def test_a_layer_without_population_is_refused():
 
     with pytest.raises(LayerError, match="no population"):
         population_layer("england/lad21")
+
+
+def test_overlap_of_english_files_weighs_with_english_population(tmp_path):
+    """With no --population, two user files outside L&SC are weighed with england/lsoa21, not lsoa11."""
+    from placegeo.layers import load_layer
+    from placegeo.overlaps import overlap
+
+    hull, east_riding = "E06000010", "E06000011"
+    districts = load_layer("england/lad24").frame
+    districts[districts.LAD24CD.isin([hull, east_riding])].to_file(tmp_path / "a.gpkg")
+    districts[districts["LAD24CD"] == hull].to_file(tmp_path / "b.gpkg")
+    table = overlap(tmp_path / "a.gpkg", tmp_path / "b.gpkg", weight="population")
+    lsoa = load_layer("england/lsoa21").frame
+    census_hull = lsoa.loc[lsoa["LAD25CD"] == hull, "POP2021"].sum()
+    got = table.loc[table.left == hull, "population"].sum()
+    assert got == pytest.approx(census_hull, rel=0.02)  # BSC district edges against BGC LSOAs: slivers only

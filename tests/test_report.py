@@ -299,3 +299,12 @@ def test_report_takes_snap_place_max_and_population_like_compare(run_cli, tmp_pa
     settings = json.loads((out / "comparison.json").read_text())["settings"]
     assert settings["snap_m"] == 100 and settings["place_band"]["high"] == 400000
     assert settings["population_layer"] == "lsoa21"
+
+
+def test_a_report_without_maps_is_still_written(tmp_path, run_cli):
+    out = tmp_path / "report"
+    result = run_cli("report", "data/options/lsc-four-places-2022.yaml", "--against", "lad21", "--weight", "area",
+                     "--no-maps", "--formats", "html,json", "--out", out)
+    assert result.exit_code == 0, result.stderr
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<svg" not in page and "Four council places (July 2022)" in page

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from placegeo.comparison import Comparison, OptionResult, PlaceSummary, Settings
+    from placegeo.comparison import Comparison, OptionResult, PlaceSummary
 
 
 def comparison_dict(comparison: Comparison) -> dict[str, Any]:
@@ -33,12 +33,11 @@ def comparison_dict(comparison: Comparison) -> dict[str, Any]:
             "place_band": asdict(s.place_band), "neighbourhood_band": asdict(s.neighbourhood_band),
         },
         "layers": [asdict(layer) for layer in comparison.layers],
-        "options": [_option_dict(opt, s) for opt in comparison.options],
+        "options": [_option_dict(opt) for opt in comparison.options],
     }
 
 
-
-def _option_dict(opt: OptionResult, s: Settings) -> dict[str, Any]:
+def _option_dict(opt: OptionResult) -> dict[str, Any]:
     layers = {}
     for layer_id, res in opt.results.items():
         layers[layer_id] = {

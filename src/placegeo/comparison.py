@@ -418,8 +418,8 @@ class _Weighing:
         self.settings = settings
         self.pop = pop
         self.places = [p.name for p in option.places]
-        self.members = option.members() if option.atom_layer else None
         self.atom = option.atom_layer
+        self.members = option.members() if self.atom else None
         self.exact = self.members is not None and (pop is None or pop.id == self.atom)
         self._place_owner = None
 
@@ -532,7 +532,7 @@ def _table_order(ref: Layer, codes: list[str]) -> Any:
     import numpy as np
 
     position = dict(zip(codes, range(len(codes)), strict=True))
-    return np.asarray([position[c] for c in _codes(ref) if c in position], dtype=np.int64)
+    return np.asarray([position[c] for c in ref.codes if c in position], dtype=np.int64)
 
 
 def _compare_option(option: Option, refs: list[Layer], settings: Settings, pop: Layer | None,
@@ -547,6 +547,7 @@ def _compare_option(option: Option, refs: list[Layer], settings: Settings, pop: 
         internal = internal_boundaries(option.frame.geometry.values, coverage=tiled)
     place_w = weighing.place_weights()
     footprint = {k: float(v.sum()) for k, v in place_w.items()}
+    footprint.setdefault("area", float(option.frame.geometry.area.sum()))  # reported whatever the weight
     summaries = _place_summaries(option, place_w, settings, pop)
     results = {}
     for ref in refs:
@@ -683,19 +684,11 @@ def _layer_result(option: Option, ref: Layer, method: str, overlap: _Overlap, pl
                        outside_units=[u for u in units if u.outside_only])
 
 
-def _codes(ref: Layer) -> list[str]:
-    """Unit codes as text in frame order, once per reference layer object."""
-    if "codes" not in ref.derived:
-        ref.derived["codes"] = ref.frame[ref.code].astype(str).to_numpy(dtype=object).tolist()
-    return ref.derived["codes"]
-
-
 def _names(ref: Layer) -> dict[str, str]:
     """Unit code -> name, once per reference layer object."""
-    if "names" not in ref.derived:
-        names = ref.frame[ref.name].astype(str).to_numpy(dtype=object).tolist()
-        ref.derived["names"] = dict(zip(_codes(ref), names, strict=True))
-    return ref.derived["names"]
+    if "name_of" not in ref.derived:
+        ref.derived["name_of"] = dict(zip(ref.codes, ref.names, strict=True))
+    return ref.derived["name_of"]
 
 
 def _refuse_overlapping(ref: Layer, inside_area: float, footprint_area: float, tol: float) -> None:
@@ -734,7 +727,7 @@ def _boundary(option: Option, ref: Layer, overlap: _Overlap, footprint: dict[str
         used = {overlap.units[i] for i in np.flatnonzero(m.sum(axis=1) > 0)}
         gap = 1.0 - float(m.sum()) / footprint["area"]
         if gap < 0.01:
-            mask = np.fromiter((c in used for c in _codes(ref)), dtype=bool, count=len(frame))
+            mask = np.fromiter((c in used for c in ref.codes), dtype=bool, count=len(frame))
             units_geoms = np.asarray(frame.geometry.values)[mask]
             rings = _unit_rings(ref, snap)
             return boundary_lengths(places, units_geoms, snap, internal=internal, covered=True, gaps=gap > 1e-9,

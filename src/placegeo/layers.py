@@ -19,6 +19,7 @@ from placegeo.errors import LayerError, UsageError
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import shapely
 
 BNG = "EPSG:27700"
 POLYGONAL = {"Polygon", "MultiPolygon"}
@@ -54,13 +55,17 @@ class Layer:
 
     @property
     def codes(self) -> list[str]:
-        """Each feature's code as text, in frame order."""
-        return self.frame[self.code].astype(str).tolist()
+        """Each feature's code as text, in frame order (computed once per Layer; do not change the list)."""
+        if "codes" not in self.derived:
+            self.derived["codes"] = self.frame[self.code].astype(str).tolist()
+        return self.derived["codes"]
 
     @property
     def names(self) -> list[str]:
         """Each feature's name as text, in frame order (the code when the layer has no name column)."""
-        return self.frame[self.name].astype(str).tolist()
+        if "names" not in self.derived:
+            self.derived["names"] = self.frame[self.name].astype(str).tolist()
+        return self.derived["names"]
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -295,7 +300,7 @@ def _checked_geometries(
     return frame, int(invalid.sum())
 
 
-def polygonal_part(geom):
+def polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
     """make_valid, keeping only the polygonal parts (a GeometryCollection's lines and points go)."""
     import shapely
 

@@ -53,6 +53,10 @@ def bestfit(small: Any, large: Any, *, method: str = "majority", weight: str = "
     if weight not in ("area", "population"):
         raise UsageError(f"unknown weight '{weight}'", hint="use area or population")
     ls, ll = as_layer(small), as_layer(large)
+    if weight == "population":
+        from placegeo.population import population_for
+
+        population = population_for([ls, ll], population)
     table = overlap(ls, ll, weight="both" if weight == "population" else "area", population=population)
     key = "population" if weight == "population" else "area_m2"
     m = table.pivot_table(index="left", columns="right", values=key, aggfunc="sum", fill_value=0.0)
@@ -64,9 +68,7 @@ def bestfit(small: Any, large: Any, *, method: str = "majority", weight: str = "
     majority = pd.Series(np.asarray(use.columns)[use.to_numpy().argmax(axis=1)], index=use.index)
     chosen = majority
     if method == "centroid":
-        from placegeo.population import population_layer
-
-        pop = population_layer(population) if weight == "population" else None
+        pop = population if weight == "population" else None
         chosen = _centroid_choice(ls, ll, pop, majority)
     total = m.sum(axis=1)
     share = pd.Series([m.at[i, k] / total[i] if total[i] > 0 and k in m.columns else 0.0
@@ -107,7 +109,7 @@ def _centroid_choice(ls, ll, pop, majority: pd.Series) -> pd.Series:
     import shapely
 
     from placegeo.overlaps import intersection_areas
-    from placegeo.population import values
+    from placegeo.population import atom_arrays
 
     geoms = np.asarray(ls.frame.geometry.values, dtype=object)
     points = shapely.centroid(geoms)
@@ -115,10 +117,10 @@ def _centroid_choice(ls, ll, pop, majority: pd.Series) -> pd.Series:
         pairs = intersection_areas(geoms, np.asarray(pop.frame.geometry.values, dtype=object), geometry=True)
         piece_owner = pairs.left[pairs.piece_pair]
         piece_small = pairs.right[pairs.piece_pair]
-        small_area = shapely.area(pop.frame.geometry.values)
-        w = values(pop)[piece_small] * shapely.area(pairs.piece_geometry) / small_area[piece_small]
-        cx, cy = shapely.get_x(shapely.centroid(pairs.piece_geometry)), shapely.get_y(
-            shapely.centroid(pairs.piece_geometry))
+        arrays = atom_arrays(pop)[1]
+        w = arrays["population"][piece_small] * shapely.area(pairs.piece_geometry) / arrays["area"][piece_small]
+        centres = shapely.centroid(pairs.piece_geometry)
+        cx, cy = shapely.get_x(centres), shapely.get_y(centres)
         sw = np.bincount(piece_owner, weights=w, minlength=len(geoms))
         px = np.bincount(piece_owner, weights=w * cx, minlength=len(geoms))
         py = np.bincount(piece_owner, weights=w * cy, minlength=len(geoms))

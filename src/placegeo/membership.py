@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from itertools import chain, repeat
 from typing import TYPE_CHECKING
 
 from placegeo.catalogue import load_catalogue
@@ -83,12 +84,18 @@ def owner_array(table: Mapping[str, frozenset[str]], atoms: Mapping[str, int]) -
     from placegeo.errors import UsageError
 
     codes = [str(c) for c in table]
+    sizes = np.fromiter((len(table[c]) for c in table), dtype=np.int64, count=len(codes))
+    unit = np.repeat(np.arange(len(codes)), sizes)
+    where = np.fromiter(map(atoms.get, chain.from_iterable(table.values()), repeat(-1)), dtype=np.int64,
+                        count=len(unit))
+    found = where >= 0
+    where, unit = where[found], unit[found]
+    first = np.unique(where, return_index=True)[1]
+    if len(first) < len(where):  # the first unit (in table order) holding an atom an earlier unit holds
+        again = np.setdiff1d(np.arange(len(where)), first, assume_unique=True)
+        raise UsageError(f"unit '{codes[unit[again.min()]]}' shares atoms with another unit of the same layer")
     owner = np.full(len(atoms), -1, dtype=np.int64)
-    for k, code in enumerate(table):
-        where = [atoms[a] for a in table[code] if a in atoms]
-        if (owner[where] >= 0).any():
-            raise UsageError(f"unit '{codes[k]}' shares atoms with another unit of the same layer")
-        owner[where] = k
+    owner[where] = unit
     return codes, owner
 
 

@@ -140,7 +140,7 @@ def _safe_yaml(text: str, path: Path) -> Any:
 def _expect(value: Any, kind: type | tuple[type, ...], what: str, path: Path | None) -> Any:
     if not isinstance(value, kind):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise OptionError(f"{what} should be a {names.replace('str', 'text').replace('list', 'list')}, "
+        raise OptionError(f"{what} should be a {names.replace('str', 'text')}, "
                           f"not {type(value).__name__}", path=path)
     return value
 
@@ -309,7 +309,7 @@ def _from_polygon_file(file: Path, *, place_column: str | None, name: str, descr
                   source=option_path or file)
 
 
-def guess_place_column(frame, file: Path) -> str:
+def guess_place_column(frame: gpd.GeoDataFrame, file: Path) -> str:
     """The column of a drawn option that names each feature's place (``place`` or ``name``)."""
     columns = [c for c in frame.columns if c != frame.geometry.name]
     for candidate in ("place", "Place", "PLACE", "name", "Name", "NAME"):

@@ -25,7 +25,6 @@ import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -244,24 +243,6 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
-def membership_matrix(
-    left: Mapping[str, frozenset[str]], right: Mapping[str, frozenset[str]], weights: Mapping[str, pd.Series]
-) -> tuple[list[str], list[str], dict[str, np.ndarray]]:
-    """Overlap matrices of two unions of the same atoms: (left codes, right codes, weight -> array).
-
-    ``weights`` maps a weight name (``area_m2``, ``population``) to a Series indexed by atom code.
-    Exact, and no geometry: w(A ∩ B) = sum of w(atom) over atoms in both A and B. Within one side
-    units are disjoint (each atom in at most one unit), so the sum is one ``bincount``.
-    """
-    left_codes, right_codes, cell, both, first = _cells(left, right, weights)
-    size = len(left_codes) * len(right_codes)
-    out = {}
-    for name, series in weights.items():
-        values = _aligned(series, first)[both]
-        out[name] = np.bincount(cell, weights=values, minlength=size).reshape(len(left_codes), len(right_codes))
-    return left_codes, right_codes, out
-
-
 def _aligned(series: pd.Series, first: pd.Series) -> np.ndarray:
     """``series`` as floats in the order of ``first``'s index, missing values 0."""
     same = series.index is first.index or series.index.equals(first.index)
@@ -269,43 +250,25 @@ def _aligned(series: pd.Series, first: pd.Series) -> np.ndarray:
     return aligned.to_numpy(dtype=float, na_value=0.0)
 
 
-def _cells(left: Mapping[str, frozenset[str]], right: Mapping[str, frozenset[str]], weights: Mapping[str, pd.Series]):
-    """(left codes, right codes, flat matrix cell of each atom in both, mask of those atoms, first weight)."""
-    first = next(iter(weights.values()))
-    index = dict(zip(map(str, first.index.tolist()), range(len(first)), strict=True))  # code -> position
-    left_codes, lu = _unit_of_atom(left, index)
-    right_codes, ru = _unit_of_atom(right, index)
-    both = (lu >= 0) & (ru >= 0)
-    return left_codes, right_codes, lu[both] * len(right_codes) + ru[both], both, first
-
-
-def _unit_of_atom(table: Mapping[str, frozenset[str]], atoms: dict[str, int]) -> tuple[list[str], np.ndarray]:
-    """(unit codes, for each atom of ``atoms`` the position of the unit holding it, or -1)."""
-    from placegeo.errors import UsageError
-
-    codes = [str(c) for c in table]
-    sizes = np.fromiter((len(table[c]) for c in table), dtype=np.int64, count=len(codes))
-    flat = chain.from_iterable(table.values())
-    unit = np.repeat(np.arange(len(codes)), sizes)
-    where = np.fromiter(map(atoms.get, flat, repeat(-1)), dtype=np.int64, count=len(unit))
-    found = where >= 0
-    where, unit = where[found], unit[found]
-    owner = np.full(len(atoms), -1, dtype=np.int64)
-    if len(where) and np.bincount(where).max() > 1:
-        twice = np.flatnonzero(np.bincount(where) > 1)[0]
-        shared = sorted({codes[k] for k in unit[where == twice]})
-        raise UsageError(f"unit '{shared[-1]}' shares atoms with another unit of the same layer")
-    owner[where] = unit
-    return codes, owner
-
-
 def membership_overlap(
     left: Mapping[str, frozenset[str]], right: Mapping[str, frozenset[str]], weights: Mapping[str, pd.Series]
 ) -> pd.DataFrame:
-    """:func:`membership_matrix` in long format: one row per (left, right) pair sharing atoms."""
+    """Overlaps of two unions of the same atoms, one row per (left, right) pair sharing atoms.
+
+    ``weights`` maps a weight name (``area_m2``, ``population``) to a Series indexed by atom code.
+    Exact, and no geometry: w(A ∩ B) = sum of w(atom) over atoms in both A and B. Within one side
+    units are disjoint (each atom in at most one unit), so the sum is one ``bincount``.
+    """
     import pandas as pd
 
-    left_codes, right_codes, cell, both, first = _cells(left, right, weights)
+    from placegeo.membership import owner_array
+
+    first = next(iter(weights.values()))
+    index = dict(zip(map(str, first.index.tolist()), range(len(first)), strict=True))  # code -> position
+    left_codes, lu = owner_array(left, index)
+    right_codes, ru = owner_array(right, index)
+    both = (lu >= 0) & (ru >= 0)
+    cell = lu[both] * len(right_codes) + ru[both]
     size = len(left_codes) * len(right_codes)
     pairs = np.flatnonzero(np.bincount(cell, minlength=size))
     li, ri = np.divmod(pairs, len(right_codes))
@@ -342,13 +305,13 @@ def overlap(
     import pandas as pd
 
     from placegeo.errors import UsageError
-    from placegeo.population import population_layer, weights_for
+    from placegeo.population import population_for, weights_for
 
     if weight not in ("area", "population", "both"):
         raise UsageError(f"unknown weight '{weight}'", hint="use area, population or both")
     la, lb = as_layer(a), as_layer(b)
     want_pop = weight in ("population", "both")
-    pop = population_layer(population) if want_pop else None
+    pop = population_for([la, lb], population) if want_pop else None
     members = _shared_members(la, lb, pop) if exact else None
     if members is not None:
         ma, mb, atoms = members
@@ -358,7 +321,6 @@ def overlap(
         own_b = _sum_members(mb, weights)
     else:
         table, own_a, own_b = _geometric_table(la, lb, pop)
-    table = table.rename(columns={"left": "left", "right": "right"})
     primary = "population" if weight == "population" else "area_m2"
     table = table[table[primary] > 0] if weight == "population" else table
     table["left_share"] = _safe_div(table[primary], table["left"].map(own_a[primary]))

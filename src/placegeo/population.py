@@ -9,6 +9,7 @@ plain sum over membership, with no geometry at all.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,6 +21,40 @@ if TYPE_CHECKING:
 
     from placegeo.layers import Layer
     from placegeo.overlaps import Pairs
+
+
+def population_for(layers: Sequence[Layer], source: Any = None) -> Layer:
+    """The population layer to weigh ``layers`` with: ``source`` when given, else the one that follows them.
+
+    Bundled layers name their region (``england/*`` -> ``england/lsoa21``, L&SC -> ``lsoa11``). For a
+    user's own files, ``lsoa11`` when it covers at least 99 % of their area, else ``england/lsoa21``.
+    """
+    from placegeo.catalogue import default_population_layer
+
+    if source is not None:
+        return population_layer(source)
+    regions = {layer.entry.region for layer in layers if layer.entry is not None}
+    if regions:
+        return population_layer(default_population_layer("lsc" if regions == {"lsc"} else
+                                                          sorted(regions - {"lsc"})[0]))
+    lsc = population_layer(default_population_layer("lsc"))
+    if all(_covered_share(layer, lsc) >= 0.99 for layer in layers):
+        return lsc
+    return population_layer(default_population_layer("england"))
+
+
+def _covered_share(layer: Layer, pop: Layer) -> float:
+    """Share of the layer's area that the population layer's small areas cover."""
+    import shapely
+
+    from placegeo.overlaps import intersection_areas
+
+    geoms = np.asarray(layer.frame.geometry.values, dtype=object)
+    total = float(shapely.area(geoms).sum())
+    if total <= 0:
+        return 1.0
+    pairs = intersection_areas(geoms, np.asarray(pop.frame.geometry.values, dtype=object))
+    return min(1.0, float(np.sum(pairs.area)) / total)
 
 
 def population_layer(source: Any = None) -> Layer:
@@ -75,7 +110,7 @@ def atom_arrays(layer: Layer) -> tuple[dict[str, int], dict[str, np.ndarray]]:
     if cached is None:
         import shapely
 
-        codes = layer.frame[layer.code].astype(str).to_numpy(dtype=object).tolist()
+        codes = layer.codes
         index = dict(zip(codes, range(len(codes)), strict=True))
         area = shapely.area(layer.frame.geometry.values).astype(float)
         arrays = {"area": area, "population": values(layer) if layer.population else np.zeros(len(codes))}
@@ -113,8 +148,7 @@ def population_of_pieces(pairs: Pairs, pop: Layer, n_pairs: int) -> np.ndarray:
 
 def _weighted(target: np.ndarray, small: np.ndarray, area: np.ndarray, pop: Layer, n: int) -> np.ndarray:
     """sum over pairs of pop(L) * area(L ∩ X) / area(L), grouped by X."""
-    import shapely
-
-    small_area = shapely.area(pop.frame.geometry.values)
-    fraction = np.divide(area, small_area[small], out=np.zeros_like(area), where=small_area[small] > 0)
-    return np.bincount(target, weights=values(pop)[small] * np.minimum(fraction, 1.0), minlength=n)
+    arrays = atom_arrays(pop)[1]  # area(L) and pop(L), once per population layer
+    small_area = arrays["area"][small]
+    fraction = np.divide(area, small_area, out=np.zeros_like(area), where=small_area > 0)
+    return np.bincount(target, weights=arrays["population"][small] * np.minimum(fraction, 1.0), minlength=n)

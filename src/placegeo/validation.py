@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from placegeo.checks.base import CHECKS, LAYER_CHECKS, OPTION_CHECKS, SEVERITIES, Finding, severity_rank
 from placegeo.errors import OptionError, UsageError
+from placegeo.options import OPTION_SUFFIXES
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-OPTION_SUFFIXES = (".yaml", ".yml", ".toml")
 DEFAULT_GAP_WIDTH = 0.0
 DEFAULT_SLIVER_AREA = 1.0
 

@@ -14,12 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from placegeo.checks.base import Finding, at
 from placegeo.checks.coverage import MIN_AREA_M2, check_overlaps
+from placegeo.options import OPTION_SUFFIXES
 
 if TYPE_CHECKING:
     from placegeo.layers import Layer
     from placegeo.validation import Settings
-
-OPTION_SUFFIXES = (".yaml", ".yml", ".toml")
 
 
 @dataclass
@@ -31,6 +30,13 @@ class _Walk:
     blocks: Layer
     resolve: Any
     findings: list[Finding]
+    geoms: Any  # the blocks' geometries indexed by code
+
+    def shape(self, codes: list[str]):
+        """The union of the blocks ``codes`` (an empty polygon for none)."""
+        import shapely
+
+        return shapely.union_all(self.geoms.loc[sorted(set(codes))].values) if codes else shapely.Polygon()
 
     def line_of(self, token: str, after: int | None = None) -> int | None:
         """1-based line of the first mention of ``token`` (after line ``after``), for annotations."""
@@ -43,19 +49,14 @@ class _Walk:
 
 def option_findings(path: Path, settings: Settings, summary: dict[str, Any]) -> list[Finding] | None:
     """All option findings for ``path``; None when a YAML/TOML file is not an option file at all."""
-    import shapely
-
+    from placegeo.errors import OptionError
     from placegeo.options import BlockResolver, blocks_layer, read_option_text
 
     file = str(path)
     if not path.exists():
-        from placegeo.errors import OptionError
-
         raise OptionError("no such option file", path=path)
     if path.suffix.lower() not in OPTION_SUFFIXES:
         return _polygon_option(path, None, file, settings, summary)
-    from placegeo.errors import OptionError
-
     try:
         raw = read_option_text(path)
     except OptionError as err:
@@ -70,17 +71,14 @@ def option_findings(path: Path, settings: Settings, summary: dict[str, Any]) -> 
         raise OptionError("needs 'blocks: LAYER' and a list of 'places'", path=path)
     blocks = blocks_layer(raw, path.parent, path)
     lines = path.read_text(encoding="utf-8").splitlines()
-    walk = _Walk(file, lines, blocks, BlockResolver(blocks, path), [])
+    walk = _Walk(file, lines, blocks, BlockResolver(blocks, path), [], blocks.frame.set_index(blocks.code).geometry)
     places = _walk_places(walk, raw["places"], level=raw.get("name") or path.stem)
-    geoms = blocks.frame.set_index(blocks.code).geometry
-    shapes = [shapely.union_all(geoms.loc[sorted(set(codes))].values) if codes else shapely.Polygon()
-              for _, codes in places]
+    shapes = [walk.shape(codes) for _, codes in places]
     names = [name for name, _ in places]
     assigned = {c for _, codes in places for c in codes}
     summary.update(blocks=blocks.id, places=len(places), blocks_assigned=len(assigned),
                    blocks_unassigned=len(set(blocks.codes) - assigned))
-    findings = walk.findings + _place_checks(shapes, names, file, settings, summary)
-    return findings
+    return walk.findings + _place_checks(shapes, names, file, settings, summary)
 
 
 def _walk_places(walk: _Walk, items: Any, level: str, after: int = 0) -> list[tuple[str, list[str]]]:
@@ -145,11 +143,10 @@ def _tiling(walk: _Walk, name: str, codes: list[str], sub_codes: list[str], star
 
     missing = sorted(set(codes) - set(sub_codes))
     extra = sorted(set(sub_codes) - set(codes))
-    geoms = walk.blocks.frame.set_index(walk.blocks.code).geometry
     for codes_, what in ((missing, "in no sub-unit"), (extra, "in a sub-unit but not in the place")):
         if not codes_:
             continue
-        shape = shapely.union_all(geoms.loc[codes_].values)
+        shape = walk.shape(codes_)
         listed = ", ".join(codes_[:5]) + (f" and {len(codes_) - 5} more" if len(codes_) > 5 else "")
         walk.findings.append(Finding(
             "option-subunits-mismatch", walk.file,
@@ -161,10 +158,7 @@ def _tiling(walk: _Walk, name: str, codes: list[str], sub_codes: list[str], star
 
 def _place_checks_light(walk: _Walk, subplaces: list[tuple[str, list[str]]], parent: str) -> list[Finding]:
     """Overlaps between the sub-units of one place (the blocks layer may itself overlap)."""
-    import shapely
-
-    geoms = walk.blocks.frame.set_index(walk.blocks.code).geometry
-    shapes = [shapely.union_all(geoms.loc[sorted(set(cs))].values) if cs else shapely.Polygon() for _, cs in subplaces]
+    shapes = [walk.shape(cs) for _, cs in subplaces]
     found, _ = check_overlaps(_np(shapes), [n for n, _ in subplaces], walk.file, "option-places-overlap",
                               f"(a sub-unit of '{parent}') overlaps")
     return found

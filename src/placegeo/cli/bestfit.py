@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from placegeo.cli.app import app
-from placegeo.cli.common import Force, OutFile, TableFormat
+from placegeo.cli.common import Force, OutFile, Population, TableFormat
 
 
 @app.command("bestfit")
@@ -14,8 +14,7 @@ def bestfit_command(
     large: str = typer.Argument(..., metavar="LARGE", help="Large areas: bundled id or boundary file."),
     method: str = typer.Option("majority", "--method", help="majority or centroid (population-weighted)."),
     weight: str = typer.Option("population", "--weight", help="population or area."),
-    population: str = typer.Option(None, "--population", metavar="LAYER",
-                                   help="Small-area population layer (default lsoa11)."),
+    population: Population = None,
     out: OutFile = None,
     format: TableFormat = None,
     force: Force = False,

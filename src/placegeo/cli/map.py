@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from placegeo.cli.app import app
+from placegeo.cli.common import warn
 
 PAPERS = "a4-landscape, a4-portrait, a3-landscape or 16:9"
 
@@ -50,9 +51,6 @@ def map_command(
     if out is None:
         stem = "-vs-".join(safe_filename(p.stem) for p in options)
         out = Path(f"{stem}.{fmt}")
-
-    def warn(message: str) -> None:
-        typer.echo(f"placegeo: warning: {message}", err=True)
 
     fig = map_options(options, overlays=overlay, highlight_splits=highlight_splits, labels=labels,
                       practices=practices, paper=paper, title=title, subtitle=subtitle, attribution=attribution,

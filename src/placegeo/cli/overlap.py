@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from placegeo.cli.app import app
-from placegeo.cli.common import Force, OutFile, TableFormat
+from placegeo.cli.common import Force, OutFile, Population, TableFormat
 
 
 @app.command("overlap")
@@ -13,8 +13,7 @@ def overlap_command(
     a: str = typer.Argument(..., metavar="A", help="A layer: bundled id or boundary file."),
     b: str = typer.Argument(..., metavar="B", help="Another layer: bundled id or boundary file."),
     weight: str = typer.Option("area", "--weight", help="area, population or both."),
-    population: str = typer.Option(None, "--population", metavar="LAYER",
-                                   help="Small-area population layer (default lsoa11)."),
+    population: Population = None,
     out: OutFile = None,
     format: TableFormat = None,
     force: Force = False,

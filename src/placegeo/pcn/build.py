@@ -138,11 +138,9 @@ def agreement(assigned: pd.Series, reference: pd.Series, population: pd.Series |
     return out
 
 
-def compare_methods(blocks, practices, registrations: Registrations, population, pcn_of,
-                    catchments: Layer | None) -> dict[str, dict]:
-    """Agreement of every method (and weighting) with the registrations' modal PCN where they cover a block."""
-    covered = sorted(assign.covered_blocks(registrations.frame, population) & set(blocks.index))
-    reference = assign.modal_pcn(assign.registration_shares(registrations.frame, pcn_of, covered))
+def compare_methods(blocks, practices, reference: pd.Series, population, catchments: Layer | None) -> dict[str, dict]:
+    """Agreement of every method (and weighting) with ``reference``, the registrations' modal PCN of each block
+    they cover."""
     results = {}
     runs = [("nearest", "none"), ("nearest", "list-size"), ("nearest", "gravity"), ("catchment", "none"),
             ("catchment", "gravity")]
@@ -201,8 +199,11 @@ def build_pcns(membership: Membership, located: gpd.GeoDataFrame, blocks: Layer,
         notes.append(f"{len(located.attrs['unlocated'])} practice(s) in the locations file have no coordinates")
     agree = {}
     if registrations is not None:
-        agree = compare_methods(frame, practices, registrations, population, pcn_of, catchments)
-        notes += registration_notes(registrations, membership, frame, population)
+        covered = sorted(assign.covered_blocks(registrations.frame, population) & set(frame.index))
+        shares = got.shares if got.shares is not None else assign.registration_shares(registrations.frame, pcn_of,
+                                                                                       covered)
+        agree = compare_methods(frame, practices, assign.modal_pcn(shares), population, catchments)
+        notes += registration_notes(registrations, membership, covered)
     geoms = union_by_pcn(frame, got.pcn)
     empty = sorted(set(membership.frame.PCN_CODE) - set(geoms))
     if empty:
@@ -265,9 +266,9 @@ def practice_report(blocks: gpd.GeoDataFrame, practices: assign.Practices, pcn: 
     return pd.DataFrame(rows, columns=["PRACTICE_CODE", "PCN_CODE", "BLOCK", "BLOCK_PCN", "WHY"])
 
 
-def registration_notes(registrations: Registrations, membership: Membership, blocks, population) -> list[str]:
-    """What the registrations comparison rests on: vintages, coverage, patients of unmapped practices."""
-    covered = assign.covered_blocks(registrations.frame, population) & set(blocks.index)
+def registration_notes(registrations: Registrations, membership: Membership, covered: list[str]) -> list[str]:
+    """What the registrations comparison rests on: vintages, coverage of the ``covered`` blocks, patients of
+    unmapped practices."""
     rows = registrations.frame[registrations.frame.LSOA_CODE.isin(covered)]
     mapped = rows.PRACTICE_CODE.isin(set(membership.frame.PRACTICE_CODE))
     share = rows.PATIENTS[mapped].sum() / rows.PATIENTS.sum() if len(rows) else 0.0

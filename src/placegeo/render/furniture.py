@@ -36,17 +36,6 @@ def wrap(text: str, width_mm: float, size_pt: float) -> list[str]:
     return lines
 
 
-def attribution_lines(lines: Iterable[str | None]) -> list[str]:
-    """Licence lines, split on newlines, stripped and deduplicated in order of first appearance."""
-    seen: dict[str, None] = {}
-    for text in lines:
-        for line in (text or "").splitlines():
-            line = " ".join(line.split())
-            if line and line not in seen:
-                seen[line] = None
-    return list(seen)
-
-
 def header(fig: Figure, page: Paper, title: str, subtitle: str, margin: float) -> float:
     """Draw the title and subtitle at the top; return the header's height in mm."""
     title_pt, sub_pt = 15 * page.scale, 8.5 * page.scale

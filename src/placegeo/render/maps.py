@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from placegeo.errors import UsageError
 from placegeo.render import pages
-from placegeo.render.furniture import attribution_lines, footer, header, legend, north_arrow, scale_bar, wrap
+from placegeo.render.attribution import attributions
+from placegeo.render.furniture import footer, header, legend, north_arrow, scale_bar, wrap
 from placegeo.render.palette import INK, place_colours, tint
 from placegeo.render.shapes import SIMPLIFY_MM, boundary_segments, coverage_simplified, polygon_path, window
 from placegeo.render.shapes import window_size as _window_size
@@ -92,6 +93,7 @@ def map_options(
     import matplotlib
 
     from placegeo.layers import load_layer
+    from placegeo.render.figure import as_map_figure  # Jupyter shows it inline without pyplot
 
     warn = warn or _warn
     loaded = _options(options)
@@ -106,7 +108,7 @@ def map_options(
     practice_layer = load_layer("practices") if practices else None
 
     sources = [o.blocks for o in loaded] + overlay_layers + [split_layer, practice_layer]
-    lines = attribution_lines([s.attribution for s in sources if s is not None] + [attribution])
+    lines = list(attributions([(s.attribution, s.id) for s in sources if s is not None] + [(attribution, None)]))
     unlicensed = [_source_name(o) for o in loaded if o.blocks is None or o.blocks.entry is None]
     unlicensed += [layer.source for layer in overlay_layers if layer.entry is None]
     if unlicensed and not attribution:
@@ -121,7 +123,7 @@ def map_options(
         for i, option in enumerate(loaded):
             own = comparison if _holds(comparison, option, split_layer) else _split_comparison(
                 option, split_layer, tol, population, warn)
-            splits[i], weight = split_units(option, split_layer, tol=tol, comparison=own)
+            splits[i], weight = split_units(option, split_layer, own)
 
     colours = place_colours(o.place_names for o in loaded)
     with matplotlib.rc_context(pages.RC):
@@ -136,21 +138,24 @@ def map_options(
         boxes = _panel_boxes(maps_box, bounds, titled=len(loaded) > 1)
         size = _common_size(boxes, bounds)
         metres_per_mm = size[0] / boxes[0].width
-        windows = [window(b, box.width / box.height, size=size) for b, box in zip(bounds, boxes, strict=True)]
-        split_geoms = _simplified_units(split_layer, metres_per_mm, windows) if split_layer is not None else {}
+        windows = [window(b, size) for b in bounds]
+        simplified = {layer.id: _simplified(layer, metres_per_mm, windows)
+                      for layer in [*overlay_layers, split_layer] if layer is not None}
+        split_geoms = dict(zip(*simplified[split_layer.id], strict=True)) if split_layer is not None else {}
+        overlays = [(layer, simplified[layer.id][1]) for layer in overlay_layers]
         for index, (option, box) in enumerate(zip(loaded, boxes, strict=True)):
             ax = fig.add_axes(box.fraction(page))
             ax.set_gid(f"map-panel-{index + 1}")
             _setup_axes(ax, windows[index])
             panel = _panel(option, metres_per_mm)
             panel.splits = [(unit, split_geoms.get(unit.code, unit.geometry)) for unit in splits[index]]
-            _draw_panel(fig, ax, page, panel, colours, overlay_layers, practice_layer, metres_per_mm, labels=labels)
+            _draw_panel(fig, ax, page, panel, colours, overlays, practice_layer, metres_per_mm, labels=labels)
             if len(loaded) > 1:
                 ax.set_title(option.name, fontsize=10 * page.scale, fontweight="bold", loc="left", color=INK, pad=4)
         handles, headings = _place_handles(loaded, colours)
         handles += _other_handles(overlay_layers, split_layer, practice_layer, page)
         legend(fig, page, handles, legend_box, headings=headings)
-    return _notebook_display(fig)
+    return as_map_figure(fig)
 
 
 def _holds(comparison: Comparison | None, option: Option, layer: Layer) -> bool:
@@ -170,13 +175,6 @@ def _split_comparison(option: Option, layer: Layer, tol: float | None, populatio
 
     return compare([option], [layer], weight="both", tol=DEFAULT_TOL if tol is None else tol,
                    population=population, boundary=False, warn=warn)
-
-
-def _notebook_display(fig: Figure) -> Figure:
-    """Let Jupyter show the figure inline without pyplot (see :mod:`placegeo.render.figure`)."""
-    from placegeo.render.figure import as_map_figure
-
-    return as_map_figure(fig)
 
 
 def draw_option(option: Option | str | Path, **kwargs: Any) -> Figure:
@@ -383,7 +381,8 @@ def _lines(ax: Axes, geoms, gid: str, **style) -> None:
 
 
 def _draw_panel(fig: Figure, ax: Axes, page: pages.Paper, panel: _Panel, colours: dict[str, str],
-                overlays: list[Layer], practice_layer: Layer | None, metres_per_mm: float, *, labels: bool) -> None:
+                overlays: list[tuple[Layer, Any]], practice_layer: Layer | None, metres_per_mm: float, *,
+                labels: bool) -> None:
     from placegeo.io import safe_filename
     from placegeo.render.labels import Labeller, font_sizes
 
@@ -398,11 +397,7 @@ def _draw_panel(fig: Figure, ax: Axes, page: pages.Paper, panel: _Panel, colours
     subs = [g for _, s, g in panel.leaves if s is not None]
     if subs:
         _lines(ax, subs, "subunit-outlines", colors="white", linewidths=0.9, zorder=4)
-    for index, layer in enumerate(overlays):
-        xmin, xmax = ax.get_xlim()
-        ymin, ymax = ax.get_ylim()
-        frame = _in_windows(layer.frame, [(xmin, xmax, ymin, ymax)])
-        geoms = coverage_simplified(frame.geometry.values, SIMPLIFY_MM * metres_per_mm)
+    for index, (layer, geoms) in enumerate(overlays):
         style = OVERLAY_STYLES[index % len(OVERLAY_STYLES)]
         _lines(ax, geoms, f"overlay-{safe_filename(layer.id)}", colors=style["color"],
                linewidths=style["linewidth"], linestyles=[style["linestyle"]], zorder=5)
@@ -466,11 +461,11 @@ def _box(xmin: float, ymin: float, xmax: float, ymax: float):
     return shapely.box(xmin, ymin, xmax, ymax)
 
 
-def _simplified_units(layer: Layer, metres_per_mm: float, windows: list) -> dict[str, Any]:
-    """A reference layer's polygons in view by code, simplified as one coverage (edges stay shared)."""
+def _simplified(layer: Layer, metres_per_mm: float, windows: list) -> tuple[list[str], Any]:
+    """A layer's codes and polygons in any map window, simplified once as one coverage (edges stay shared)."""
     frame = _in_windows(layer.frame, windows)
     geoms = coverage_simplified(frame.geometry.values, SIMPLIFY_MM * metres_per_mm)
-    return dict(zip(frame[layer.code].astype(str), geoms, strict=True))
+    return frame[layer.code].astype(str).tolist(), geoms
 
 
 def _place_handles(options: list[Option], colours: dict[str, str]) -> tuple[list, list[int]]:

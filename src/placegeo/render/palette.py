@@ -28,7 +28,6 @@ TOL_LIGHT = (
 Ordered so that neighbouring slots differ most (a collision moves a name to the next slot), with the two
 yellow-greens (pear, olive) three slots apart."""
 
-CONTEXT = "#DDDDDD"
 INK = "#222222"
 
 
@@ -62,10 +61,3 @@ def tint(colour: str, amount: float) -> str:
     r, g, b = to_rgb(colour)
     return to_hex((r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount))
 
-
-def shade(colour: str, amount: float) -> str:
-    """``colour`` mixed with black: darker outlines in the place's own hue."""
-    from matplotlib.colors import to_hex, to_rgb
-
-    r, g, b = to_rgb(colour)
-    return to_hex((r * (1 - amount), g * (1 - amount), b * (1 - amount)))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from placegeo.errors import UsageError
-from placegeo.render.report_model import Matrix, ReportModel, Source, build_model, pct, people, score_text
+from placegeo.render.report_model import Matrix, ReportModel, Source, build_model, km2, pct, people, score_text
 
 if TYPE_CHECKING:
     from placegeo.comparison import Comparison, OptionResult
@@ -198,11 +198,10 @@ def sources(comparison: Comparison, options: Sequence[Option] | None = None) -> 
 
 
 def licence_lines(model: ReportModel) -> list[str]:
-    """The distinct licence attribution lines, in order of first use, each naming the layers it covers."""
-    lines: dict[str, list[str]] = {}
-    for s in model.sources:
-        if s.licence:
-            lines.setdefault(s.licence, []).append(s.id)
+    """The distinct licence attribution lines (deduplicated as on maps), each naming the layers it covers."""
+    from placegeo.render.attribution import attributions
+
+    lines = attributions((s.licence, s.id) for s in model.sources)
     return [f"{text} ({', '.join(ids)})" for text, ids in lines.items()]
 
 
@@ -231,8 +230,9 @@ SCORE_METRICS = (
     ("boundary_match", "Boundary match", "pct"),
     ("outside_footprint", "Units partly outside the footprint", "int"),
 )
-"""Scorecard rows: Cell attribute, label, format. ``better`` says which way is better for bolding."""
+"""Scorecard rows: Cell attribute, label, format (:func:`score_text`)."""
 
+# which way is better, for bolding the best option in a row (a metric not here is never bolded)
 _HIGHER_IS_BETTER = {"coterminosity_area": True, "coterminosity_population": True, "split_count": False,
                      "people_moved": False, "coterminous_places": True, "boundary_match": True}
 
@@ -286,7 +286,7 @@ def html(model: ReportModel, comparison: Comparison, maps: dict[str, str] | None
         best=best,
         pct=pct,
         people=people,
-        km2=lambda v: "n/a" if v is None else f"{v:,.1f}",
+        km2=km2,
         maps={o: Markup(svg) for o, svg in (maps or {}).items()},
         colours={o.name: place_colours([[p.name for p in o.places]]) for o in comparison.options},
         descriptions=descriptions,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from placegeo.render.report_model import ReportModel, pct, people, score_text
+from placegeo.render.report_model import ReportModel, km2, pct, people, score_text
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
 
@@ -52,7 +52,7 @@ def markdown(model: ReportModel) -> str:
         out += _table(
             ["Place", "Population", "Area (km²)", f"Place band ({model.place_band.describe()})",
              f"Neighbourhood band ({model.neighbourhood_band.describe()})"],
-            [[_place_name(p), people(p.population), "n/a" if p.area_km2 is None else f"{p.area_km2:,.1f}",
+            [[_place_name(p), people(p.population), km2(p.area_km2),
               p.place_flag, p.neighbourhood_flag] for p in model.places_of(option)],
             numeric={1, 2})
         out += ["### Split units", ""]

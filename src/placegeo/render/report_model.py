@@ -14,8 +14,6 @@ from typing import Any
 
 from placegeo.metrics import NEIGHBOURHOOD_BAND, PLACE_BAND, Band, band_flag
 
-WEIGHTS = ("area", "population")
-
 
 @dataclass
 class Cell:
@@ -185,20 +183,18 @@ def _coterminous_count(value: Any) -> int | None:
     return int(value)
 
 
-def build_model(doc: Mapping[str, Any], *, sources: list[Source] | None = None, title: str | None = None,
-                place_band: Band = PLACE_BAND, neighbourhood_band: Band = NEIGHBOURHOOD_BAND,
+def build_model(doc: Mapping[str, Any], *, sources: list[Source] | None = None,
                 matrices: list[Matrix] | None = None) -> ReportModel:
-    """The report's tables and sentences, from the Comparison's JSON document."""
+    """The report's tables and sentences, from the Comparison's JSON document (bands from its settings)."""
     options = _options(doc)
     layers = layer_ids(doc)
     titles = {s.id: s.title for s in sources or []}
     titles.update({item["id"]: item.get("title") or item["id"] for item in doc.get("layers") or []
                    if isinstance(item, Mapping)})
     settings = doc.get("settings") or {}
-    if "place_band" in settings:
-        place_band = Band(**settings["place_band"])
-    if "neighbourhood_band" in settings:
-        neighbourhood_band = Band(**settings["neighbourhood_band"])
+    place_band = Band(**settings["place_band"]) if "place_band" in settings else PLACE_BAND
+    neighbourhood_band = (Band(**settings["neighbourhood_band"]) if "neighbourhood_band" in settings
+                          else NEIGHBOURHOOD_BAND)
     scorecard: dict[tuple[str, str], Cell] = {}
     place_rows: list[PlaceRow] = []
     split_rows: list[SplitRow] = []
@@ -228,12 +224,11 @@ def build_model(doc: Mapping[str, Any], *, sources: list[Source] | None = None, 
                                            best_fit=str(unit.get("best_fit") or (shares[0][0] if shares else ""))))
     split_rows.sort(key=lambda s: (s.option, -(s.people_moved or 0.0), -(s.population or 0.0), s.layer, s.code))
     names = [str(o["name"]) for o in options]
-    settings = doc.get("settings") or {}
     weights = list(settings.get("weights") or ["area"])
     weight = "both" if len(weights) > 1 else weights[0]
     tol = float(settings.get("tol", 0.01))
     model = ReportModel(
-        title=title or _title(names),
+        title=_title(names),
         weight=weight,
         tol=tol,
         options=names,
@@ -268,6 +263,10 @@ def pct(value: float | None, digits: int = 1) -> str:
 
 def people(value: float | None) -> str:
     return "n/a" if value is None else f"{round(value):,}"
+
+
+def km2(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.1f}"
 
 
 def score_text(value: Any, kind: str, places: int | None = None) -> str:

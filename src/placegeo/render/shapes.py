@@ -34,17 +34,13 @@ def coverage_simplified(geoms, tolerance: float) -> np.ndarray:
     return out
 
 
-def window(bounds: tuple[float, float, float, float], aspect: float, pad: float = 0.03,
-           size: tuple[float, float] | None = None) -> tuple[float, float, float, float]:
-    """The map window (xmin, xmax, ymin, ymax) round ``bounds``, padded, widened to ``aspect`` = width/height.
+def window(bounds: tuple[float, float, float, float], size: tuple[float, float]) -> tuple[float, float, float, float]:
+    """The map window (xmin, xmax, ymin, ymax) of ``size`` (width, height in metres) centred on ``bounds``.
 
-    With ``size`` (width, height in metres) the window has exactly that size, centred on ``bounds``:
-    side-by-side panels use one size so they share one scale.
+    Side-by-side panels use one size (:func:`window_size` of the largest) so they share one scale.
     """
     minx, miny, maxx, maxy = bounds
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    if size is None:
-        size = window_size(bounds, aspect, pad)
     width, height = size
     return cx - width / 2, cx + width / 2, cy - height / 2, cy + height / 2
 

@@ -24,33 +24,17 @@ class SplitUnit:
     name: str
     parts: dict[str, float]
     geometry: Any
-    weight: str = "population"
 
     def label(self) -> str:
         """The unit's name and its shares, one place a line: 'Lancaster' / '82% Morecambe Bay'..."""
         return "\n".join([self.name, *(f"{share:.0%} {place}" for place, share in self.parts.items())])
 
 
-def split_units(option: Option, layer: Layer, *, tol: float | None = None,
-                comparison: Comparison | None = None) -> tuple[list[SplitUnit], str]:
-    """The units of ``layer`` that ``option`` splits, and the weight their shares are of.
-
-    Uses ``comparison`` when it already holds this option against this layer, else computes one.
-    """
-    from placegeo.comparison import compare
-    from placegeo.metrics import DEFAULT_TOL
-
-    result = None
-    if comparison is not None:
-        try:
-            result = comparison.option(option.name).results.get(layer.id)
-        except KeyError:
-            result = None
-    if result is None:
-        comparison = compare([option], [layer], weight="both", tol=DEFAULT_TOL if tol is None else tol,
-                             boundary=False)
-        result = comparison.options[0].results[layer.id]
+def split_units(option: Option, layer: Layer, comparison: Comparison) -> tuple[list[SplitUnit], str]:
+    """The units of ``layer`` that ``option`` splits in ``comparison`` (which holds the option against the layer),
+    and the weight their shares are of."""
+    result = comparison.option(option.name).results[layer.id]
     geoms = layer.frame.set_index(layer.frame[layer.code].astype(str)).geometry
-    units = [SplitUnit(code=u.code, name=u.name, parts=dict(u.parts), geometry=geoms.loc[u.code],
-                       weight=comparison.settings.primary) for u in result.split_units]
+    units = [SplitUnit(code=u.code, name=u.name, parts=dict(u.parts), geometry=geoms.loc[u.code])
+             for u in result.split_units]
     return units, comparison.settings.primary

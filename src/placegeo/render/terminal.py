@@ -13,18 +13,20 @@ def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
         raise UsageError(f"unknown --format '{fmt}'", hint=f"use {' or '.join(allowed)}")
 
 
-def catalogue_records() -> list[dict[str, Any]]:
-    """The catalogue as plain records (what `layers --format json` prints)."""
+def _record(entry) -> dict[str, Any]:
+    """A catalogue entry as a plain record, without its ``extra`` fields."""
     from dataclasses import asdict
 
+    record = asdict(entry)
+    record.pop("extra")
+    return record
+
+
+def catalogue_records() -> list[dict[str, Any]]:
+    """The catalogue as plain records (what `layers --format json` prints)."""
     from placegeo.catalogue import load_catalogue
 
-    records = []
-    for entry in load_catalogue().values():
-        record = asdict(entry)
-        record.pop("extra")
-        records.append(record)
-    return records
+    return [_record(entry) for entry in load_catalogue().values()]
 
 
 def print_catalogue(fmt: str = "table") -> None:
@@ -46,15 +48,12 @@ def print_catalogue(fmt: str = "table") -> None:
 
 def layer_details(layer_id: str) -> dict[str, Any]:
     """Facts about one bundled layer, read from its file (count, extent) and the catalogue."""
-    from dataclasses import asdict
-
     from placegeo.layers import load_layer
 
     layer = load_layer(layer_id)
     entry = layer.entry
     minx, miny, maxx, maxy = (round(float(v)) for v in layer.frame.total_bounds)
-    record = asdict(entry)
-    record.pop("extra")
+    record = _record(entry)
     record.update(
         features_read=len(layer),
         extent_bng=[minx, miny, maxx, maxy],
