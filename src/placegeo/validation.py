@@ -82,7 +82,7 @@ class Report:
     def failing(self, fail_on: str = "error") -> list[Finding]:
         """The findings at or above ``fail_on``."""
         if fail_on not in SEVERITIES:
-            raise UsageError(f"unknown --fail-on '{fail_on}'", hint="use error or warning")
+            raise UsageError(f"unknown --fail-on '{fail_on}'", hint="use error, warning or info")
         return [f for f in self.findings if severity_rank(f.severity) >= severity_rank(fail_on)]
 
     def to_dict(self) -> dict[str, Any]:

@@ -17,7 +17,7 @@ def validate_command(
     footprint: str = typer.Option(None, "--footprint", metavar="LAYER",
                                   help="Layer (e.g. icb) that the options' places must cover."),
     format: str = typer.Option("text", "--format", help="text, json, junit or github."),
-    fail_on: str = typer.Option("error", "--fail-on", help="Exit 1 on findings at or above: error or warning."),
+    fail_on: str = typer.Option("error", "--fail-on", help="Exit 1 on findings at or above: error, warning or info."),
     gap_width: float = typer.Option(0.0, "--gap-width", metavar="M",
                                     help="Coverage validation: gaps narrower than this (metres) are edge findings "
                                          "(0: edges must match exactly)."),
@@ -40,7 +40,7 @@ def validate_command(
     if format not in FORMATS:
         raise UsageError(f"unknown --format '{format}'", hint=f"use {', '.join(FORMATS)}")
     if fail_on not in ("error", "warning", "info"):
-        raise UsageError(f"unknown --fail-on '{fail_on}'", hint="use error or warning")
+        raise UsageError(f"unknown --fail-on '{fail_on}'", hint="use error, warning or info")
     if kind:
         from placegeo.checks.gss import PATTERNS
 
