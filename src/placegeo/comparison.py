@@ -343,17 +343,9 @@ def population_coverage(option: Option, pop: Layer) -> float:
         return 1.0
     if blocks is not None and pop.entry is not None and blocks.region == pop.entry.region:
         return 1.0
-    import numpy as np
-    import shapely
+    from placegeo.population import covered_share
 
-    from placegeo.overlaps import intersection_areas
-
-    places = np.asarray(option.frame.geometry.values, dtype=object)
-    total = float(shapely.area(places).sum())
-    if total <= 0:
-        return 1.0
-    pairs = intersection_areas(places, np.asarray(pop.frame.geometry.values, dtype=object))
-    return min(1.0, float(np.sum(pairs.area)) / total)
+    return covered_share(option.frame.geometry.values, pop)
 
 
 def check_reference(layer: Layer, tol: float = metrics.DEFAULT_TOL) -> None:

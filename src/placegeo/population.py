@@ -38,18 +38,18 @@ def population_for(layers: Sequence[Layer], source: Any = None) -> Layer:
         return population_layer(default_population_layer("lsc" if regions == {"lsc"} else
                                                           sorted(regions - {"lsc"})[0]))
     lsc = population_layer(default_population_layer("lsc"))
-    if all(_covered_share(layer, lsc) >= 0.99 for layer in layers):
+    if all(covered_share(layer.frame.geometry.values, lsc) >= 0.99 for layer in layers):
         return lsc
     return population_layer(default_population_layer("england"))
 
 
-def _covered_share(layer: Layer, pop: Layer) -> float:
-    """Share of the layer's area that the population layer's small areas cover."""
+def covered_share(geoms: Any, pop: Layer) -> float:
+    """Share of the area of polygons ``geoms`` that the population layer's small areas cover."""
     import shapely
 
     from placegeo.overlaps import intersection_areas
 
-    geoms = np.asarray(layer.frame.geometry.values, dtype=object)
+    geoms = np.asarray(geoms, dtype=object)
     total = float(shapely.area(geoms).sum())
     if total <= 0:
         return 1.0
