@@ -87,6 +87,10 @@ def test_two_threads_give_the_same_answer_as_one(monkeypatch):
     assert (one.left == two.left).all() and (one.right == two.right).all() and (one.area == two.area).all()
     assert (one.piece_pair == two.piece_pair).all()
     assert (shapely.area(one.piece_geometry) == shapely.area(two.piece_geometry)).all()
+    one = intersection_areas(large.geometry.values, small.geometry.values, threads=1)  # areas only: subtraction
+    two = intersection_areas(large.geometry.values, small.geometry.values, threads=2)
+    assert one.derived > 0 and one.derived == two.derived
+    assert (one.left == two.left).all() and (one.right == two.right).all() and (one.area == two.area).all()
 
 
 def test_clipping_the_big_polygon_leaves_areas_unchanged(monkeypatch):
@@ -100,6 +104,54 @@ def test_clipping_the_big_polygon_leaves_areas_unchanged(monkeypatch):
     whole = intersection_areas(large.geometry.values, small.geometry.values)
     assert (clipped.left == whole.left).all() and (clipped.right == whole.right).all()
     assert clipped.area == pytest.approx(whole.area, rel=1e-9)
+
+
+def test_areas_found_by_subtraction_equal_the_intersections(monkeypatch):
+    """Where the districts tile the plane around an LSOA, its largest overlap is its area minus the others:
+    the same pairs and areas (to 1e-9) as intersecting every pair."""
+    import placegeo.overlaps as engine
+
+    small, _ = _read("england/lsoa21")
+    large, _ = _read("england/lad21")
+    derived = intersection_areas(large.geometry.values, small.geometry.values)
+    monkeypatch.setattr(engine, "_homes", lambda *args: (np.empty(0, dtype=np.int64), np.empty(0, dtype=bool)))
+    cut = intersection_areas(large.geometry.values, small.geometry.values)
+    assert derived.derived > 100 and cut.derived == 0
+    assert (derived.left == cut.left).all() and (derived.right == cut.right).all()
+    assert derived.area == pytest.approx(cut.area, rel=1e-9)
+
+
+def _shifted(frame, row: int, dx: float):
+    import shapely
+
+    frame = frame.copy()
+    frame.loc[row, "geometry"] = shapely.transform(frame.geometry.iloc[row], lambda xy: xy + [dx, 0.0])
+    return frame
+
+
+def test_a_district_moved_over_its_neighbour_still_agrees_with_overlay():
+    """Moving one district 150 m east makes an overlap on one side and a gap on the other: no subtraction
+    may be taken there (the edges are no longer shared), and the areas still agree with overlay."""
+    small, scode = _read("england/lsoa21")
+    large, lcode = _read("england/lad21")
+    preston = int(large.index[large[lcode] == "E07000123"][0])
+    assert _agree(small, scode, _shifted(large, preston, 150.0), lcode) < 1e-9
+
+
+def test_two_layers_stacked_in_one_set_still_agree_with_overlay():
+    """Districts and counties in one set cover every point twice, though each layer's inner edges are
+    shared: an LSOA inside a district is also inside its county, and both pairs keep their area."""
+    import pandas as pd
+
+    small, scode = _read("england/lsoa21")
+    districts, dcode = _read("england/lad21")
+    counties, ccode = _read("england/ctyua21")
+    counties = counties.rename(columns={ccode: "code"})[["code", "geometry"]]
+    both = pd.concat([districts.rename(columns={dcode: "code"})[["code", "geometry"]],
+                      counties.assign(code="c" + counties["code"])], ignore_index=True)
+    pairs = intersection_areas(both.geometry.values, small.geometry.values)
+    assert pairs.derived == 0
+    assert _agree(small, scode, both, "code") < 1e-9
 
 
 def test_membership_overlap_refuses_a_layer_whose_units_share_atoms():

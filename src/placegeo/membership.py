@@ -90,8 +90,8 @@ def owner_array(table: Mapping[str, frozenset[str]], atoms: Mapping[str, int]) -
                         count=len(unit))
     found = where >= 0
     where, unit = where[found], unit[found]
-    first = np.unique(where, return_index=True)[1]
-    if len(first) < len(where):  # the first unit (in table order) holding an atom an earlier unit holds
+    if len(where) and np.bincount(where).max() > 1:  # name the first unit holding an atom an earlier unit holds
+        first = np.unique(where, return_index=True)[1]
         again = np.setdiff1d(np.arange(len(where)), first, assume_unique=True)
         raise UsageError(f"unit '{codes[unit[again.min()]]}' shares atoms with another unit of the same layer")
     owner = np.full(len(atoms), -1, dtype=np.int64)
