@@ -329,3 +329,25 @@ def test_a_single_weight_still_writes_json_and_tables(weight, tmp_path, run_cli)
     assert option["footprint"]["area_km2"] == pytest.approx(expected_area, rel=1e-9)
     assert (option["footprint"]["population"] is None) == (weight == "area")
     assert (tmp_path / "out" / "scorecard.csv").exists()
+
+
+def test_places_are_flagged_against_a_neighbourhood_band_set_on_the_command_line(run_cli, lsoas):
+    """Each place's population (a pandas sum over its districts' LSOAs) against 140,000 to 160,000."""
+    people = lsoas.assign(place=lsoas["LAD21CD"].map(PLACE_OF_LAD)).dropna(subset=["place"])
+    people = people.groupby("place")["POP2020"].sum()
+    result = run_cli("compare", FOUR, "--against", "lad21", "--format", "json",
+                     "--neighbourhood-min", "140000", "--neighbourhood-max", "160000")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    flags = {p["name"]: p["neighbourhood"] for p in doc["options"][0]["places"]}
+    assert flags == {name: "below" if n < 140_000 else "above" if n > 160_000 else "within"
+                     for name, n in people.items()}
+    assert flags["Blackpool"] == "below" and flags["Blackburn with Darwen"] == "within"  # 138,381 and 150,030
+    assert doc["settings"]["neighbourhood_band"] == {"name": "neighbourhood", "low": 140_000, "high": 160_000}
+
+
+def test_a_neighbourhood_band_upside_down_is_one_line_and_exit_2(run_cli):
+    result = run_cli("compare", FOUR, "--neighbourhood-min", "60000", "--neighbourhood-max", "50000")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "placegeo: error: --neighbourhood-min (60,000) is above --neighbourhood-max (50,000)"]

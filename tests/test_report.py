@@ -301,6 +301,22 @@ def test_report_takes_snap_place_max_and_population_like_compare(run_cli, tmp_pa
     assert settings["population_layer"] == "lsoa21"
 
 
+def test_the_library_report_takes_snap_and_guidance_bands_like_the_command(tmp_path):
+    import json
+
+    from placegeo import report
+    from placegeo.metrics import Band
+    from tests.conftest import OPTIONS
+
+    report([OPTIONS / "lsc-four-places-2022.yaml"], ["lad21"], tmp_path / "r", formats=["json"], snap=100,
+           place_band=Band("place", None, 150_000), neighbourhood_band=Band("neighbourhood", 140_000, 160_000))
+    doc = json.loads((tmp_path / "r" / "comparison.json").read_text())
+    assert doc["settings"]["snap_m"] == 100 and doc["settings"]["place_band"]["high"] == 150_000
+    flags = {p["name"]: (p["band"], p["neighbourhood"]) for p in doc["options"][0]["places"]}
+    assert flags["Blackpool"] == ("within", "below")  # 138,381 people
+    assert flags["Blackburn with Darwen"] == ("above", "within")  # 150,030
+
+
 def test_a_report_without_maps_is_still_written(tmp_path, run_cli):
     out = tmp_path / "report"
     result = run_cli("report", "data/options/lsc-four-places-2022.yaml", "--against", "lad21", "--weight", "area",

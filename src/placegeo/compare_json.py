@@ -79,7 +79,7 @@ def _option_dict(opt: OptionResult) -> dict[str, Any]:
 
 def _place_dict(p: PlaceSummary) -> dict[str, Any]:
     out = {"name": p.name, "population": p.population, "area_km2": p.area_km2, "units": list(p.units),
-           "band": p.band}
+           "band": p.band, "neighbourhood": p.neighbourhood}
     if p.subunits:
         out["subunits"] = [_place_dict(s) for s in p.subunits]
     return out

@@ -77,7 +77,9 @@ class LayerInfo:
 
 @dataclass
 class PlaceSummary:
-    """A place's size: population (None when not measured), area in km², its blocks, its band."""
+    """A place's size: population (None when not measured), area in km², its blocks, and where its
+    population falls against the place band (``band``) and the neighbourhood band (``neighbourhood``):
+    ``below``, ``within``, ``above`` or ``unknown``."""
 
     name: str
     population: float | None
@@ -85,6 +87,7 @@ class PlaceSummary:
     units: list[str]
     band: str = "unknown"
     subunits: list[PlaceSummary] = field(default_factory=list)
+    neighbourhood: str = "unknown"
 
 
 @dataclass
@@ -580,6 +583,8 @@ def _place_summaries(option: Option, place_w: dict[str, Any], settings: Settings
             name=place.name, population=population, area_km2=area / 1e6, units=list(place.blocks),
             band=metrics.band_flag(population, settings.place_band) if population is not None else "unknown",
             subunits=subunits,
+            neighbourhood=(metrics.band_flag(population, settings.neighbourhood_band) if population is not None
+                           else "unknown"),
         ))
     return out
 

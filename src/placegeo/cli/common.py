@@ -51,7 +51,26 @@ Population = Annotated[str | None, typer.Option(
     "--population", metavar="LAYER",
     help="Small-area population layer (default: follows the layers, lsoa11 for L&SC, england/lsoa21 for England).")]
 PlaceMax = Annotated[float, typer.Option("--place-max", help="Guidance band: most people in a place.")]
+NeighbourhoodMin = Annotated[float, typer.Option(
+    "--neighbourhood-min", help="Guidance band: fewest people in a neighbourhood (PCN).")]
+NeighbourhoodMax = Annotated[float, typer.Option(
+    "--neighbourhood-max", help="Guidance band: most people in a neighbourhood (PCN).")]
 Force = Annotated[bool, typer.Option("--force", help="Replace output files that exist.")]
 OutFile = Annotated[Path | None, typer.Option("--out", metavar="FILE", help="Write the table here (.csv or .json).")]
 TableFormat = Annotated[str | None, typer.Option(
     "--format", help="table, csv or json (default: table, or from --out).")]
+
+
+def guidance_bands(place_max: float, neighbourhood_min: float, neighbourhood_max: float):
+    """The place and neighbourhood bands from the command line, checked: (place band, neighbourhood band)."""
+    from placegeo.errors import UsageError
+    from placegeo.metrics import NEIGHBOURHOOD_BAND, PLACE_BAND, Band
+
+    if min(place_max, neighbourhood_min, neighbourhood_max) < 0:
+        raise UsageError("guidance bands count people: --place-max, --neighbourhood-min and --neighbourhood-max "
+                         "cannot be negative")
+    if neighbourhood_min > neighbourhood_max:
+        raise UsageError(f"--neighbourhood-min ({neighbourhood_min:,.0f}) is above --neighbourhood-max "
+                         f"({neighbourhood_max:,.0f})")
+    return (Band(PLACE_BAND.name, None, place_max),
+            Band(NEIGHBOURHOOD_BAND.name, neighbourhood_min, neighbourhood_max))

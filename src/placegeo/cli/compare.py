@@ -11,12 +11,15 @@ from placegeo.cli.common import (
     Against,
     Force,
     MultiValueCommand,
+    NeighbourhoodMax,
+    NeighbourhoodMin,
     Options,
     PlaceMax,
     Population,
     Snap,
     Tol,
     Weight,
+    guidance_bands,
     warn,
 )
 
@@ -30,6 +33,8 @@ def compare_command(
     snap: Snap = 50.0,
     population: Population = None,
     place_max: PlaceMax = 500_000,
+    neighbourhood_min: NeighbourhoodMin = 30_000,
+    neighbourhood_max: NeighbourhoodMax = 50_000,
     out: Path = typer.Option(None, "--out", metavar="DIR",
                              help="Write scorecard.csv, splits.csv, places.csv, overlap.csv, comparison.json and "
                                   "each option's places as GeoPackage here."),
@@ -39,16 +44,16 @@ def compare_command(
     """Compare place options with reference layers: coterminosity, split units, coterminous places."""
     from placegeo.comparison import DEFAULT_AGAINST, compare
     from placegeo.errors import UsageError
-    from placegeo.metrics import PLACE_BAND, Band
 
     if format not in ("table", "json", "csv"):
         raise UsageError(f"unknown --format '{format}'", hint="use table, json or csv")
+    place_band, neighbourhood_band = guidance_bands(place_max, neighbourhood_min, neighbourhood_max)
     if out is not None:
         from placegeo.compare_output import check_outputs
 
         check_outputs(out, options, force)
     comparison = compare(options, against or DEFAULT_AGAINST, weight=weight, tol=tol, snap=snap,
-                         population=population, place_band=Band(PLACE_BAND.name, None, place_max), warn=warn)
+                         population=population, place_band=place_band, neighbourhood_band=neighbourhood_band, warn=warn)
     if out is not None:
         from placegeo.compare_output import write_outputs
 

@@ -11,12 +11,15 @@ from placegeo.cli.common import (
     Against,
     Force,
     MultiValueCommand,
+    NeighbourhoodMax,
+    NeighbourhoodMin,
     Options,
     PlaceMax,
     Population,
     Snap,
     Tol,
     Weight,
+    guidance_bands,
     warn,
 )
 
@@ -30,6 +33,8 @@ def report_command(
     snap: Snap = 50.0,
     population: Population = None,
     place_max: PlaceMax = 500_000,
+    neighbourhood_min: NeighbourhoodMin = 30_000,
+    neighbourhood_max: NeighbourhoodMax = 50_000,
     out: Path = typer.Option(Path("report"), "--out", metavar="DIR", help="Directory to write the report into."),
     formats: str = typer.Option("html,xlsx,md,csv,json", "--formats",
                                 help="Comma-separated: html, xlsx, md, csv, json."),
@@ -39,15 +44,15 @@ def report_command(
     """Write a coterminosity report: summary, scorecard, maps, places, split units, overlaps, methods, sources."""
     from placegeo.comparison import DEFAULT_AGAINST, compare
     from placegeo.io import refuse_overwrite
-    from placegeo.metrics import PLACE_BAND, Band
     from placegeo.options import load_option
     from placegeo.render.report import output_names, parse_formats, write_report
 
     wanted = parse_formats(formats)
+    place_band, neighbourhood_band = guidance_bands(place_max, neighbourhood_min, neighbourhood_max)
     refuse_overwrite([out / n for n in output_names(wanted)], force)  # before any work
     loaded = [load_option(o) for o in options]
     comparison = compare(loaded, against or DEFAULT_AGAINST, weight=weight, tol=tol, snap=snap,
-                         population=population, place_band=Band(PLACE_BAND.name, None, place_max), warn=warn)
+                         population=population, place_band=place_band, neighbourhood_band=neighbourhood_band, warn=warn)
     written = write_report(comparison, out, formats=wanted, force=force, options=loaded, maps=not no_maps)
     for path in written:
         typer.echo(str(path))

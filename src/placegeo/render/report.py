@@ -20,6 +20,7 @@ from placegeo.render.report_model import Matrix, ReportModel, Source, build_mode
 
 if TYPE_CHECKING:
     from placegeo.comparison import Comparison, OptionResult
+    from placegeo.metrics import Band
     from placegeo.options import Option
 
 FORMATS = ("html", "xlsx", "md", "csv", "json")
@@ -54,19 +55,28 @@ def report(
     formats: Iterable[str] = FORMATS,
     weight: str = "both",
     tol: float | None = None,
+    snap: float | None = None,
     population: Any = None,
+    place_band: Band | None = None,
+    neighbourhood_band: Band | None = None,
     force: bool = False,
     maps: bool = True,
 ) -> list[Path]:
-    """Compare ``options`` with ``against`` and write the report in ``formats`` into ``out``; return the paths."""
+    """Compare ``options`` with ``against`` and write the report in ``formats`` into ``out``; return the paths.
+
+    ``weight``, ``tol``, ``snap``, ``population`` and the guidance bands are those of
+    :func:`placegeo.compare` (defaults: both weights, 1 %, 50 m, the layers' population, up to 500,000
+    people a place and 30,000 to 50,000 a neighbourhood)."""
     from placegeo.comparison import compare
-    from placegeo.metrics import DEFAULT_TOL
+    from placegeo.metrics import DEFAULT_SNAP, DEFAULT_TOL, NEIGHBOURHOOD_BAND, PLACE_BAND
     from placegeo.options import Option, load_option
 
     formats = parse_formats(formats)
     loaded = [o if isinstance(o, Option) else load_option(o) for o in options]
     comparison = compare(loaded, against, weight=weight, tol=DEFAULT_TOL if tol is None else tol,
-                         population=population)
+                         snap=DEFAULT_SNAP if snap is None else snap,
+                         population=population, place_band=place_band or PLACE_BAND,
+                         neighbourhood_band=neighbourhood_band or NEIGHBOURHOOD_BAND)
     return write_report(comparison, out, formats=formats, force=force, options=loaded, maps=maps)
 
 
