@@ -49,12 +49,6 @@ class OutputError(PlacegeoError):
     """An output cannot be written, or would overwrite a file without --force."""
 
 
-class ChecksFailed(PlacegeoError):
-    """Checks ran and found problems at or above the failing severity."""
-
-    exit_code = EXIT_FINDINGS
-
-
 class PlacegeoWarning(UserWarning):
     """Something the user should know that does not stop the run (the CLI prints it as one line)."""
 

@@ -57,4 +57,6 @@ def validate_command(
     else:
         typer.echo(text, nl=False)
     if report.failing(fail_on):
-        raise typer.Exit(1)
+        from placegeo.errors import EXIT_FINDINGS
+
+        raise typer.Exit(EXIT_FINDINGS)
