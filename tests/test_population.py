@@ -63,3 +63,16 @@ def test_overlap_of_english_files_weighs_with_english_population(tmp_path):
     census_hull = lsoa.loc[lsoa["LAD25CD"] == hull, "POP2021"].sum()
     got = table.loc[table.left == hull, "population"].sum()
     assert got == pytest.approx(census_hull, rel=0.02)  # BSC district edges against BGC LSOAs: slivers only
+
+
+def test_a_geodataframe_of_lsoas_is_a_population_layer_like_the_bundled_one(pop):
+    """An in-memory frame is read as a file is: its POP2020 column is found, and districts get the same
+    people from it as from the bundled layer (the LSOA sums)."""
+    from placegeo.layers import load_layer
+    from placegeo.population import population_layer, population_of
+
+    frame = pop.frame.copy()
+    mine = population_layer(frame)
+    assert mine.population == "POP2020" and mine.code == pop.code
+    lads = load_layer("lad21").frame.geometry.values
+    assert population_of(lads, mine) == pytest.approx(population_of(lads, pop), rel=1e-12)

@@ -515,8 +515,14 @@ def overlap(
 
 
 def as_layer(source: Any) -> Layer:
-    """A Layer from an id, a path, a Layer, or a GeoDataFrame (reprojected to EPSG:27700)."""
-    from placegeo.layers import Layer, load_layer
+    """A Layer from an id, a path, a Layer, or a GeoDataFrame.
+
+    A GeoDataFrame is checked and read as :func:`placegeo.layers.load_layer` reads a file (CRS,
+    polygons, the code, name and population columns found the same way; ``<GeoDataFrame>`` in
+    messages, ``frame`` as its id). With a single column besides its geometry, that column holds the codes;
+    with none, the features are numbered.
+    """
+    from placegeo.layers import Layer, layer_from_frame, load_layer
 
     if isinstance(source, Layer):
         return source
@@ -525,16 +531,15 @@ def as_layer(source: Any) -> Layer:
     except ImportError:  # pragma: no cover
         gpd = None
     if gpd is not None and isinstance(source, gpd.GeoDataFrame):
-        frame = source.to_crs("EPSG:27700").reset_index(drop=True)
-        cols = [c for c in frame.columns if c != frame.geometry.name]
-        code = next((c for c in cols if str(c).upper().endswith("CD") or str(c).lower() in ("code", "id")),
-                    cols[0] if cols else None)
-        if code is None:
-            frame = frame.assign(code=[str(i) for i in range(len(frame))])
-            code = "code"
-        name = next((c for c in cols if str(c).upper().endswith("NM") or str(c).lower() in ("name", "place")),
-                    code)
-        return Layer(id="frame", title="frame", frame=frame, code=code, name=name, source="<frame>")
+        frame, code = source, None
+        columns = [c for c in frame.columns if c != frame.geometry.name]
+        if not columns:
+            frame, code = frame.assign(code=[str(i) for i in range(len(frame))]), "code"
+        elif len(columns) == 1:
+            code = columns[0]
+        layer = layer_from_frame(frame, path="<GeoDataFrame>", code=code)
+        layer.id = layer.title = "frame"  # its key in results (messages still say <GeoDataFrame>)
+        return layer
     return load_layer(source)
 
 
