@@ -7,9 +7,14 @@ OUT ?= out
 
 .PHONY: demo test lint data bench notebooks docs clean
 
+# placegeo itself (what `make demo` needs), then the dev extra on top (tests, ruff, notebooks)
 $(BIN)/placegeo-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(BIN)/placegeo-dev-installed: $(BIN)/placegeo-installed
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
@@ -20,11 +25,11 @@ demo: $(BIN)/placegeo-installed
 		--against lad21 ctyua21 ccg21
 
 ## test: ruff, then the whole test suite
-test: $(BIN)/placegeo-installed
+test: $(BIN)/placegeo-dev-installed
 	$(BIN)/ruff check src tests scripts bench
 	$(BIN)/python -m pytest -q
 
-lint: $(BIN)/placegeo-installed
+lint: $(BIN)/placegeo-dev-installed
 	$(BIN)/ruff check src tests scripts bench
 
 ## data: rebuild data/boundaries from ../shared/data/sources
@@ -37,7 +42,7 @@ bench: $(BIN)/placegeo-installed
 	$(BIN)/python bench/run.py
 
 ## notebooks: execute the worked example; the run copy, with outputs, goes to out/notebooks
-notebooks: $(BIN)/placegeo-installed
+notebooks: $(BIN)/placegeo-dev-installed
 	$(BIN)/python scripts/run_notebook.py --out $(OUT)/notebooks notebooks/lsc_place_review.ipynb
 
 clean:

@@ -351,3 +351,44 @@ def test_a_neighbourhood_band_upside_down_is_one_line_and_exit_2(run_cli):
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         "placegeo: error: --neighbourhood-min (60,000) is above --neighbourhood-max (50,000)"]
+
+
+DELIVERY_UNIT_OF_LAD = {  # Lancashire's delivery units, as the four-places option file gives them
+    **dict.fromkeys(["E07000117", "E07000120", "E07000122", "E07000124", "E07000125"], "East Lancashire"),
+    **dict.fromkeys(["E07000123", "E07000118", "E07000126", "E07000127"], "Central and West Lancashire"),
+    **dict.fromkeys(["E07000121", "E07000119", "E07000128"], "North and Coast Lancashire"),
+}
+
+
+def test_the_sub_units_of_a_place_compare_as_an_option_of_their_own(run_cli, lsoas):
+    """`FILE#Lancashire` is the three delivery units: the PCNs they split, with their shares and the people
+    who move, equal pandas sums over the LSOAs of each PCN (the bundled LSOA -> PCN lookup)."""
+    import pandas as pd
+
+    from placegeo.catalogue import get_entry
+
+    lookup = pd.read_csv(get_entry("pcn").path.parent / "lsoa11_pcn.csv", dtype=str)
+    frame = lsoas.merge(lookup, on="LSOA11CD").assign(unit=lambda f: f["LAD21CD"].map(DELIVERY_UNIT_OF_LAD))
+    shares = _shares(frame, "PCN_CODE", "unit", "POP2020")
+    inside = frame.dropna(subset=["unit"]).groupby("PCN_CODE")["POP2020"].sum()
+    total = frame.groupby("PCN_CODE")["POP2020"].sum()
+    met = inside.index[inside / total.reindex(inside.index) >= 0.01]  # units with < tol inside are outside-only
+    split = {code for code in met if shares.loc[code].max() < 0.99}
+    result = run_cli("compare", f"{FOUR}#Lancashire", "--against", "lad21", "pcn", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    option = json.loads(result.stdout)["options"][0]
+    assert [p["name"] for p in option["places"]] == list(dict.fromkeys(DELIVERY_UNIT_OF_LAD.values()))
+    assert option["layers"]["lad21"]["coterminosity"] == {"area": pytest.approx(1.0), "population": pytest.approx(1.0)}
+    got = {u["code"]: u for u in option["layers"]["pcn"]["split_units"]}
+    assert set(got) == split and len(split) == 2
+    for code in split:
+        assert got[code]["shares"] == pytest.approx(shares.loc[code][shares.loc[code] >= 0.01].to_dict(), rel=1e-9)
+        moving = inside[code] - shares.loc[code].max() * inside[code]
+        assert got[code]["moving"]["population"] == pytest.approx(moving, rel=1e-9)
+
+
+def test_a_place_without_sub_units_is_one_line_and_exit_2(run_cli):
+    result = run_cli("compare", f"{FOUR}#Blackpool")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"placegeo: error: {FOUR}: place 'Blackpool' has no sub-units (places with sub-units: Lancashire)"]

@@ -77,10 +77,18 @@ class Option:
 
 
 def load_option(source: str | Path | Mapping[str, Any], *, blocks: Layer | None = None) -> Option:
-    """Read and resolve an option file (YAML or TOML), a mapping, or a polygon file with place names."""
+    """Read and resolve an option file (YAML or TOML), a mapping, or a polygon file with place names.
+
+    ``FILE#PLACE`` is the sub-units of one place of the option in FILE, as an option of their own
+    (e.g. ``lsc-four-places-2022.yaml#Lancashire``: the three delivery units), so that they can be
+    compared, mapped and reported like any option.
+    """
     if isinstance(source, Mapping):
         return _from_mapping(dict(source), base=Path.cwd(), path=None, blocks=blocks)
     path = Path(source)
+    if not path.exists() and "#" in str(source):
+        file, _, place = str(source).rpartition("#")
+        return subunits_of(load_option(file, blocks=blocks), place, path=Path(file))
     if not path.exists():
         raise OptionError("no such option file", path=path)
     if path.is_dir():
@@ -89,6 +97,21 @@ def load_option(source: str | Path | Mapping[str, Any], *, blocks: Layer | None 
         return _from_polygon_file(path, place_column=None, name=path.stem, description="")
     raw = read_option_text(path)
     return _from_mapping(raw, base=path.parent, path=path, blocks=blocks)
+
+
+def subunits_of(option: Option, place: str, *, path: Path | None = None) -> Option:
+    """The sub-units of ``place`` (matched ignoring case) of ``option``, as an option of their own."""
+    found = {p.name.casefold(): p for p in option.places}.get(place.strip().casefold())
+    if found is None:
+        names = [p.name for p in option.places]
+        close = difflib.get_close_matches(place, names, n=3)
+        raise OptionError(f"has no place '{place}'", path=path,
+                          hint=f"did you mean {', '.join(close)}?" if close else f"places: {', '.join(names)}")
+    if found.subunits is None:
+        with_units = [p.name for p in option.places if p.subunits is not None]
+        raise OptionError(f"place '{found.name}' has no sub-units", path=path,
+                          hint=f"places with sub-units: {', '.join(with_units)}" if with_units else None)
+    return found.subunits
 
 
 def read_option_text(path: Path) -> dict[str, Any]:
