@@ -64,7 +64,7 @@ class Pairs:
 
     ``pieces`` (only when asked for) holds intersection geometries as (pair index, geometry) arrays;
     several pieces may belong to one pair (their areas add up to the pair's area). ``derived`` counts
-    the pair areas found by subtraction rather than by an intersection (see :func:`_subtractable`).
+    the pair areas found by subtraction rather than by an intersection (see :func:`_homes`).
     """
 
     left: np.ndarray
