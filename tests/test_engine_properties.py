@@ -95,3 +95,44 @@ def test_an_option_compared_with_itself_is_fully_coterminous(option):
     assert not result.split_units
     assert result.coterminous_places == len(loaded.places)
     assert result.boundary_match in (None, pytest.approx(1.0))
+
+
+@pytest.fixture(scope="module")
+def lancashire_lsoas_and_districts():
+    """England LSOAs 2021 and the published generalised districts over a 30 km square of Lancashire."""
+    import geopandas as gpd
+
+    from placegeo.catalogue import get_entry
+
+    box = (345_000, 415_000, 375_000, 445_000)
+    frames = []
+    for layer_id in ("england/lsoa21", "england/lad21"):
+        entry = get_entry(layer_id)
+        frame = gpd.read_file(entry.path, layer=entry.layer, bbox=box).to_crs(27700)
+        frames.append(frame.rename(columns={entry.code: "code"})[["code", "geometry"]])
+    return frames
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1))
+def test_overlap_areas_do_not_depend_on_feature_order(seed, lancashire_lsoas_and_districts):
+    """Shuffling both sides changes neither the pairs nor their areas (homes, subtraction and batches
+    are all taken in a different order)."""
+    import numpy as np
+
+    from placegeo.overlaps import intersection_areas
+
+    small, big = lancashire_lsoas_and_districts
+    rng = np.random.default_rng(seed)
+    ps, pb = rng.permutation(len(small)), rng.permutation(len(big))
+
+    def table(s, b):
+        pairs = intersection_areas(b.geometry.values, s.geometry.values)
+        keys = zip(b["code"].to_numpy()[pairs.left], s["code"].to_numpy()[pairs.right], strict=True)
+        return dict(zip(keys, pairs.area, strict=True)), pairs.derived
+
+    base, derived = table(small, big)
+    shuffled, derived_shuffled = table(small.iloc[ps], big.iloc[pb])
+    assert derived > 0 and derived_shuffled == derived
+    assert shuffled.keys() == base.keys()
+    assert [shuffled[k] for k in base] == pytest.approx(list(base.values()), rel=1e-12)
