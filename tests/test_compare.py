@@ -392,3 +392,15 @@ def test_a_place_without_sub_units_is_one_line_and_exit_2(run_cli):
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         f"placegeo: error: {FOUR}: place 'Blackpool' has no sub-units (places with sub-units: Lancashire)"]
+
+
+def test_subunits_adds_each_places_sub_units_as_an_option(run_cli):
+    """`--subunits` appends Lancashire's delivery units after the options given: the same figures as
+    naming them with FILE#Lancashire."""
+    both = run_cli("compare", FIVE, FOUR, "--against", "pcn", "--subunits", "--format", "json")
+    alone = run_cli("compare", f"{FOUR}#Lancashire", "--against", "pcn", "--format", "json")
+    assert both.exit_code == alone.exit_code == 0, both.stderr + alone.stderr
+    options = json.loads(both.stdout)["options"]
+    assert [o["name"] for o in options] == ["Five place partnerships (2019-2022)", "Four council places (July 2022)",
+                                           "Lancashire delivery units"]
+    assert options[2]["layers"] == json.loads(alone.stdout)["options"][0]["layers"]

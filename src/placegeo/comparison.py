@@ -228,6 +228,7 @@ def compare(
     place_band: Band = PLACE_BAND,
     neighbourhood_band: Band = NEIGHBOURHOOD_BAND,
     boundary: bool = True,
+    subunits: bool = False,
     warn: Callable[[str], None] | None = None,
 ) -> Comparison:
     """Compare options (paths, mappings or loaded Options) with reference layers (ids or paths).
@@ -239,8 +240,10 @@ def compare(
     than 99 % of an option's footprint area, ``warn`` is called with one line (default: a
     :class:`PopulationCoverageWarning`). ``tol`` is the whole/split and coterminous tolerance, ``snap``
     the boundary-match distance in metres. ``boundary=False`` skips the boundary match (the only metric
-    that needs geometry after the overlap). Comparison-only layers and reference layers whose units
-    overlap each other are refused (:class:`~placegeo.errors.UsageError`).
+    that needs geometry after the overlap). With ``subunits``, the sub-units of every place that has
+    them (e.g. Lancashire's delivery units) are compared too, each set as an option of its own after the
+    options given. Comparison-only layers and reference layers whose units overlap each other are
+    refused (:class:`~placegeo.errors.UsageError`).
     """
     if weight not in WEIGHTS:
         raise UsageError(f"unknown weight '{weight}'", hint="use area, population or both")
@@ -253,6 +256,10 @@ def compare(
     loaded = [_load_option(o) for o in options]
     if not loaded:
         raise UsageError("no option to compare", hint="name at least one option file")
+    if subunits:
+        from placegeo.options import with_subunits
+
+        loaded = with_subunits(loaded)
     names = [o.name for o in loaded]
     if len(set(names)) != len(names):
         raise UsageError(f"two options share the name '{next(n for n in names if names.count(n) > 1)}'",

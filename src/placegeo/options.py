@@ -99,6 +99,11 @@ def load_option(source: str | Path | Mapping[str, Any], *, blocks: Layer | None 
     return _from_mapping(raw, base=path.parent, path=path, blocks=blocks)
 
 
+def with_subunits(options: list[Option]) -> list[Option]:
+    """``options`` followed by the sub-units of each of their places that has them, each as an option."""
+    return list(options) + [p.subunits for o in options for p in o.places if p.subunits is not None]
+
+
 def subunits_of(option: Option, place: str, *, path: Path | None = None) -> Option:
     """The sub-units of ``place`` (matched ignoring case) of ``option``, as an option of their own."""
     found = {p.name.casefold(): p for p in option.places}.get(place.strip().casefold())

@@ -55,6 +55,8 @@ NeighbourhoodMin = Annotated[float, typer.Option(
     "--neighbourhood-min", help="Guidance band: fewest people in a neighbourhood (PCN).")]
 NeighbourhoodMax = Annotated[float, typer.Option(
     "--neighbourhood-max", help="Guidance band: most people in a neighbourhood (PCN).")]
+Subunits = Annotated[bool, typer.Option(
+    "--subunits", help="Compare the sub-units of every place that has them too, each set as an option.")]
 Force = Annotated[bool, typer.Option("--force", help="Replace output files that exist.")]
 OutFile = Annotated[Path | None, typer.Option("--out", metavar="FILE", help="Write the table here (.csv or .json).")]
 TableFormat = Annotated[str | None, typer.Option(

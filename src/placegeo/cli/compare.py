@@ -17,6 +17,7 @@ from placegeo.cli.common import (
     PlaceMax,
     Population,
     Snap,
+    Subunits,
     Tol,
     Weight,
     guidance_bands,
@@ -35,6 +36,7 @@ def compare_command(
     place_max: PlaceMax = 500_000,
     neighbourhood_min: NeighbourhoodMin = 30_000,
     neighbourhood_max: NeighbourhoodMax = 50_000,
+    subunits: Subunits = False,
     out: Path = typer.Option(None, "--out", metavar="DIR",
                              help="Write scorecard.csv, splits.csv, places.csv, overlap.csv, comparison.json and "
                                   "each option's places as GeoPackage here."),
@@ -53,7 +55,8 @@ def compare_command(
 
         check_outputs(out, options, force)
     comparison = compare(options, against or DEFAULT_AGAINST, weight=weight, tol=tol, snap=snap,
-                         population=population, place_band=place_band, neighbourhood_band=neighbourhood_band, warn=warn)
+                         population=population, place_band=place_band, neighbourhood_band=neighbourhood_band,
+                         subunits=subunits, warn=warn)
     if out is not None:
         from placegeo.compare_output import write_outputs
 

@@ -17,6 +17,7 @@ from placegeo.cli.common import (
     PlaceMax,
     Population,
     Snap,
+    Subunits,
     Tol,
     Weight,
     guidance_bands,
@@ -35,6 +36,7 @@ def report_command(
     place_max: PlaceMax = 500_000,
     neighbourhood_min: NeighbourhoodMin = 30_000,
     neighbourhood_max: NeighbourhoodMax = 50_000,
+    subunits: Subunits = False,
     out: Path = typer.Option(Path("report"), "--out", metavar="DIR", help="Directory to write the report into."),
     formats: str = typer.Option("html,xlsx,md,csv,json", "--formats",
                                 help="Comma-separated: html, xlsx, md, csv, json."),
@@ -51,8 +53,13 @@ def report_command(
     place_band, neighbourhood_band = guidance_bands(place_max, neighbourhood_min, neighbourhood_max)
     refuse_overwrite([out / n for n in output_names(wanted)], force)  # before any work
     loaded = [load_option(o) for o in options]
+    if subunits:
+        from placegeo.options import with_subunits
+
+        loaded = with_subunits(loaded)
     comparison = compare(loaded, against or DEFAULT_AGAINST, weight=weight, tol=tol, snap=snap,
-                         population=population, place_band=place_band, neighbourhood_band=neighbourhood_band, warn=warn)
+                         population=population, place_band=place_band, neighbourhood_band=neighbourhood_band,
+                         warn=warn)
     written = write_report(comparison, out, formats=wanted, force=force, options=loaded, maps=not no_maps)
     for path in written:
         typer.echo(str(path))
