@@ -88,6 +88,8 @@ def load_option(source: str | Path | Mapping[str, Any], *, blocks: Layer | None 
     path = Path(source)
     if not path.exists() and "#" in str(source):
         file, _, place = str(source).rpartition("#")
+        if not file:
+            raise OptionError("names no option file before '#' (FILE#PLACE)", path=path)
         return subunits_of(load_option(file, blocks=blocks), place, path=Path(file))
     if not path.exists():
         raise OptionError("no such option file", path=path)

@@ -522,6 +522,36 @@ def empty_place(tmp: Path) -> Case:
 
 
 @case("options")
+def subunits_of_a_missing_place(tmp: Path) -> Case:
+    places = ("  - name: Lancashire\n    subunits:\n      places:\n"
+              "        - name: Coast\n          blocks: [Fylde, Wyre]\n"
+              "        - name: City\n          blocks: [Preston]\n"
+              "  - name: Blackpool\n    blocks: [Blackpool]\n")
+    opt = option_on(tmp, "lad21", places=places)
+    return Case(["compare", f"{opt}#Lancs", "--against", "lad21"], 2,
+                esc(opt) + r": has no place 'Lancs' \(did you mean Lancashire\?\)", command="compare")
+
+
+@case("options")
+def subunits_of_a_place_without_any(tmp: Path) -> Case:
+    opt = option_on(tmp, "lad21")
+    return Case(["compare", f"{opt}#Central", "--against", "lad21"], 2,
+                esc(opt) + r": place 'Central' has no sub-units$", command="compare")
+
+
+@case("options")
+def subunits_with_no_file(tmp: Path) -> Case:
+    return Case(["compare", "#Lancashire", "--against", "lad21"], 2, r"#Lancashire: names no option file before '#'",
+                command="compare")
+
+
+@case("compare")
+def neighbourhood_band_upside_down(tmp: Path) -> Case:
+    return compare(tmp, option_on(tmp, "lad21"), r"--neighbourhood-min \(60,000\) is above --neighbourhood-max",
+                   "--neighbourhood-min", "60000", "--neighbourhood-max", "50000")
+
+
+@case("options")
 def overlapping_places_refused(tmp: Path) -> Case:
     places = "  - name: Coast\n    blocks: [Blackpool, Fylde]\n  - name: Wyre and Fylde\n    blocks: [Wyre, Fylde]\n"
     opt = option_on(tmp, "lad21", places=places)
