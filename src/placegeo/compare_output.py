@@ -34,7 +34,7 @@ def output_names(option_names: list[str]) -> list[str]:
     return [f"{t}.csv" for t in TABLES] + ["comparison.json"] + gpkg_names(option_names)
 
 
-def check_outputs(directory: Path, options: list[str], force: bool) -> None:
+def check_outputs(directory: Path, force: bool) -> None:
     """Refuse early when fixed-name outputs exist (option GeoPackages are checked once names are known)."""
     refuse_overwrite([Path(directory) / n for n in output_names([])], force)
 

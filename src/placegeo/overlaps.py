@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -116,7 +116,7 @@ class _Workers:
     prepared geometry's indexes lazily, so one prepared geometry must not be shared between threads)."""
 
     def __init__(self, big: np.ndarray, threads: int):
-        self.big, self.threads = big, threads
+        self.big = big
         self.local = threading.local()
         self.pool = ThreadPoolExecutor(threads) if threads > 1 else None
 
@@ -134,6 +134,12 @@ class _Workers:
         if self.pool is None or len(parts) < 2:
             return [func(part) for part in parts]
         return list(self.pool.map(func, parts))
+
+    def later(self, func, *args) -> Callable[[], Any]:
+        """Start ``func(*args)`` on a worker thread (inline without one); call the result to wait for it."""
+        if self.pool is None:
+            return lambda: func(*args)
+        return self.pool.submit(func, *args).result
 
     def close(self) -> None:
         if self.pool is not None:
@@ -202,10 +208,12 @@ def _areas(big: np.ndarray, small: np.ndarray, geometry: bool, threads: int) -> 
             return _classify(pool.prepared()[b], small[s], area_big[b], area_small[s])
 
         classes = pool.map(classify, _slices(len(rest), CHUNK))
-        straddle = np.zeros(len(ib), dtype=bool)
+        straddle, covered, inside = (np.zeros(len(ib), dtype=bool) for _ in range(3))
         if classes:
             area[rest] = np.concatenate([c.area for c in classes])
             straddle[rest] = np.concatenate([c.straddle for c in classes])
+            covered[rest] = np.concatenate([c.covered for c in classes])
+            inside[rest] = np.concatenate([c.inside for c in classes])
 
         def cut_all(where: np.ndarray) -> np.ndarray:
             cost = coords_small[js[where]] + np.minimum(coords_big[ib[where]], 4 * coords_small[js[where]])
@@ -233,12 +241,8 @@ def _areas(big: np.ndarray, small: np.ndarray, geometry: bool, threads: int) -> 
     keep = area > 0
     result = Pairs(ib[keep], js[keep], area[keep], derived=len(derived))
     if geometry:
-        covered = rest[np.concatenate([empty] + [np.flatnonzero(c.covered) + p.start for c, p in
-                                                  zip(classes, _slices(len(rest), CHUNK), strict=True)])]
-        inside = rest[np.concatenate([empty] + [np.flatnonzero(c.inside) + p.start for c, p in
-                                                 zip(classes, _slices(len(rest), CHUNK), strict=True)])]
         cut_pairs = where[area[where] > 0]
-        at = np.concatenate([covered, inside, cut_pairs])
+        at = np.concatenate([np.flatnonzero(covered), np.flatnonzero(inside), cut_pairs])
         pieces = np.concatenate([small[js[covered]], big[ib[inside]], _polygonal(inter[area[where] > 0])])
         ok = keep[at] & ~shapely.is_empty(pieces)
         result.piece_pair = (np.cumsum(keep) - 1)[at[ok]]
@@ -305,7 +309,7 @@ def _homes(pool: _Workers, big: np.ndarray, small: np.ndarray, ib: np.ndarray, j
     several = np.bincount(js, minlength=len(small)) >= 2
     if coords_small[several].sum() < coords_big.sum():
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=bool)
-    edges = pool.pool.submit(unshared_edges, big).result if pool.pool is not None else (lambda: unshared_edges(big))
+    edges = pool.later(unshared_edges, big)
     pairs = np.flatnonzero(several[js])
     x, y = (box[:, 0] + box[:, 2]) / 2, (box[:, 1] + box[:, 3]) / 2  # NaN for an empty polygon
 

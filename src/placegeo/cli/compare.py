@@ -53,7 +53,7 @@ def compare_command(
     if out is not None:
         from placegeo.compare_output import check_outputs
 
-        check_outputs(out, options, force)
+        check_outputs(out, force)
     comparison = compare(options, against or DEFAULT_AGAINST, weight=weight, tol=tol, snap=snap,
                          population=population, place_band=place_band, neighbourhood_band=neighbourhood_band,
                          subunits=subunits, warn=warn)

@@ -44,22 +44,12 @@ def report_command(
     force: Force = False,
 ) -> None:
     """Write a coterminosity report: summary, scorecard, maps, places, split units, overlaps, methods, sources."""
-    from placegeo.comparison import DEFAULT_AGAINST, compare
-    from placegeo.io import refuse_overwrite
-    from placegeo.options import load_option
-    from placegeo.render.report import output_names, parse_formats, write_report
+    from placegeo.comparison import DEFAULT_AGAINST
+    from placegeo.render.report import report
 
-    wanted = parse_formats(formats)
     place_band, neighbourhood_band = guidance_bands(place_max, neighbourhood_min, neighbourhood_max)
-    refuse_overwrite([out / n for n in output_names(wanted)], force)  # before any work
-    loaded = [load_option(o) for o in options]
-    if subunits:
-        from placegeo.options import with_subunits
-
-        loaded = with_subunits(loaded)
-    comparison = compare(loaded, against or DEFAULT_AGAINST, weight=weight, tol=tol, snap=snap,
-                         population=population, place_band=place_band, neighbourhood_band=neighbourhood_band,
-                         warn=warn)
-    written = write_report(comparison, out, formats=wanted, force=force, options=loaded, maps=not no_maps)
+    written = report(options, against or DEFAULT_AGAINST, out, formats=formats, weight=weight, tol=tol,
+                     snap=snap, population=population, place_band=place_band, neighbourhood_band=neighbourhood_band,
+                     subunits=subunits, force=force, maps=not no_maps, warn=warn)
     for path in written:
         typer.echo(str(path))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,24 +59,31 @@ def report(
     population: Any = None,
     place_band: Band | None = None,
     neighbourhood_band: Band | None = None,
+    subunits: bool = False,
     force: bool = False,
     maps: bool = True,
+    warn: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Compare ``options`` with ``against`` and write the report in ``formats`` into ``out``; return the paths.
 
-    ``weight``, ``tol``, ``snap``, ``population`` and the guidance bands are those of
-    :func:`placegeo.compare` (defaults: both weights, 1 %, 50 m, the layers' population, up to 500,000
-    people a place and 30,000 to 50,000 a neighbourhood)."""
+    ``weight``, ``tol``, ``snap``, ``population``, the guidance bands, ``subunits`` and ``warn`` are those
+    of :func:`placegeo.compare` (defaults: both weights, 1 %, 50 m, the layers' population, up to 500,000
+    people a place and 30,000 to 50,000 a neighbourhood). Existing files are refused (without ``force``)
+    before any work."""
     from placegeo.comparison import compare
+    from placegeo.io import refuse_overwrite
     from placegeo.metrics import DEFAULT_SNAP, DEFAULT_TOL, NEIGHBOURHOOD_BAND, PLACE_BAND
-    from placegeo.options import Option, load_option
+    from placegeo.options import Option, load_option, with_subunits
 
     formats = parse_formats(formats)
+    refuse_overwrite([Path(out) / n for n in output_names(formats)], force)
     loaded = [o if isinstance(o, Option) else load_option(o) for o in options]
+    if subunits:
+        loaded = with_subunits(loaded)  # (the maps need the options themselves, so not compare's subunits)
     comparison = compare(loaded, against, weight=weight, tol=DEFAULT_TOL if tol is None else tol,
                          snap=DEFAULT_SNAP if snap is None else snap,
                          population=population, place_band=place_band or PLACE_BAND,
-                         neighbourhood_band=neighbourhood_band or NEIGHBOURHOOD_BAND)
+                         neighbourhood_band=neighbourhood_band or NEIGHBOURHOOD_BAND, warn=warn)
     return write_report(comparison, out, formats=formats, force=force, options=loaded, maps=maps)
 
 
