@@ -259,8 +259,15 @@ def test_neighbours_touching_the_footprint_are_outside_not_split(hny_slivers):
     assert {u.code for u in res.outside_units} == slivers
     assert {"E08000017", "E07000142"} <= slivers  # Doncaster, West Lindsey: split 45 % / 77 % before
     assert not {u.code for u in res.split_units} & slivers
-    assert slivers <= {u.code for u in res.outside_footprint}
+    # issue 13 point 6: "partly outside the footprint" lists real units only, never the slivers
+    listed = {u.code for u in res.outside_footprint}
+    assert not slivers & listed
+    primary = hny_slivers.settings.primary
+    for u in res.outside_footprint:
+        assert u.inside[primary] >= hny_slivers.settings.tol * u.total[primary]
+        assert u.outside[primary] > 0
     doc = json.loads(hny_slivers.to_json())["options"][0]["layers"]["england/lad21"]
+    assert {u["code"] for u in doc["outside_footprint"]} == listed
     assert doc["outside_units"] == len(slivers)
     assert doc["units"] == doc["whole_units"] + len(doc["split_units"])
     # C keeps the metrics.md formula: every unit's inside part, slivers included, over w(F)

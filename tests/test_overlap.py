@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from placegeo.overlaps import intersection_areas, membership_overlap, overlap, overlay_areas
+from placegeo.api import overlap
+from placegeo.overlaps import intersection_areas, membership_overlap, overlay_areas
 
 LANCASHIRE_BOX = (330_000, 400_000, 380_000, 450_000)  # a 50 km square over central Lancashire (EPSG:27700)
 

@@ -51,8 +51,8 @@ def test_a_layer_without_population_is_refused():
 
 def test_overlap_of_english_files_weighs_with_english_population(tmp_path):
     """With no --population, two user files outside L&SC are weighed with england/lsoa21, not lsoa11."""
+    from placegeo.api import overlap
     from placegeo.layers import load_layer
-    from placegeo.overlaps import overlap
 
     hull, east_riding = "E06000010", "E06000011"
     districts = load_layer("england/lad24").frame

@@ -103,10 +103,13 @@ def load_catalogue() -> dict[str, Entry]:
         entries.update((item["id"], _entry(item)) for item in raw["layers"])
         if isinstance(raw.get("default_population_layer"), dict):
             _REGION_POPULATION.update(raw["default_population_layer"])
+        if isinstance(raw.get("default_against"), dict):
+            _REGION_AGAINST.update({k: list(v) for k, v in raw["default_against"].items()})
     return entries
 
 
 _REGION_POPULATION: dict[str, str] = {"lsc": "lsoa11", "england": "england/lsoa21"}
+_REGION_AGAINST: dict[str, list[str]] = {"lsc": ["lad21", "ctyua21", "ccg21"]}
 
 
 def get_entry(layer_id: str) -> Entry:
@@ -132,6 +135,23 @@ def default_population_layer(region: str = "lsc") -> str:
     """
     load_catalogue()
     return _REGION_POPULATION.get(region, _REGION_POPULATION.get("england", "england/lsoa21"))
+
+
+def default_against(region: str = "lsc") -> list[str]:
+    """The reference layers compared with when none are named, for an option of catalogue ``region``.
+
+    From the catalogue's top-level ``default_against`` table (region -> layer ids); without one, the
+    L&SC districts, councils and CCGs for ``lsc``, and for another region its bundled layers of those
+    kinds (and sub-ICBs and PCNs) that are not comparison-only."""
+    catalogue = load_catalogue()
+    if region in _REGION_AGAINST:
+        return [i for i in _REGION_AGAINST[region] if i in catalogue] or list(_REGION_AGAINST[region])
+    kinds = ("ctyua", "lad", "ccg", "sicbl", "pcn")
+    found = [e for e in catalogue.values() if e.region == region and e.kind in kinds and not comparison_only(e)]
+    latest: dict[str, str] = {}
+    for e in found:  # the last of each kind in catalogue order (the latest vintage)
+        latest[e.kind] = e.id
+    return [latest[k] for k in kinds if k in latest] or list(_REGION_AGAINST["lsc"])
 
 
 def population_layers() -> list[str]:

@@ -8,8 +8,10 @@ that does not fit the coordinates, non-polygons, empty or invalid geometries, du
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import os
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,38 @@ if TYPE_CHECKING:
 BNG = "EPSG:27700"
 POLYGONAL = {"Polygon", "MultiPolygon"}
 ENGINES = ("pyogrio", "fiona")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How boundary files are read: the I/O engine, and whether invalid geometries are mended."""
+
+    engine: str | None = None
+    repair: bool = False
+
+
+_READING: ContextVar[Reading] = ContextVar("placegeo_reading", default=Reading())  # noqa: B039 - frozen
+
+
+@contextlib.contextmanager
+def reading(engine: str | None = None, repair: bool | None = None) -> Iterator[Reading]:
+    """Read every boundary file within the block with ``engine`` and ``repair`` (the defaults of
+    :func:`load_layer` and :func:`read_frame` when they are not passed), then put the previous ones back.
+
+    Passed explicitly by :mod:`placegeo.api` (``compare(..., repair=True)``) and by the CLI's global options;
+    there is no environment variable. ``None`` keeps what an enclosing block (the CLI's global options) says."""
+    outer = _READING.get()
+    token = _READING.set(Reading(resolve_engine(engine) if engine else outer.engine,
+                                 outer.repair if repair is None else bool(repair)))
+    try:
+        yield _READING.get()
+    finally:
+        _READING.reset(token)
+
+
+def current_reading() -> Reading:
+    """The engine and repair in force (see :func:`reading`)."""
+    return _READING.get()
 
 
 @dataclass
@@ -73,7 +107,7 @@ class Layer:
 
 def resolve_engine(engine: str | None = None) -> str:
     """The I/O engine: ``pyogrio`` (default) or ``fiona`` (the optional extra)."""
-    engine = engine or os.environ.get("PLACEGEO_ENGINE") or "pyogrio"
+    engine = engine or _READING.get().engine or "pyogrio"
     if engine not in ENGINES:
         raise UsageError(f"unknown I/O engine '{engine}'", hint="use pyogrio or fiona")
     if engine == "fiona":
@@ -121,11 +155,11 @@ def load_layer(
 
     ``code``/``name`` name the code and name columns (guessed when omitted); ``crs`` labels a file
     that has none; ``repair`` mends invalid geometries with make_valid instead of refusing them (with a
-    :class:`~placegeo.errors.RepairWarning` saying how many); by default it follows ``PLACEGEO_REPAIR=1``,
-    which the CLI's ``--repair`` sets. ``engine`` is ``pyogrio`` (default, or ``PLACEGEO_ENGINE``) or ``fiona``.
+    :class:`~placegeo.errors.RepairWarning` saying how many); by default it follows :func:`reading` (the
+    CLI's ``--repair``). ``engine`` is ``pyogrio`` (default, or as :func:`reading` says) or ``fiona``.
     """
     if repair is None:
-        repair = os.environ.get("PLACEGEO_REPAIR") == "1"
+        repair = _READING.get().repair
     source_text = str(source)
     entry = None
     if is_bundled(source_text):
@@ -157,9 +191,9 @@ def bundled_layer(layer_id: str, *, copy: bool = False) -> Layer:
     entry = get_entry(layer_id)
     try:
         stat = entry.path.stat()
-        version = (str(entry.path), stat.st_mtime_ns, stat.st_size, os.environ.get("PLACEGEO_ENGINE"))
+        version = (str(entry.path), stat.st_mtime_ns, stat.st_size, _READING.get().engine)
     except OSError:
-        version = (str(entry.path), 0, 0, os.environ.get("PLACEGEO_ENGINE"))
+        version = (str(entry.path), 0, 0, _READING.get().engine)
     cached = _read_bundled(layer_id, version)
     return dataclasses.replace(cached, frame=cached.frame.copy(), derived={}) if copy else cached
 
@@ -170,6 +204,33 @@ def _read_bundled(layer_id: str, version: tuple) -> Layer:
     frame = read_frame(entry.path, layer=entry.layer)
     return layer_from_frame(frame, path=entry.path, code=entry.code, name=entry.name, geometry=entry.geometry,
                             entry=entry)
+
+
+def as_layer(source: Any) -> Layer:
+    """A Layer from an id, a path, a Layer, or a GeoDataFrame.
+
+    A GeoDataFrame is checked and read as :func:`placegeo.layers.load_layer` reads a file (CRS,
+    polygons, the code, name and population columns found the same way; ``<GeoDataFrame>`` in
+    messages, ``frame`` as its id). With a single column besides its geometry, that column holds the codes;
+    with none, the features are numbered.
+    """
+    if isinstance(source, Layer):
+        return source
+    try:
+        import geopandas as gpd
+    except ImportError:  # pragma: no cover
+        gpd = None
+    if gpd is not None and isinstance(source, gpd.GeoDataFrame):
+        frame, code = source, None
+        columns = [c for c in frame.columns if c != frame.geometry.name]
+        if not columns:
+            frame, code = frame.assign(code=[str(i) for i in range(len(frame))]), "code"
+        elif len(columns) == 1:
+            code = columns[0]
+        layer = layer_from_frame(frame, path="<GeoDataFrame>", code=code)
+        layer.id = layer.title = "frame"  # its key in results (messages still say <GeoDataFrame>)
+        return layer
+    return load_layer(source)
 
 
 def layer_from_frame(

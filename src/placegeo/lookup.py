@@ -43,29 +43,36 @@ class BestFit:
 
 def bestfit(small: Any, large: Any, *, method: str = "majority", weight: str = "population",
             population: Any = None) -> BestFit:
-    """Best-fit lookup of ``small`` units to ``large`` units (layer ids, paths, Layers or GeoDataFrames)."""
+    """Best-fit lookup of ``small`` units to ``large`` units (layer ids, paths, Layers, GeoDataFrames or options).
+
+    Weighed by the one weighing core (:mod:`placegeo.weighing`: exact membership sums when both are unions
+    of the same LSOAs), the majority chosen by :func:`placegeo.metrics.best_fit`."""
     import pandas as pd
 
-    from placegeo.overlaps import as_layer, overlap
+    from placegeo import metrics
+    from placegeo.api import load_reference, weigh_layers
 
     if method not in METHODS:
         raise UsageError(f"unknown method '{method}'", hint="use majority or centroid")
     if weight not in ("area", "population"):
         raise UsageError(f"unknown weight '{weight}'", hint="use area or population")
-    ls, ll = as_layer(small), as_layer(large)
-    if weight == "population":
-        from placegeo.population import population_for
-
-        population = population_for([ls, ll], population)
-    table = overlap(ls, ll, weight="both" if weight == "population" else "area", population=population)
-    key = "population" if weight == "population" else "area_m2"
-    m = table.pivot_table(index="left", columns="right", values=key, aggfunc="sum", fill_value=0.0)
-    area = table.pivot_table(index="left", columns="right", values="area_m2", aggfunc="sum", fill_value=0.0)
-    area = area.reindex(index=m.index, columns=m.columns, fill_value=0.0)
-    # majority by weight; small areas with no population fall back to area
+    ls, ll = load_reference(small), load_reference(large)
+    weighing, matrix = weigh_layers(ls, ll, weight, population)
+    population = weighing.pop
+    key = "population" if weight == "population" else "area"
+    # the pairs that overlap (by area), codes sorted: small areas as rows, large areas as columns
+    rows = matrix.values["area"].sum(axis=1) > 0
+    cols = matrix.values["area"].sum(axis=0) > 0
+    index = np.asarray(matrix.units, dtype=object)[rows]
+    columns = np.asarray(matrix.places, dtype=object)[cols]
+    m = pd.DataFrame(matrix.values[key][rows][:, cols], index=index, columns=columns).sort_index().sort_index(axis=1)
+    area = pd.DataFrame(matrix.values["area"][rows][:, cols], index=index, columns=columns)
+    area = area.reindex(index=m.index, columns=m.columns)
+    # majority (metrics.best_fit) by weight; small areas with no population fall back to area
     has_weight = np.broadcast_to((m.sum(axis=1).to_numpy() > 0)[:, None], m.shape)
-    use = m.where(has_weight, area)
-    majority = pd.Series(np.asarray(use.columns)[use.to_numpy().argmax(axis=1)], index=use.index)
+    use = m.where(has_weight, area).to_numpy()
+    share = use / np.where(use.sum(axis=1) > 0, use.sum(axis=1), 1.0)[:, None]
+    majority = pd.Series(np.asarray(m.columns)[metrics.best_fit(share)[0]], index=m.index)
     chosen = majority
     if method == "centroid":
         pop = population if weight == "population" else None

@@ -108,3 +108,19 @@ def members_of(layer_id: str, codes: list[str] | tuple[str, ...]) -> frozenset[s
     for code in codes:
         out |= table.get(code, frozenset())
     return frozenset(out)
+
+
+def shared_sums(row_owner: np.ndarray, col_owner: np.ndarray, n_rows: int, n_cols: int,
+                weights: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Sums of atom weights over the atoms two unit sets share: M[i, j] = sum of w(atom) over atoms in
+    row unit i and column unit j (``row_owner`` / ``col_owner``: each atom's unit position or -1, as
+    :func:`owner_array` gives). Returns ({weight: M as an n_rows × n_cols array}, the flat indices of the
+    cells that share at least one atom). One ``bincount`` per weight: exact, and no geometry."""
+    import numpy as np
+
+    both = (row_owner >= 0) & (col_owner >= 0)
+    cell = row_owner[both] * n_cols + col_owner[both]
+    size = n_rows * n_cols
+    sums = {key: np.bincount(cell, weights=np.asarray(w)[both], minlength=size).reshape(n_rows, n_cols)
+            for key, w in weights.items()}
+    return sums, np.flatnonzero(np.bincount(cell, minlength=size))

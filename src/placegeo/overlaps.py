@@ -16,8 +16,8 @@ Two paths, one answer:
 * **membership** (:func:`membership_overlap`): when both sets are unions of the same atoms (whole
   LSOAs), an overlap is the sum of the atoms' weights over the atoms the two units share. No geometry.
 
-:func:`overlap` is the public front door: two layers (ids, paths, :class:`~placegeo.layers.Layer` or
-GeoDataFrames) in, a long-format table out (left code, right code, ``area_m2``, ``population``).
+The engine only: the public front door (:func:`placegeo.api.overlap`) weighs two layers through
+:mod:`placegeo.weighing`, which calls this module.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from placegeo.layers import Layer
 
 CHUNK = 2048
 """Candidate pairs per classification batch handed to a worker thread."""
@@ -442,159 +441,20 @@ def membership_overlap(
     """
     import pandas as pd
 
-    from placegeo.membership import owner_array
+    from placegeo.membership import owner_array, shared_sums
 
     first = next(iter(weights.values()))
     index = _positions(first.index)
     left_codes, lu = owner_array(left, index)
     right_codes, ru = owner_array(right, index)
-    both = (lu >= 0) & (ru >= 0)
-    cell = lu[both] * len(right_codes) + ru[both]
-    size = len(left_codes) * len(right_codes)
-    pairs = np.flatnonzero(np.bincount(cell, minlength=size))
+    sums, pairs = shared_sums(lu, ru, len(left_codes), len(right_codes),
+                              {name: _aligned(series, first) for name, series in weights.items()})
     li, ri = np.divmod(pairs, len(right_codes))
     columns = {"left": pd.Series(np.asarray(left_codes, dtype=object)[li], dtype=object),  # (no str inference)
                "right": pd.Series(np.asarray(right_codes, dtype=object)[ri], dtype=object)}
-    for name, series in weights.items():
-        values = _aligned(series, first)[both]
-        columns[name] = np.bincount(cell, weights=values, minlength=size)[pairs]
+    for name, cells in sums.items():
+        columns[name] = cells.ravel()[pairs]
     return pd.DataFrame(columns)
-
-
-# --------------------------------------------------------------------------------------------------
-# the public front door
-
-
-def overlap(
-    a: Any,
-    b: Any,
-    *,
-    weight: str = "area",
-    population: Any = None,
-    exact: bool = True,
-) -> pd.DataFrame:
-    """Tabulate the overlap of two layers, long format: one row per pair with a positive overlap.
-
-    ``a`` and ``b`` are bundled layer ids, paths, :class:`~placegeo.layers.Layer` objects or
-    GeoDataFrames (first column that looks like a code is the code). ``weight`` is ``area``,
-    ``population`` or ``both``; population comes from ``population`` (a small-area layer, default
-    the bundled ``lsoa11``) by areal weighting inside each small area. With ``exact`` (default) and
-    both layers built from the same atoms, the membership path is used.
-
-    Columns: ``left``, ``left_name``, ``right``, ``right_name``, ``area_m2``, ``population`` (when
-    asked), ``left_share`` and ``right_share`` (of the left / right unit's own weight).
-    """
-    import pandas as pd
-
-    from placegeo.errors import UsageError
-    from placegeo.population import population_for, weights_for
-
-    if weight not in ("area", "population", "both"):
-        raise UsageError(f"unknown weight '{weight}'", hint="use area, population or both")
-    la, lb = as_layer(a), as_layer(b)
-    want_pop = weight in ("population", "both")
-    pop = population_for([la, lb], population) if want_pop else None
-    members = _shared_members(la, lb, pop) if exact else None
-    if members is not None:
-        ma, mb, atoms = members
-        weights = weights_for(atoms, pop)
-        table = membership_overlap(ma, mb, weights)
-        own_a = _sum_members(ma, weights)
-        own_b = _sum_members(mb, weights)
-    else:
-        table, own_a, own_b = _geometric_table(la, lb, pop)
-    primary = "population" if weight == "population" else "area_m2"
-    table = table[table[primary] > 0] if weight == "population" else table
-    table["left_share"] = _safe_div(table[primary], table["left"].map(own_a[primary]))
-    table["right_share"] = _safe_div(table[primary], table["right"].map(own_b[primary]))
-    names_a = dict(zip(la.codes, la.names, strict=True))
-    names_b = dict(zip(lb.codes, lb.names, strict=True))
-    table.insert(1, "left_name", table["left"].map(names_a))
-    table.insert(3, "right_name", table["right"].map(names_b))
-    if weight == "area" and "population" in table:
-        table = table.drop(columns="population")
-    if weight == "population":
-        table = table.drop(columns="area_m2")
-    return pd.DataFrame(table).sort_values(["left", "right"]).reset_index(drop=True)
-
-
-def as_layer(source: Any) -> Layer:
-    """A Layer from an id, a path, a Layer, or a GeoDataFrame.
-
-    A GeoDataFrame is checked and read as :func:`placegeo.layers.load_layer` reads a file (CRS,
-    polygons, the code, name and population columns found the same way; ``<GeoDataFrame>`` in
-    messages, ``frame`` as its id). With a single column besides its geometry, that column holds the codes;
-    with none, the features are numbered.
-    """
-    from placegeo.layers import Layer, layer_from_frame, load_layer
-
-    if isinstance(source, Layer):
-        return source
-    try:
-        import geopandas as gpd
-    except ImportError:  # pragma: no cover
-        gpd = None
-    if gpd is not None and isinstance(source, gpd.GeoDataFrame):
-        frame, code = source, None
-        columns = [c for c in frame.columns if c != frame.geometry.name]
-        if not columns:
-            frame, code = frame.assign(code=[str(i) for i in range(len(frame))]), "code"
-        elif len(columns) == 1:
-            code = columns[0]
-        layer = layer_from_frame(frame, path="<GeoDataFrame>", code=code)
-        layer.id = layer.title = "frame"  # its key in results (messages still say <GeoDataFrame>)
-        return layer
-    return load_layer(source)
-
-
-def _shared_members(la: Layer, lb: Layer, pop: Layer | None):
-    """(members of a, members of b, atom layer) when both are unions of the same bundled atoms."""
-    from placegeo.membership import atom_layer, unit_members
-
-    if la.entry is None or lb.entry is None:
-        return None
-    atoms = atom_layer(la.id)
-    if atoms is None or atoms != atom_layer(lb.id):
-        return None
-    if pop is not None and pop.id != atoms:
-        return None
-    ma, mb = unit_members(la.id), unit_members(lb.id)
-    if ma is None or mb is None:
-        return None
-    return ma, mb, atoms
-
-
-def _sum_members(members: Mapping[str, frozenset[str]], weights: Mapping[str, pd.Series]) -> pd.DataFrame:
-    import pandas as pd
-
-    rows = {code: {k: float(s.reindex(list(atoms)).fillna(0).sum()) for k, s in weights.items()}
-            for code, atoms in members.items()}
-    return pd.DataFrame.from_dict(rows, orient="index")
-
-
-def _geometric_table(la: Layer, lb: Layer, pop: Layer | None):
-    import pandas as pd
-    import shapely
-
-    from placegeo.population import population_of, population_of_pieces
-
-    ga, gb = la.frame.geometry.values, lb.frame.geometry.values
-    pairs = intersection_areas(ga, gb, geometry=pop is not None)
-    codes_a, codes_b = np.asarray(la.codes), np.asarray(lb.codes)
-    table = pd.DataFrame({"left": codes_a[pairs.left], "right": codes_b[pairs.right], "area_m2": pairs.area})
-    own_a = pd.DataFrame({"area_m2": shapely.area(np.asarray(ga))}, index=codes_a)
-    own_b = pd.DataFrame({"area_m2": shapely.area(np.asarray(gb))}, index=codes_b)
-    if pop is not None:
-        table["population"] = population_of_pieces(pairs, pop, len(pairs.area))
-        own_a["population"] = population_of(np.asarray(ga), pop)
-        own_b["population"] = population_of(np.asarray(gb), pop)
-    return table, own_a, own_b
-
-
-def _safe_div(num, den):
-    den = np.asarray(den, dtype=float)
-    num = np.asarray(num, dtype=float)
-    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
 
 
 def overlay_areas(left: gpd.GeoDataFrame, right: gpd.GeoDataFrame, left_code: str, right_code: str) -> pd.Series:

@@ -20,27 +20,95 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from placegeo.layers import Layer
+    from placegeo.options import Option
     from placegeo.overlaps import Pairs
 
 
-def population_for(layers: Sequence[Layer], source: Any = None) -> Layer:
-    """The population layer to weigh ``layers`` with: ``source`` when given, else the one that follows them.
+COVERAGE_WARN = 0.99
+"""A population layer must cover this share of a footprint's area; below it, people are undercounted."""
 
-    Bundled layers name their region (``england/*`` -> ``england/lsoa21``, L&SC -> ``lsoa11``). For a
-    user's own files, ``lsoa11`` when it covers at least 99 % of their area, else ``england/lsoa21``.
+
+def population_for(layers: Sequence[Layer] = (), source: Any = None, *, options: Sequence[Option] = ()) -> Layer:
+    """The one population policy: the small-area layer that counts the people of ``options`` (or, with no
+    option, of ``layers``). Used by compare, overlap, bestfit, report, map and validate alike.
+
+    1. ``source`` when given (an id, a path or a Layer).
+    2. When every subject is bundled (options built of a bundled layer's blocks, bundled layers), the
+       default of their catalogue region (``lsc`` -> ``lsoa11``, ``england`` -> ``england/lsoa21``; a mix
+       takes the non-L&SC region).
+    3. Otherwise (a user's own file is involved) the first bundled population layer covering at least
+       :data:`COVERAGE_WARN` of every subject's area, the region defaults of the bundled layers involved
+       first; when none does, the one covering most.
     """
-    from placegeo.catalogue import default_population_layer
-
     if source is not None:
         return population_layer(source)
-    regions = {layer.entry.region for layer in layers if layer.entry is not None}
-    if regions:
-        return population_layer(default_population_layer("lsc" if regions == {"lsc"} else
-                                                          sorted(regions - {"lsc"})[0]))
-    lsc = population_layer(default_population_layer("lsc"))
-    if all(covered_share(layer.frame.geometry.values, lsc) >= 0.99 for layer in layers):
-        return lsc
-    return population_layer(default_population_layer("england"))
+    from placegeo.catalogue import default_population_layer, population_layers
+
+    subjects: list[Any] = list(options) if options else list(layers)
+    entries = [_entry_of(s) for s in subjects]
+    if subjects and all(e is not None for e in entries):
+        regions = {e.region for e in entries if e is not None}
+        return population_layer(default_population_layer(_region(regions)))
+    hints = [e.region for e in entries if e is not None] + [x.entry.region for x in layers if x.entry is not None]
+    first = [default_population_layer(r) for r in dict.fromkeys(hints)]
+    best: tuple[float, Layer] | None = None
+    for layer_id in dict.fromkeys(first + population_layers()):
+        layer = population_layer(layer_id)
+        covered = min((coverage(s, layer) for s in subjects), default=1.0)
+        if covered >= COVERAGE_WARN:
+            return layer
+        if best is None or covered > best[0]:
+            best = (covered, layer)
+    assert best is not None
+    return best[1]
+
+
+def _region(regions: set[str]) -> str:
+    return "lsc" if regions == {"lsc"} else sorted(regions - {"lsc"})[0]
+
+
+def _entry_of(subject: Any) -> Any:
+    """The catalogue entry a subject is bundled under: an option's blocks layer, or a layer's own."""
+    blocks = getattr(subject, "blocks", None)
+    if hasattr(subject, "places"):  # an option
+        return blocks.entry if blocks is not None else None
+    return subject.entry
+
+
+def coverage(subject: Any, pop: Layer) -> float:
+    """Share of a subject's area (an option's footprint, or a layer's units) the population layer covers.
+
+    1 when the subject is built of the population layer's own atoms, or bundled in the same catalogue
+    region (the bundled layers of a region cover the same ground); otherwise measured."""
+    entry = _entry_of(subject)
+    if getattr(subject, "atom_layer", None) == pop.id:
+        return 1.0
+    if entry is not None and pop.entry is not None and entry.region == pop.entry.region:
+        return 1.0
+    return covered_share(subject.frame.geometry.values, pop)
+
+
+def population_coverage(option: Option, pop: Layer) -> float:
+    """Share of the option's footprint area that the population layer's small areas cover (see :func:`coverage`)."""
+    return coverage(option, pop)
+
+
+def people_in(area: Any, pop: Layer) -> tuple[int, list[str]]:
+    """The one people-in-area method: people living in the polygon ``area`` by areal weighting inside each
+    small area of ``pop`` (exact when ``area`` is a union of whole small areas), rounded to a whole
+    person, and the codes of the small areas it meets (by area), largest share first.
+
+    This is :func:`population_of` for one polygon; the option checks call it to count the people a
+    footprint's uncovered parts hold."""
+    from placegeo.overlaps import intersection_areas
+
+    pairs = intersection_areas(np.asarray([area], dtype=object), np.asarray(pop.frame.geometry.values, dtype=object))
+    people = _weighted(pairs.left, pairs.right, pairs.area, pop, 1)
+    arrays = atom_arrays(pop)[1]
+    share = np.divide(pairs.area, arrays["area"][pairs.right], out=np.zeros_like(pairs.area),
+                      where=arrays["area"][pairs.right] > 0)
+    codes = np.asarray(pop.codes, dtype=object)[pairs.right[np.argsort(-share, kind="stable")]]
+    return int(round(float(people[0]))), [str(c) for c in codes]
 
 
 def covered_share(geoms: Any, pop: Layer) -> float:
@@ -64,7 +132,7 @@ def population_layer(source: Any = None) -> Layer:
     if source is None or isinstance(source, str):
         layer = _cached(default_population_layer("lsc") if source is None else source)
     else:
-        from placegeo.overlaps import as_layer
+        from placegeo.layers import as_layer
 
         layer = as_layer(source)
     if not layer.population:

@@ -6,8 +6,6 @@ Each command lives in its own module and imports the heavy libraries inside its 
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
 import warnings
 
@@ -16,7 +14,6 @@ from placegeo.cli import bestfit, compare, layers, map, overlap, pcn, report, va
 from placegeo.cli.app import app
 
 EXIT_INTERNAL = 3
-SETTINGS_ENV = ("PLACEGEO_ENGINE", "PLACEGEO_REPAIR")
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -30,7 +27,7 @@ def run(argv: list[str] | None = None) -> int:
     if debug:
         args.remove("--debug")
     try:
-        with _settings_scope(), warnings.catch_warnings():
+        with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             result = app(args=args, prog_name="placegeo", standalone_mode=False)
         if result == 130:  # Typer turns Ctrl-C into a silent return of 130
@@ -59,20 +56,6 @@ def run(argv: list[str] | None = None) -> int:
             raise
         _say(f"placegeo: internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)")
         return EXIT_INTERNAL
-
-
-@contextlib.contextmanager
-def _settings_scope():
-    """Global options (--engine, --repair) live in the environment for one run, then are put back."""
-    saved = {key: os.environ.get(key) for key in SETTINGS_ENV}
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -29,6 +29,7 @@ def version_callback(value: bool) -> None:
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True,
                                  help="Show the version and exit."),
     engine: str = typer.Option(None, "--engine", metavar="pyogrio|fiona",
@@ -40,12 +41,9 @@ def root(
     """placegeo: boundary alignment for NHS places and neighbourhoods.
 
     Global options go before the command: placegeo --repair compare ...
+    The engine and repair hold for every file the command reads (:func:`placegeo.layers.reading`, entered
+    here and left when the command ends): no environment variable is set.
     """
-    import os
+    from placegeo.layers import reading
 
-    if engine:
-        from placegeo.layers import resolve_engine
-
-        os.environ["PLACEGEO_ENGINE"] = resolve_engine(engine)
-    if repair:
-        os.environ["PLACEGEO_REPAIR"] = "1"
+    ctx.with_resource(reading(engine, repair))

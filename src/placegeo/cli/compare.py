@@ -44,7 +44,7 @@ def compare_command(
     force: Force = False,
 ) -> None:
     """Compare place options with reference layers: coterminosity, split units, coterminous places."""
-    from placegeo.comparison import DEFAULT_AGAINST, compare
+    from placegeo.api import compare
     from placegeo.errors import UsageError
 
     if format not in ("table", "json", "csv"):
@@ -54,7 +54,7 @@ def compare_command(
         from placegeo.compare_output import check_outputs
 
         check_outputs(out, force)
-    comparison = compare(options, against or DEFAULT_AGAINST, weight=weight, tol=tol, snap=snap,
+    comparison = compare(options, against or None, weight=weight, tol=tol, snap=snap,
                          population=population, place_band=place_band, neighbourhood_band=neighbourhood_band,
                          subunits=subunits, warn=warn)
     if out is not None:

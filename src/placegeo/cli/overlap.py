@@ -19,8 +19,8 @@ def overlap_command(
     force: Force = False,
 ) -> None:
     """Tabulate how much of each unit of A lies in each unit of B (exact, EPSG:27700)."""
+    from placegeo.api import overlap
     from placegeo.cli.tables import emit_table
-    from placegeo.overlaps import overlap
 
     table = overlap(a, b, weight=weight, population=population)
     emit_table(table, out=out, format=format, force=force, title=f"Overlap of {a} and {b}")

@@ -44,11 +44,10 @@ def report_command(
     force: Force = False,
 ) -> None:
     """Write a coterminosity report: summary, scorecard, maps, places, split units, overlaps, methods, sources."""
-    from placegeo.comparison import DEFAULT_AGAINST
     from placegeo.render.report import report
 
     place_band, neighbourhood_band = guidance_bands(place_max, neighbourhood_min, neighbourhood_max)
-    written = report(options, against or DEFAULT_AGAINST, out, formats=formats, weight=weight, tol=tol,
+    written = report(options, against or None, out, formats=formats, weight=weight, tol=tol,
                      snap=snap, population=population, place_band=place_band, neighbourhood_band=neighbourhood_band,
                      subunits=subunits, force=force, maps=not no_maps, warn=warn)
     for path in written:

@@ -88,24 +88,20 @@ def map_options(
     population layer, defaulting as in :func:`placegeo.comparison.compare`, so that the shares match
     ``placegeo compare``). ``attribution``: a licence line for
     data without a catalogue entry (a user's own file); without it such a map warns through ``warn``
-    (default: :mod:`warnings`).
+    (default: :mod:`warnings`). What the map shows is loaded and measured by :func:`placegeo.api.map_inputs`;
+    this function only draws.
     """
     import matplotlib
 
-    from placegeo.layers import load_layer
+    from placegeo.api import map_inputs
     from placegeo.render.figure import as_map_figure  # Jupyter shows it inline without pyplot
 
     warn = warn or _warn
-    loaded = _options(options)
     page = pages.paper(paper)
-    overlay_layers = [_polygon_layer(load_layer(str(o)), "--overlay") for o in overlays]
-    split_layer = _polygon_layer(load_layer(str(highlight_splits)), "--highlight-splits") if highlight_splits else None
-    if split_layer is not None:
-        from placegeo.comparison import check_reference
-        from placegeo.metrics import DEFAULT_TOL
-
-        check_reference(split_layer, DEFAULT_TOL if tol is None else tol)
-    practice_layer = load_layer("practices") if practices else None
+    inputs = map_inputs(options, overlays=overlays, highlight_splits=highlight_splits, practices=practices, tol=tol,
+                        population=population, comparison=comparison, warn=warn)
+    loaded, overlay_layers = inputs.options, inputs.overlays
+    split_layer, practice_layer = inputs.split_layer, inputs.practice_layer
 
     sources = [o.blocks for o in loaded] + overlay_layers + [split_layer, practice_layer]
     lines = list(attributions([(s.attribution, s.id) for s in sources if s is not None] + [(attribution, None)]))
@@ -121,8 +117,8 @@ def map_options(
         from placegeo.render.splits import split_units
 
         for i, option in enumerate(loaded):
-            own = comparison if _holds(comparison, option, split_layer) else _split_comparison(
-                option, split_layer, tol, population, warn)
+            own = inputs.splits[i]
+            assert own is not None
             splits[i], weight = split_units(option, split_layer, own)
 
     colours = place_colours(o.place_names for o in loaded)
@@ -158,25 +154,6 @@ def map_options(
     return as_map_figure(fig)
 
 
-def _holds(comparison: Comparison | None, option: Option, layer: Layer) -> bool:
-    if comparison is None:
-        return False
-    try:
-        return layer.id in comparison.option(option.name).results
-    except KeyError:
-        return False
-
-
-def _split_comparison(option: Option, layer: Layer, tol: float | None, population: Any,
-                      warn: Callable[[str], None]) -> Comparison:
-    """The option against the split layer, measured as `placegeo compare` does (same population default)."""
-    from placegeo.comparison import compare
-    from placegeo.metrics import DEFAULT_TOL
-
-    return compare([option], [layer], weight="both", tol=DEFAULT_TOL if tol is None else tol,
-                   population=population, boundary=False, warn=warn)
-
-
 def draw_option(option: Option | str | Path, **kwargs: Any) -> Figure:
     """Draw one option (see :func:`map_options` for the keyword arguments); returns the Figure."""
     return map_options([option], **kwargs)
@@ -204,24 +181,6 @@ def save_map(fig: Figure, out: str | Path, *, fmt: str | None = None, dpi: int =
 
 def _warn(message: str) -> None:
     warnings.warn(message, MapWarning, stacklevel=3)
-
-
-def _options(options) -> list[Option]:
-    from placegeo.options import Option, load_option
-
-    if isinstance(options, (str, Path, Option)):
-        options = [options]
-    loaded = [o if isinstance(o, Option) else load_option(o) for o in options]
-    if not loaded:
-        raise UsageError("no option to map")
-    return loaded
-
-
-def _polygon_layer(layer: Layer, flag: str) -> Layer:
-    if set(layer.frame.geom_type) - {"Polygon", "MultiPolygon"}:
-        hint = "use --practices for GP practices" if layer.id == "practices" else "give a polygon layer"
-        raise UsageError(f"{flag} {layer.id}: not a polygon layer", hint=hint)
-    return layer
 
 
 def _source_name(option: Option) -> str:

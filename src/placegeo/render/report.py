@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from placegeo.errors import UsageError
+from placegeo.metrics import DEFAULT_SNAP, DEFAULT_TOL, NEIGHBOURHOOD_BAND, PLACE_BAND
 from placegeo.render.report_model import Matrix, ReportModel, Source, build_model, km2, pct, people, score_text
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def parse_formats(text: str | Iterable[str]) -> list[str]:
 
 def report(
     options: Sequence[Any],
-    against: Sequence[str | Path],
+    against: Sequence[str | Path] | None,
     out: str | Path,
     *,
     formats: Iterable[str] = FORMATS,
@@ -68,22 +69,20 @@ def report(
 
     ``weight``, ``tol``, ``snap``, ``population``, the guidance bands, ``subunits`` and ``warn`` are those
     of :func:`placegeo.compare` (defaults: both weights, 1 %, 50 m, the layers' population, up to 500,000
-    people a place and 30,000 to 50,000 a neighbourhood). Existing files are refused (without ``force``)
-    before any work."""
-    from placegeo.comparison import compare
+    people a place and 30,000 to 50,000 a neighbourhood); ``against`` None follows the options' region.
+    Existing files are refused (without ``force``) before any work. The loading and comparing is
+    :func:`placegeo.api.report_inputs`; this function only writes."""
+    from placegeo.api import CompareSettings, report_inputs
     from placegeo.io import refuse_overwrite
-    from placegeo.metrics import DEFAULT_SNAP, DEFAULT_TOL, NEIGHBOURHOOD_BAND, PLACE_BAND
-    from placegeo.options import Option, load_option, with_subunits
 
     formats = parse_formats(formats)
     refuse_overwrite([Path(out) / n for n in output_names(formats)], force)
-    loaded = [o if isinstance(o, Option) else load_option(o) for o in options]
-    if subunits:
-        loaded = with_subunits(loaded)  # (the maps need the options themselves, so not compare's subunits)
-    comparison = compare(loaded, against, weight=weight, tol=DEFAULT_TOL if tol is None else tol,
-                         snap=DEFAULT_SNAP if snap is None else snap,
-                         population=population, place_band=place_band or PLACE_BAND,
-                         neighbourhood_band=neighbourhood_band or NEIGHBOURHOOD_BAND, warn=warn)
+    settings = CompareSettings(weight=weight, tol=DEFAULT_TOL if tol is None else tol,
+                               snap=DEFAULT_SNAP if snap is None else snap, population=population,
+                               place_band=place_band or PLACE_BAND,
+                               neighbourhood_band=neighbourhood_band or NEIGHBOURHOOD_BAND, subunits=subunits)
+    settings.check()
+    comparison, loaded = report_inputs(options, against, settings, warn)
     return write_report(comparison, out, formats=formats, force=force, options=loaded, maps=maps)
 
 

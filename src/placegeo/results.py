@@ -1,0 +1,245 @@
+"""The results of a comparison: plain typed data that every view reads (terminal, JSON, CSV, XLSX, Markdown, HTML).
+
+    Comparison
+      settings: Settings                      weights, tol, snap, population layer, bands
+      layers: list[LayerInfo]                 the reference layers (id, title, attribution)
+      options: list[OptionResult]
+        name, description, source, primary weight, footprint {weight: value}, unassigned blocks
+        places: list[PlaceSummary]            name, population, area_km2, units (block codes), band, subunits
+        frame: GeoDataFrame                   the places' polygons (EPSG:27700), for maps; not in JSON
+        results: dict[layer id, LayerResult]
+          coterminosity {weight: C}, method ("membership" | "geometry"), boundary_match
+          units: list[UnitResult]             code, name, inside {w}, total {w}, outside {w}, shares {w: {place: s}},
+                                              best_fit, fit, whole, parts (split list), moving {w}
+          places: list[PlaceFit]              name, exactness {w}, coterminous, boundary_match, best_fit_units
+          overlap: list[OverlapRow]           unit, place, area_m2, population  (the matrix M, long format)
+          outside_units: list[UnitResult]     neighbours with < tol of them inside F: outside only, never split
+
+Weights are keyed ``area`` (m² in EPSG:27700; km² in JSON place sizes) and ``population``. The
+**primary** weight (population when computed, else area) decides whether a unit is whole or split.
+Totals (people moving, split units, coterminous places...) are properties defined here, once, so that the
+views cannot disagree. Nothing here reads a file or computes an overlap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from placegeo import metrics
+from placegeo.metrics import NEIGHBOURHOOD_BAND, PLACE_BAND, Band
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the comparison was measured."""
+
+    weights: tuple[str, ...] = ("area", "population")
+    tol: float = metrics.DEFAULT_TOL
+    snap: float = metrics.DEFAULT_SNAP
+    population_layer: str | None = None
+    place_band: Band = PLACE_BAND
+    neighbourhood_band: Band = NEIGHBOURHOOD_BAND
+
+    @property
+    def primary(self) -> str:
+        """The weight that decides whole / split: population when measured, else area."""
+        return "population" if "population" in self.weights else "area"
+
+
+@dataclass
+class LayerInfo:
+    id: str
+    title: str
+    attribution: str | None = None
+
+
+@dataclass
+class PlaceSummary:
+    """A place's size: population (None when not measured), area in km², its blocks, and where its
+    population falls against the place band (``band``) and the neighbourhood band (``neighbourhood``):
+    ``below``, ``within``, ``above`` or ``unknown``."""
+
+    name: str
+    population: float | None
+    area_km2: float
+    units: list[str]
+    band: str = "unknown"
+    subunits: list[PlaceSummary] = field(default_factory=list)
+    neighbourhood: str = "unknown"
+
+
+@dataclass
+class UnitResult:
+    """One reference unit against one option (weights keyed ``area`` / ``population``)."""
+
+    code: str
+    name: str
+    inside: dict[str, float]          # w(R_i ∩ F)
+    total: dict[str, float]           # w(R_i)
+    outside: dict[str, float]         # 1 - w(R_i ∩ F) / w(R_i)
+    shares: dict[str, dict[str, float]]  # weight -> place -> s[i, j]
+    best_fit: str                     # j*(i), by the primary weight
+    fit: float                        # b_i, by the primary weight
+    whole: bool
+    parts: dict[str, float]           # split list: place -> share >= tol (primary weight), largest first
+    moving: dict[str, float]          # w(R_i ∩ F) * (1 - b_i) per weight
+    outside_only: bool = False        # w(R_i ∩ F) < tol * w(R_i) for every weight: a neighbour, not a split
+
+    @property
+    def split(self) -> bool:
+        """Split between places: not whole, and not a neighbour only touching the footprint (outside_only)."""
+        return not self.whole and not self.outside_only
+
+
+@dataclass
+class PlaceFit:
+    """One place against one reference layer."""
+
+    name: str
+    exactness: dict[str, float]       # Jaccard J_j per weight
+    coterminous: bool                 # J_j >= 1 - tol for the primary weight
+    boundary_match: float | None      # share of internal boundary within snap of R's boundaries
+    best_fit_units: list[str]         # codes of U_j
+
+
+@dataclass
+class OverlapRow:
+    unit: str
+    place: str
+    area_m2: float
+    population: float | None = None
+
+
+@dataclass
+class LayerResult:
+    """One option against one reference layer."""
+
+    layer: str
+    method: str                       # "membership" (exact, over shared LSOAs) or "geometry"
+    coterminosity: dict[str, float]   # C per weight
+    boundary_match: float | None      # over all places, length-weighted
+    units: list[UnitResult]           # units meeting the footprint (neighbours lying outside it excluded)
+    places: list[PlaceFit]
+    overlap: list[OverlapRow]
+    outside_units: list[UnitResult] = field(default_factory=list)  # outside_only: < tol of them inside F
+    primary: str = "area"             # the weight that decided whole / split (Settings.primary)
+    tol: float = metrics.DEFAULT_TOL  # the whole / split tolerance it was measured with
+    coverage: float = 1.0             # share of the footprint's area the layer's units cover (1: all of it)
+
+    @property
+    def split_units(self) -> list[UnitResult]:
+        """Units split between places (neighbours only touching the footprint are never split)."""
+        return [u for u in self.units if u.split]
+
+    @property
+    def split_count(self) -> int:
+        """How many units are split between places."""
+        return len(self.split_units)
+
+    @property
+    def whole_count(self) -> int:
+        """How many units meeting the footprint lie within one place."""
+        return len(self.units) - self.split_count
+
+    @property
+    def coterminous_places(self) -> int:
+        """How many places are coterminous with the layer (J_j >= 1 - tol by the primary weight)."""
+        return sum(p.coterminous for p in self.places)
+
+    @property
+    def coterminous_count(self) -> int:
+        """Alias of :attr:`coterminous_places`."""
+        return self.coterminous_places
+
+    @property
+    def outside_footprint(self) -> list[UnitResult]:
+        """Units partly outside the footprint: some of their weight outside it, and at least ``tol`` of their
+        primary weight inside it (a neighbour touching the footprint through a sliver is not listed)."""
+        return [u for u in self.units
+                if max(u.outside.values(), default=0.0) > 0 and _inside_share(u, self.primary) >= self.tol]
+
+    def split_weight(self, weight: str) -> float:
+        """Total weight inside F of the split units."""
+        return float(sum(u.inside.get(weight, 0.0) for u in self.split_units))
+
+    def moving_total(self, weight: str) -> float:
+        """Weight inside F lying outside its unit's best-fit place, summed over the units (w(R_i ∩ F)(1 - b_i))."""
+        return float(sum(u.moving.get(weight, 0.0) for u in self.units))
+
+    @property
+    def people_moving(self) -> float | None:
+        """People who would move to their unit's best-fit place (None when population was not measured)."""
+        if not any("population" in u.moving for u in self.units):
+            return None
+        return self.moving_total("population")
+
+    @property
+    def split_population(self) -> float | None:
+        """People inside F living in split units (None when population was not measured)."""
+        if not any("population" in u.inside for u in self.units):
+            return None
+        return self.split_weight("population")
+
+
+def _inside_share(unit: UnitResult, weight: str) -> float:
+    """w(R_i ∩ F) / w(R_i) by ``weight`` (area when the unit has no such weight); 1 for an empty unit."""
+    key = weight if unit.total.get(weight, 0.0) > 0 else "area"
+    total = unit.total.get(key, 0.0)
+    return unit.inside.get(key, 0.0) / total if total > 0 else 1.0
+
+
+@dataclass
+class OptionResult:
+    name: str
+    description: str
+    source: str | None
+    footprint: dict[str, float]       # w(F) per weight
+    places: list[PlaceSummary]
+    unassigned: list[str]
+    results: dict[str, LayerResult]
+    frame: Any = field(default=None, repr=False)  # GeoDataFrame (place, geometry), EPSG:27700
+    blocks_layer: str | None = None   # id of the building-block layer (None for a drawn option)
+    unassigned_names: list[str] = field(default_factory=list)  # names of the blocks in no place
+
+
+@dataclass
+class Comparison:
+    """Options compared with reference layers: the single object every view reads."""
+
+    settings: Settings
+    layers: list[LayerInfo]
+    options: list[OptionResult]
+
+    def option(self, name: str) -> OptionResult:
+        """The result of the option called ``name`` (KeyError when there is none)."""
+        for opt in self.options:
+            if opt.name == name:
+                return opt
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON document (docs/json-schema.md) as plain Python data."""
+        from placegeo.compare_json import comparison_dict
+
+        return comparison_dict(self)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The documented JSON document (docs/json-schema.md) as text; NaN and infinities become null."""
+        import json
+
+        from placegeo.compare_json import clean
+
+        return json.dumps(clean(self.to_dict()), indent=indent, ensure_ascii=False, allow_nan=False)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """CSV views: ``scorecard``, ``splits``, ``places``, and ``overlap`` (long, all options × layers)."""
+        from placegeo.compare_tables import tables
+
+        return tables(self)
+

@@ -1,0 +1,257 @@
+"""One weighing core: how much of each unit of one tiling lies in each unit of another, per weight.
+
+Everything that measures two sets of polygons against each other goes through :class:`Weighing`:
+``compare`` (an option's places against a reference layer's units), ``overlap`` (its long-format view)
+and ``bestfit`` (small areas against large areas). It returns a :class:`Matrix`: rows are the units of the
+reference side, columns the places (or units) of the other side, one ``units × places`` array
+M[i, j] = w(R_i ∩ P_j) per weight (``area`` in m², ``population``), and w(R_i) per weight.
+
+Two methods, one answer (docs/metrics.md):
+
+* ``membership``: both sides are unions of the same atoms (whole LSOAs) and population, when wanted, is
+  the atom layer's own: M is a sum of atom weights over shared atoms, one ``bincount`` per weight. Exact,
+  no geometry.
+* ``geometry``: the overlap engine (:func:`placegeo.overlaps.intersection_areas`) gives exact areas, and
+  population is shared out by areal weighting inside each small area
+  (:func:`placegeo.population.population_of_pieces`).
+
+The side whose weights are cached is the *columns* side (an option's places, weighed once and measured
+against several reference layers). A reference can be a bundled layer, a user's file, or another option
+(:func:`option_layer`: its places become the units, code = place name).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from placegeo.layers import Layer
+    from placegeo.options import Option
+
+Members = Mapping[str, frozenset[str]]
+
+MEMBERSHIP = "membership"
+GEOMETRY = "geometry"
+
+
+@dataclass
+class Tiling:
+    """Disjoint polygons to weigh: an option's places or a layer's units, with their atoms when known."""
+
+    id: str
+    codes: list[str]
+    geoms: np.ndarray                 # shapely polygons (EPSG:27700), one per code
+    atom: str | None = None           # bundled layer of whole features every unit is a union of
+    members: Members | None = None    # code -> atom codes (None when not block-built)
+
+
+@dataclass
+class Matrix:
+    """M[i, j] = w(R_i ∩ P_j) per weight, with w(R_i), and the method that measured it."""
+
+    units: list[str]                  # row codes, in the reference layer's frame order
+    places: list[str]                 # column codes / place names, in order
+    values: dict[str, np.ndarray]     # weight -> float array [units × places]
+    totals: dict[str, np.ndarray]     # weight -> float array [units]: w(R_i), the whole unit
+    method: str                       # "membership" | "geometry"
+
+    def rows(self, keep: np.ndarray) -> Matrix:
+        """The matrix restricted to the rows where ``keep`` (a boolean mask) is true."""
+        at = np.flatnonzero(keep)
+        return Matrix([self.units[i] for i in at.tolist()], self.places, {k: m[at] for k, m in self.values.items()},
+                      {k: t[at] for k, t in self.totals.items()}, self.method)
+
+
+def option_tiling(option: Option) -> Tiling:
+    """An option's places as a :class:`Tiling` (members over the atoms when the option is block-built)."""
+    return Tiling(id=option.name, codes=option.place_names,
+                  geoms=np.asarray(option.frame.geometry.values, dtype=object),
+                  atom=option.atom_layer, members=option.members())
+
+
+def layer_tiling(layer: Layer) -> Tiling:
+    """A layer's units as a :class:`Tiling`; see :func:`layer_members`."""
+    atom, members = layer_members(layer)
+    return Tiling(id=layer.id, codes=list(layer.codes), geoms=np.asarray(layer.frame.geometry.values, dtype=object),
+                  atom=atom, members=members)
+
+
+def layer_members(layer: Layer) -> tuple[str | None, Members | None]:
+    """(atom layer, unit -> atoms) of a bundled block-built layer or of an option read as a layer."""
+    if "members" in layer.derived:
+        return layer.derived.get("atom"), layer.derived["members"]
+    if layer.entry is None:
+        return None, None
+    from placegeo.membership import atom_layer, unit_members
+
+    atom = atom_layer(layer.id)
+    return (atom, unit_members(layer.id)) if atom is not None else (None, None)
+
+
+def option_layer(option: Option, layer_id: str) -> Layer:
+    """An option read as a reference layer: one unit per place, code and name = the place's name.
+
+    Built of blocks, it keeps its atoms, so another option of the same atoms is measured against it
+    exactly (the membership path)."""
+    from placegeo.layers import Layer
+
+    frame = option.frame[["place", "geometry"]].reset_index(drop=True)
+    layer = Layer(id=layer_id, title=option.name, frame=frame, code="place", name="place",
+                  source=str(option.source) if option.source else layer_id)
+    members = option.members()
+    if members is not None:
+        layer.derived["atom"] = option.atom_layer
+        layer.derived["members"] = members
+    return layer
+
+
+class Weighing:
+    """The columns' weights w(P_j), and their overlaps with any reference layer, by the fastest exact path.
+
+    ``weights`` are the weights to measure (``area``, ``population``); ``pop`` is the small-area population
+    layer (None when population is not measured)."""
+
+    def __init__(self, columns: Tiling, weights: tuple[str, ...], pop: Layer | None):
+        self.columns = columns
+        self.weights = weights
+        self.pop = pop
+        self.places = list(columns.codes)
+        self.atom = columns.atom
+        self.members = columns.members if self.atom else None
+        self.exact = self.members is not None and (pop is None or pop.id == self.atom)
+        self._place_owner: np.ndarray | None = None
+
+    def _atoms(self) -> tuple[Layer, dict[str, int], dict[str, np.ndarray]]:
+        """(atom layer, atom code -> position, weight -> per-atom array) for the weights measured."""
+        from placegeo.population import atom_arrays, atom_source
+
+        assert self.atom is not None
+        source = atom_source(self.atom, self.pop)
+        index, arrays = atom_arrays(source)
+        return source, index, {k: arrays[k] for k in self.weights}
+
+    def _owner(self) -> np.ndarray:
+        """For each atom, the position of the place holding it (-1 for none)."""
+        if self._place_owner is None:
+            from placegeo.membership import owner_array
+
+            assert self.members is not None
+            self._place_owner = owner_array(self.members, self._atoms()[1])[1]
+        return self._place_owner
+
+    def place_weights(self) -> dict[str, np.ndarray]:
+        """w(P_j) per weight (arrays in place order), exact over whole atoms when possible."""
+        n = len(self.places)
+        if self.exact:
+            owner = self._owner()
+            ok = owner >= 0
+            return {k: np.bincount(owner[ok], weights=w[ok], minlength=n) for k, w in self._atoms()[2].items()}
+        import shapely
+
+        geoms = self.columns.geoms
+        out = {"area": shapely.area(geoms).astype(float)}
+        if self.pop is not None:
+            from placegeo.population import population_of
+
+            out["population"] = np.asarray(population_of(geoms, self.pop), dtype=float)
+        return {k: out[k] for k in self.weights}
+
+    def method_for(self, ref: Layer) -> str:
+        """``membership`` when ``ref`` is a union of the columns' own atoms, else ``geometry``."""
+        atom, members = layer_members(ref)
+        return MEMBERSHIP if self.exact and members is not None and atom == self.atom else GEOMETRY
+
+    def against(self, ref: Layer) -> Matrix:
+        """The matrix of ``ref``'s units (rows, in frame order) against the columns."""
+        if self.method_for(ref) == MEMBERSHIP:
+            members = layer_members(ref)[1]
+            assert members is not None
+            return self._by_membership(ref, members)
+        return self._by_geometry(ref)
+
+    def _by_membership(self, ref: Layer, units: Members) -> Matrix:
+        """Sums over shared atoms: M by one bincount per weight, w(R_i) from the layer's own atoms."""
+        from placegeo.membership import shared_sums
+
+        source, index, weights = self._atoms()
+        codes, unit_owner = _unit_owner(source, index, ref.id, units)
+        order = _table_order(ref, codes)
+        sums = shared_sums(unit_owner, self._owner(), len(codes), len(self.places), weights)[0]
+        mine = unit_owner >= 0
+        values = {key: m[order] for key, m in sums.items()}
+        totals = {key: np.bincount(unit_owner[mine], weights=w[mine], minlength=len(codes))[order]
+                  for key, w in weights.items()}
+        return Matrix([codes[i] for i in order], self.places, values, totals, MEMBERSHIP)
+
+    def _by_geometry(self, ref: Layer) -> Matrix:
+        """The overlap engine's exact areas; population by areal weighting of the intersection pieces."""
+        import pandas as pd
+        import shapely
+
+        from placegeo.overlaps import intersection_areas
+        from placegeo.population import population_of, population_of_pieces
+
+        ref_geoms = np.asarray(ref.frame.geometry.values, dtype=object)
+        place_geoms = self.columns.geoms
+        want_pop = "population" in self.weights
+        pairs = intersection_areas(ref_geoms, place_geoms, geometry=want_pop)
+        codes = np.asarray(ref.codes)
+        places = np.asarray(self.places, dtype=object)
+        used = np.unique(pairs.left)
+        unit_codes = codes[used].tolist()
+        long = pd.DataFrame({"unit": codes[pairs.left], "place": places[pairs.right], "area": pairs.area})
+        if want_pop:
+            assert self.pop is not None
+            long["population"] = population_of_pieces(pairs, self.pop, len(pairs.area))
+        values, totals = {}, {}
+        for key in self.weights:
+            m = long.pivot_table(index="unit", columns="place", values=key, aggfunc="sum", fill_value=0.0)
+            values[key] = m.reindex(index=unit_codes, columns=self.places, fill_value=0.0).to_numpy(dtype=float)
+        totals["area"] = np.asarray(shapely.area(ref_geoms[used]), dtype=float)
+        if want_pop:
+            assert self.pop is not None
+            totals["population"] = np.asarray(population_of(ref_geoms[used], self.pop), dtype=float)
+        return Matrix([str(c) for c in unit_codes], self.places, values, {k: totals[k] for k in self.weights},
+                      GEOMETRY)
+
+
+def weigh(rows: Layer, columns: Layer | Option, weights: tuple[str, ...], pop: Layer | None) -> Matrix:
+    """The matrix of ``rows``' units against ``columns`` (a layer's units or an option's places)."""
+    from placegeo.layers import Layer
+
+    tiling = layer_tiling(columns) if isinstance(columns, Layer) else option_tiling(columns)
+    return Weighing(tiling, weights, pop).against(rows)
+
+
+def _unit_owner(source: Layer, index: dict[str, int], layer_id: str, units: Members) -> tuple[list[str], np.ndarray]:
+    """owner_array of a layer's units over the atoms of ``source``, once per (atom layer object, layer)."""
+    owners = source.derived.setdefault("unit_owners", {})
+    key = (layer_id, id(units))
+    if key not in owners:
+        from placegeo.membership import owner_array
+
+        owners[key] = owner_array(units, index)
+    result: tuple[list[str], np.ndarray] = owners[key]
+    return result
+
+
+def _table_order(ref: Layer, codes: list[str]) -> np.ndarray:
+    """Rows of ``codes`` in the reference layer's frame order (codes not in the frame left out)."""
+    position = dict(zip(codes, range(len(codes)), strict=True))
+    return np.asarray([position[c] for c in ref.codes if c in position], dtype=np.int64)
+
+
+def long_table(matrix: Matrix) -> dict[str, Any]:
+    """The matrix in long format: the (unit, place) cells with a positive overlap (by area when measured,
+    else by the first weight), as columns ``unit``, ``place`` and one per weight."""
+    gate = matrix.values["area"] if "area" in matrix.values else next(iter(matrix.values.values()))
+    ui, pj = np.nonzero(gate > 0)
+    out: dict[str, Any] = {"unit": [matrix.units[i] for i in ui.tolist()],
+                           "place": [matrix.places[j] for j in pj.tolist()]}
+    for key, m in matrix.values.items():
+        out[key] = m[ui, pj]
+    return out
