@@ -24,9 +24,11 @@ demo: $(BIN)/placegeo-installed
 	$(BIN)/placegeo compare data/options/lsc-five-partnerships-2019.yaml data/options/lsc-four-places-2022.yaml \
 		--against lad21 ctyua21 ccg21
 
-## test: ruff, then the whole test suite
+## test: ruff, the import layers (.importlinter), mypy strict on the public core, then the whole test suite
 test: $(BIN)/placegeo-dev-installed
 	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/placegeo-dev-installed
