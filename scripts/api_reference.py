@@ -37,6 +37,16 @@ for opt in comparison.options:
 fig = placegeo.map(four, overlays=["lad21"], highlight_splits="ccg21", comparison=comparison)
 ```
 
+The functions come from one orchestration layer, `placegeo.api` (the command line calls the same
+functions). Settings are passed, never read from the environment: `compare(..., repair=True,
+engine="fiona")` reads every file of the call that way, or pass them all at once as
+`placegeo.CompareSettings`. A reference layer can be another option: `compare([five],
+["data/options/lsc-four-places-2022.yaml"])`, or one place's sub-units as `"FILE#Lancashire"`. Left
+out, `against` follows the options' region (`placegeo.catalogue.default_against`). The result types
+(`Comparison` and its dataclasses) live in `placegeo.results`; the weighing core (a units × places matrix
+per weight) in `placegeo.weighing`; the pure assessment in `placegeo.assess`; see
+[dev/contributing.md](dev/contributing.md) for the layers.
+
 | name | what |
 | --- | --- |
 """
