@@ -350,9 +350,9 @@ def _same_kind_in_region(ref: Layer, option: Option) -> str | None:
     """The bundled layer of the option's region of the same kind as ``ref`` (same id ending first)."""
     from placegeo.catalogue import load_catalogue
 
-    if ref.kind is None or option.blocks is None or option.blocks.entry is None:
+    if ref.kind is None:
         return None
-    region = option.blocks.entry.region
+    region = option_region([option])
     same = [e.id for e in load_catalogue().values() if e.region == region and e.kind == ref.kind and e.id != ref.id]
     tail = ref.id.rpartition("/")[2]
     same.sort(key=lambda i: i.rpartition("/")[2] != tail)

@@ -72,7 +72,7 @@ def _matched_outside(internal: np.ndarray, reference: np.ndarray, snap: float) -
     return shapely.length(shapely.intersection(outside, zone))
 
 
-def boundary_lengths(places: Any, reference: Any = None, snap: float = 50.0, *, internal: Any = None,
+def boundary_lengths(places: Any, reference: Any, snap: float, *, internal: Any = None,
                      zone: Any = None, covered: bool = False, gaps: bool = True,
                      rings: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Per place: length (m) of its boundary off the footprint's outer edge, and how much of it lies
