@@ -85,10 +85,12 @@ def test_option_place_against_options_sub_units_file_place(lsoas, run_cli):
     """``--against "B.yaml#Lancashire"``: the delivery units are the reference units, measured exactly."""
     import json
 
-    result = run_cli("compare", str(FIVE), "--against", f"{FOUR}#Lancashire", "--format", "json")
+    result = run_cli("compare", str(FIVE), "--against", str(FOUR), f"{FOUR}#Lancashire", "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert "covers only 58." in result.stderr
-    doc = json.loads(result.stdout)["options"][0]["layers"]["lsc-four-places-2022#Lancashire"]
+    layers = json.loads(result.stdout)["options"][0]["layers"]
+    assert layers["lsc-four-places-2022"]["method"] == "membership"
+    doc = layers["lsc-four-places-2022#Lancashire"]
     assert doc["method"] == "membership"
     shares, moving, c, _ = _expected(lsoas, "unit", "POP2020")
     assert doc["coterminosity"]["population"] == pytest.approx(c, rel=1e-12)
