@@ -173,6 +173,13 @@ def test_people_in_an_area_is_exact_over_whole_lsoas(lsoas):
     people, codes = people_in(shapely.union_all(blackpool.geometry.values), population_layer("lsoa11"))
     assert people == int(blackpool["POP2020"].sum())
     assert set(blackpool["LSOA11CD"]) <= set(codes)
+    # the checks' entry point: the policy picks lsoa11 for an L&SC footprint, and counts the same people
+    from placegeo.layers import load_layer
+    from placegeo.population import people_counter
+
+    count = people_counter(load_layer("ctyua21"))
+    assert count is not None
+    assert count(shapely.union_all(blackpool.geometry.values))[0] == int(blackpool["POP2020"].sum())
 
 
 def test_repair_is_passed_explicitly_not_through_the_environment(tmp_path):

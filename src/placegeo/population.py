@@ -9,7 +9,7 @@ plain sum over membership, with no geometry at all.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -109,6 +109,19 @@ def people_in(area: Any, pop: Layer) -> tuple[int, list[str]]:
                       where=arrays["area"][pairs.right] > 0)
     codes = np.asarray(pop.codes, dtype=object)[pairs.right[np.argsort(-share, kind="stable")]]
     return int(round(float(people[0]))), [str(c) for c in codes]
+
+
+def people_counter(subject: Any) -> Callable[[Any], tuple[int, list[str]]] | None:
+    """For the option checks: a function counting the people in any polygon inside ``subject``'s area (a
+    layer, e.g. an option's footprint, or an option) by :func:`people_in`, with the population layer the
+    one policy chooses (:func:`population_for`); None when no population layer can be read."""
+    from placegeo.errors import PlacegeoError
+
+    try:
+        pop = population_for(options=[subject]) if hasattr(subject, "places") else population_for([subject])
+    except PlacegeoError:
+        return None
+    return lambda area: people_in(area, pop)
 
 
 def covered_share(geoms: Any, pop: Layer) -> float:
