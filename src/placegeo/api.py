@@ -331,12 +331,14 @@ def default_population(options: Sequence[Option], refs: Sequence[Layer] = ()) ->
     return population_for(refs, options=options)
 
 
-def reference_coverage(matrix: Matrix, footprint_area: float) -> float:
-    """Share of the footprint's area the reference layer's units cover (1 when area is not measured)."""
-    m = matrix.values.get("area")
-    if m is None or footprint_area <= 0:
+def reference_coverage(matrix: Matrix, footprint: dict[str, float]) -> float:
+    """Share of the footprint the reference layer's units cover: by area, or by population when only
+    population is measured (1 for an empty footprint)."""
+    key = "area" if "area" in matrix.values else next(iter(matrix.values))
+    whole = footprint.get(key, 0.0)
+    if whole <= 0:
         return 1.0
-    return min(1.0, float(m.sum()) / footprint_area)
+    return min(1.0, float(matrix.values[key].sum()) / whole)
 
 
 def _refuse_elsewhere(ref: Layer, option: Option, covered: float) -> None:
@@ -394,13 +396,14 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
     results: dict[str, LayerResult] = {}
     for ref in refs:
         matrix = weighing.against(ref)
-        covered = reference_coverage(matrix, footprint["area"])
+        covered = reference_coverage(matrix, footprint)
         scored_w, scored_f = place_w, footprint
         if covered < COVERAGE_REFUSE:
             _refuse_elsewhere(ref, option, covered)
         if covered < COVERAGE_WARN:  # scored over the part the layer covers, never as if it covered all
+            by = "area" if "area" in matrix.values else "population"
             warn(f"reference layer {ref.id} covers only {_pct(covered)} of the footprint of '{option.name}' "
-                 f"(by area): it is scored over the part it covers")
+                 f"(by {by}): it is scored over the part it covers")
             scored_w = {k: m.sum(axis=0) for k, m in matrix.values.items()}
             scored_f = {**footprint, **{k: float(v.sum()) for k, v in scored_w.items()}}
         if "area" in matrix.values:
