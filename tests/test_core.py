@@ -11,6 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 OPTIONS = ROOT / "data" / "options"
@@ -101,7 +102,7 @@ def test_option_place_against_options_sub_units_file_place(lsoas, run_cli):
         assert unit["shares_by_weight"]["population"] == pytest.approx(shares[code], rel=1e-12)
 
 
-def test_reference_layer_of_another_region_is_refused_with_a_suggestion(run_cli):
+def test_reference_layer_of_another_region_is_refused_with_a_suggestion(run_cli, tmp_path):
     """L&SC districts against Hull and East Riding (England blocks): 0 % covered, so refused, not scored."""
     from placegeo import compare
     from placegeo.errors import UsageError
@@ -111,6 +112,13 @@ def test_reference_layer_of_another_region_is_refused_with_a_suggestion(run_cli)
     with pytest.raises(UsageError, match=r"lad21 covers 0% of the footprint") as err:
         compare([option], ["lad21"], weight="area", boundary=False)
     assert err.value.hint == "did you mean england/lad21?"
+    with pytest.raises(UsageError, match=r"lad21 covers 0% of the footprint"):  # by population alone too
+        compare([option], ["lad21"], weight="population", boundary=False)
+    path = tmp_path / "hull-east-riding.yaml"
+    path.write_text(yaml.safe_dump(option), encoding="utf-8")
+    result = run_cli("compare", str(path), "--against", "ccg21", "--weight", "area")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "did you mean england/ccg21?" in result.stderr
 
 
 def test_reference_covering_part_of_the_footprint_is_scored_over_that_part(tmp_path):
