@@ -1,7 +1,8 @@
 """`placegeo report`: one Comparison written as HTML, XLSX, Markdown, CSV and JSON, all at once.
 
 Every format is a view of the same :class:`~placegeo.comparison.Comparison`: the tables and sentences come
-from its JSON document (:mod:`placegeo.render.report_model`), the CSV and JSON files are the engine's own
+from the typed Comparison (:mod:`placegeo.render.report_model`), every scorecard figure through the metric
+registry (:mod:`placegeo.registry`), the CSV and JSON files are the engine's own
 (`compare --out` / `compare --format json`), and the maps come from :mod:`placegeo.render.maps`. The
 files appear together or not at all (:func:`placegeo.io.atomic_directory`), and an existing report is
 only replaced with ``force``.
