@@ -10,14 +10,14 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from placegeo.comparison import Comparison, OptionResult, PlaceSummary
+    from placegeo.results import Comparison, OptionResult, PlaceSummary
 
 
 def comparison_dict(comparison: Comparison) -> dict[str, Any]:
     """The documented JSON document as plain Python data."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from placegeo.comparison import SCHEMA_VERSION
+    from placegeo.results import SCHEMA_VERSION
 
     try:
         ver = version("placegeo")
@@ -38,14 +38,19 @@ def comparison_dict(comparison: Comparison) -> dict[str, Any]:
 
 
 def _option_dict(opt: OptionResult) -> dict[str, Any]:
+    from placegeo.registry import LAYER_METRICS, OPTION_METRICS, shown_in
+
+    shown = shown_in("json")
     layers = {}
     for layer_id, res in opt.results.items():
+        score = {m.key: m.value(res) for m in shown}
         layers[layer_id] = {
             "method": res.method,
-            "coterminosity": dict(res.coterminosity),
-            "units": len(res.units),
-            "whole_units": len(res.units) - len(res.split_units),
-            "outside_units": len(res.outside_units),
+            "coterminosity": {m.weight: m.value(res) for m in LAYER_METRICS
+                              if m.key.startswith("coterminosity_") and m.weight in res.coterminosity},
+            "units": score["units"],
+            "whole_units": score["whole_units"],
+            "outside_units": score["outside_units"],
             "split_units": [
                 {"code": u.code, "name": u.name, "shares": dict(u.parts), "population": u.inside.get("population"),
                  "area_km2": u.inside.get("area", 0.0) / 1e6, "best_fit": u.best_fit,
@@ -53,9 +58,9 @@ def _option_dict(opt: OptionResult) -> dict[str, Any]:
                  "shares_by_weight": u.shares}
                 for u in res.split_units
             ],
-            "coterminous_places": res.coterminous_places,
+            "coterminous_places": score["coterminous_places"],
             "places": [asdict(p) for p in res.places],
-            "boundary_match": res.boundary_match,
+            "boundary_match": score["boundary_match"],
             "outside_footprint": [
                 {"code": u.code, "name": u.name, "share": dict(u.outside),
                  "population": (u.total.get("population", 0.0) - u.inside.get("population", 0.0))
@@ -68,7 +73,7 @@ def _option_dict(opt: OptionResult) -> dict[str, Any]:
         "name": opt.name,
         "description": opt.description,
         "source": opt.source,
-        "footprint": {"population": opt.footprint.get("population"), "area_km2": opt.footprint["area"] / 1e6},
+        "footprint": {m.key: m.value(opt) for m in shown_in("json", metrics=OPTION_METRICS)},
         "blocks": opt.blocks_layer,
         "unassigned": list(opt.unassigned),
         "unassigned_names": list(opt.unassigned_names),

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from placegeo.io import refuse_overwrite, safe_filename
 
 if TYPE_CHECKING:
-    from placegeo.comparison import Comparison
+    from placegeo.results import Comparison
 
 TABLES = ("scorecard", "splits", "places", "overlap")
 
@@ -41,7 +41,7 @@ def check_outputs(directory: Path, force: bool) -> None:
 
 def write_outputs(comparison: Comparison, directory: str | Path, *, force: bool = False) -> list[Path]:
     """Write scorecard.csv, splits.csv, places.csv, overlap.csv, comparison.json, places-<option>.gpkg."""
-    from placegeo.comparison import option_frames
+    from placegeo.api import option_frames
     from placegeo.io import atomic_directory
 
     option_names = [o.name for o in comparison.options]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-    from placegeo.comparison import Comparison
+    from placegeo.results import Comparison
 
 
 def tables(comparison: Comparison) -> dict[str, pd.DataFrame]:
@@ -15,21 +15,16 @@ def tables(comparison: Comparison) -> dict[str, pd.DataFrame]:
     unit and place), ``places`` (sizes and fits) and ``overlap`` (M in long format)."""
     import pandas as pd
 
+    from placegeo.registry import OPTION_METRICS, shown_in
+
     weights = comparison.settings.weights
+    option_metrics = shown_in("csv", metrics=OPTION_METRICS)
+    layer_metrics = shown_in("csv", weights)
     score, splits, places, overlap = [], [], [], []
     for opt in comparison.options:
-        row = {"option": opt.name, "places": len(opt.places),
-               "population": opt.footprint.get("population"), "area_km2": opt.footprint["area"] / 1e6}
+        row = {"option": opt.name, **{m.key: m.value(opt) for m in option_metrics}}
         for layer_id, res in opt.results.items():
-            for w in weights:
-                row[f"{layer_id}:coterminosity_{w}"] = res.coterminosity.get(w)
-            row[f"{layer_id}:units"] = len(res.units)
-            row[f"{layer_id}:split_units"] = len(res.split_units)
-            if "population" in weights:
-                row[f"{layer_id}:split_population"] = res.split_weight("population")
-                row[f"{layer_id}:people_moving"] = sum(u.moving.get("population", 0.0) for u in res.units)
-            row[f"{layer_id}:coterminous_places"] = res.coterminous_places
-            row[f"{layer_id}:boundary_match"] = res.boundary_match
+            row.update({f"{layer_id}:{m.key}": m.value(res) for m in layer_metrics})
             for u in res.split_units:
                 for place, share in u.parts.items():
                     splits.append({

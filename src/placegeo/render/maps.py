@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from placegeo.comparison import Comparison
+    from placegeo.results import Comparison
     from placegeo.layers import Layer
     from placegeo.options import Option
     from placegeo.render.splits import SplitUnit

@@ -1,7 +1,8 @@
 """`placegeo report`: one Comparison written as HTML, XLSX, Markdown, CSV and JSON, all at once.
 
 Every format is a view of the same :class:`~placegeo.comparison.Comparison`: the tables and sentences come
-from its JSON document (:mod:`placegeo.render.report_model`), the CSV and JSON files are the engine's own
+from the typed Comparison (:mod:`placegeo.render.report_model`), every scorecard figure through the metric
+registry (:mod:`placegeo.registry`), the CSV and JSON files are the engine's own
 (`compare --out` / `compare --format json`), and the maps come from :mod:`placegeo.render.maps`. The
 files appear together or not at all (:func:`placegeo.io.atomic_directory`), and an existing report is
 only replaced with ``force``.
@@ -9,7 +10,6 @@ only replaced with ``force``.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from placegeo.errors import UsageError
 from placegeo.metrics import DEFAULT_SNAP, DEFAULT_TOL, NEIGHBOURHOOD_BAND, PLACE_BAND
-from placegeo.render.report_model import Matrix, ReportModel, Source, build_model, km2, pct, people, score_text
+from placegeo.registry import LAYER_METRICS, Metric
+from placegeo.render.report_model import Matrix, ReportModel, Source, build_model, km2, pct, people, score_cell
 
 if TYPE_CHECKING:
-    from placegeo.comparison import Comparison, OptionResult
+    from placegeo.results import Comparison, OptionResult
     from placegeo.metrics import Band
     from placegeo.options import Option
 
@@ -99,8 +100,7 @@ def write_report(
     from placegeo.io import atomic_directory
 
     formats = parse_formats(formats)
-    doc = json.loads(comparison.to_json())
-    model = report_model(comparison, doc, options)
+    model = report_model(comparison, options)
     names = output_names(formats)
     with atomic_directory(out, names, force=force) as staging:
         if "csv" in formats or "json" in formats:
@@ -150,11 +150,9 @@ def engine_files(comparison: Comparison, staging: Path, names: list[str]) -> Non
 # the model: tables and sentences from the Comparison
 
 
-def report_model(comparison: Comparison, doc: dict[str, Any] | None = None,
-                 options: Sequence[Option] | None = None) -> ReportModel:
-    """The report's tables and sentences (from the JSON document), with overlap matrices and data sources."""
-    doc = doc if doc is not None else json.loads(comparison.to_json())
-    return build_model(doc, sources=sources(comparison, options), matrices=matrices(comparison))
+def report_model(comparison: Comparison, options: Sequence[Option] | None = None) -> ReportModel:
+    """The report's tables and sentences (from the typed Comparison), with overlap matrices and data sources."""
+    return build_model(comparison, sources=sources(comparison, options), matrices=matrices(comparison))
 
 
 def matrices(comparison: Comparison) -> list[Matrix]:
@@ -237,25 +235,13 @@ def _environment():
     )
 
 
-SCORE_METRICS = (
-    ("coterminosity_area", "Coterminosity index, by area", "pct"),
-    ("coterminosity_population", "Coterminosity index, by population", "pct"),
-    ("split_count", "Split units", "int"),
-    ("people_moved", "People moved (in split units, outside the best-fit place)", "people"),
-    ("coterminous_places", "Coterminous places", "places"),
-    ("boundary_match", "Boundary match", "pct"),
-    ("outside_footprint", "Units partly outside the footprint", "int"),
-)
-"""Scorecard rows: Cell attribute, label, format (:func:`score_text`)."""
-
-# which way is better, for bolding the best option in a row (a metric not here is never bolded)
-_HIGHER_IS_BETTER = {"coterminosity_area": True, "coterminosity_population": True, "split_count": False,
-                     "people_moved": False, "coterminous_places": True, "boundary_match": True}
+SCORE_METRICS: tuple[Metric, ...] = tuple(m for m in LAYER_METRICS if "html" in m.views)
+"""Scorecard rows of the HTML and Markdown reports: the registry's metrics shown in them, in its order."""
 
 
-def score_value(model: ReportModel, option: str, layer: str, metric: str) -> float | int | None:
-    cell = model.scorecard.get((option, layer))
-    return None if cell is None else getattr(cell, metric)
+def score_value(model: ReportModel, option: str, layer: str, key: str) -> float | int | None:
+    score = model.scorecard.get((option, layer))
+    return None if score is None else score.get(key)
 
 
 def html(model: ReportModel, comparison: Comparison, maps: dict[str, str] | None = None) -> str:
@@ -270,20 +256,16 @@ def html(model: ReportModel, comparison: Comparison, maps: dict[str, str] | None
         ver = version("placegeo")
     except PackageNotFoundError:  # pragma: no cover
         ver = "unknown"
-    metrics_shown = [m for m in SCORE_METRICS if any(score_value(model, o, lid, m[0]) is not None
+    metrics_shown = [m for m in SCORE_METRICS if any(score_value(model, o, lid, m.key) is not None
                                                      for o in model.options for lid in model.layers)]
 
-    def fmt(value, kind, option, layer):
-        cell = model.scorecard.get((option, layer))
-        return score_text(value, kind, cell.places if cell else None)
-
-    def best(layer, metric):
-        higher = _HIGHER_IS_BETTER.get(metric)
-        values = [(score_value(model, o, layer, metric), o) for o in model.options]
-        values = [(round(v, 6), o) for v, o in values if v is not None]
-        if higher is None or len(values) < 2:
+    def best(layer: str, item: Metric) -> str | None:
+        """The option with the best value in a row (None on a tie, or for a metric with no better direction)."""
+        values = [(score_value(model, o, layer, item.key), o) for o in model.options]
+        ranked = sorted([(round(v, 6), o) for v, o in values if v is not None], key=lambda vo: vo[0],
+                        reverse=item.better == "higher")
+        if item.better is None or len(ranked) < 2:
             return None
-        ranked = sorted(values, key=lambda vo: vo[0], reverse=higher)
         return ranked[0][1] if ranked[0][0] != ranked[1][0] else None
 
     settings = comparison.settings
@@ -297,8 +279,8 @@ def html(model: ReportModel, comparison: Comparison, maps: dict[str, str] | None
         m=model,
         version=ver,
         metrics=metrics_shown,
-        score=lambda o, lid, metric: score_value(model, o, lid, metric),
-        fmt=fmt,
+        score=lambda o, lid, item: score_value(model, o, lid, item.key),
+        fmt=lambda item, o, lid: score_cell(model, o, lid, item),
         best=best,
         pct=pct,
         people=people,

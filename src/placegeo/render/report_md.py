@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from placegeo.render.report_model import ReportModel, km2, pct, people, score_text
+from placegeo.render.report_model import ReportModel, km2, pct, people, score_cell
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
 
@@ -28,7 +28,8 @@ def _place_name(p) -> str:
 
 def markdown(model: ReportModel) -> str:
     """The summary, scorecard, places, splits and sources as Markdown."""
-    from placegeo.render.report import SCORE_METRICS, licence_lines
+    from placegeo.registry import shown_in
+    from placegeo.render.report import licence_lines
 
     out = [f"# {esc(model.title)}", "",
            f"Weight: {model.weight}; tolerance {pct(model.tol)}. Reference layers: "
@@ -38,13 +39,11 @@ def markdown(model: ReportModel) -> str:
     out += ["## Scorecard", ""]
     rows = []
     for lid in model.layers:
-        for metric, label, kind in SCORE_METRICS:
-            cells = [model.scorecard.get((o, lid)) for o in model.options]
-            values = [getattr(c, metric) if c else None for c in cells]
+        for item in shown_in("md"):
+            values = [(model.scorecard.get((o, lid)) or {}).get(item.key) for o in model.options]
             if all(v is None for v in values):
                 continue
-            rows.append([esc(lid), label] + [score_text(v, kind, c.places if c else None) for v, c in zip(values, cells,
-                                                                                                   strict=True)])
+            rows.append([esc(lid), item.label] + [score_cell(model, o, lid, item) for o in model.options])
     out += _table(["Layer", "Measure", *map(esc, model.options)], rows,
                   numeric=set(range(2, 2 + len(model.options))))
     for option in model.options:

@@ -1,34 +1,24 @@
 """The report's view model: the tables and sentences every report format shows, read from one Comparison.
 
-Everything here is computed from the Comparison's JSON document (``Comparison.to_json()``, the same
-document `placegeo compare --format json` prints) plus the catalogue entries of the layers used, so
-HTML, XLSX, Markdown, CSV and JSON can never disagree. No geometry, no file writing: plain data in,
-plain data out.
+Built from the typed :class:`~placegeo.comparison.Comparison` (the same object `placegeo compare` prints),
+with every scorecard figure read through the metric registry (:mod:`placegeo.registry`), so HTML, XLSX,
+Markdown, CSV and JSON can never disagree. No geometry, no file writing: typed results in, plain data out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from placegeo.metrics import NEIGHBOURHOOD_BAND, PLACE_BAND, Band, band_flag
+from placegeo.registry import Metric, Value, values
 
+if TYPE_CHECKING:
+    from placegeo.results import Comparison, PlaceSummary
 
-@dataclass
-class Cell:
-    """One scorecard cell group: one option against one reference layer."""
-
-    coterminosity_area: float | None
-    coterminosity_population: float | None
-    split_count: int
-    split_population: float | None
-    people_moved: float | None
-    coterminous_places: int | None
-    places: int
-    outside_footprint: int
-    units: int | None = None
-    boundary_match: float | None = None
+Scores = dict[str, Value]
+"""One option against one reference layer: every registry figure, keyed by metric key."""
 
 
 @dataclass
@@ -86,7 +76,7 @@ class ReportModel:
     options: list[str]
     layers: list[str]
     layer_titles: dict[str, str]
-    scorecard: dict[tuple[str, str], Cell]
+    scorecard: dict[tuple[str, str], Scores]
     summary: list[str]
     places: list[PlaceRow]
     splits: list[SplitRow]
@@ -107,48 +97,15 @@ class ReportModel:
 
 
 # --------------------------------------------------------------------------------------------------
-# reading the Comparison's JSON document
-
-
-def _options(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return list(doc.get("options") or [])
-
-
-def layer_ids(doc: Mapping[str, Any]) -> list[str]:
-    """Reference layer ids in the order the user named them."""
-    named = doc.get("layers")
-    if isinstance(named, list) and named:
-        return [item if isinstance(item, str) else item.get("id") for item in named]
-    if isinstance(named, Mapping) and named:
-        return list(named)
-    ids: list[str] = []
-    for opt in _options(doc):
-        for lid in _per_layer(opt):
-            if lid not in ids:
-                ids.append(lid)
-    return ids
-
-
-def _per_layer(opt: Mapping[str, Any]) -> Mapping[str, Mapping[str, Any]]:
-    """The option's results per reference layer id, wherever the document keeps them."""
-    value = opt.get("layers")
-    return value if isinstance(value, Mapping) else {}
+# reading the Comparison
 
 
 def _num(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def people_moved(unit: Mapping[str, Any], weight: str = "population") -> float | None:
-    """People in the parts of a split unit outside its best-fit place: w(R_i ∩ F) * (1 - b_i).
-
-    Read from the unit's ``moving`` (the engine's figure); None when population was not measured.
-    """
-    moving = unit.get("moving")
-    if isinstance(moving, Mapping):
-        value = moving.get(weight)
-        return None if value is None else float(value)
-    return None
+    """A float, or None for a figure not measured (None or NaN)."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 def band_flags(population: float | None, place_band: Band, neighbourhood_band: Band) -> tuple[str, str]:
@@ -156,81 +113,48 @@ def band_flags(population: float | None, place_band: Band, neighbourhood_band: B
     return band_flag(population, place_band), band_flag(population, neighbourhood_band)
 
 
-def cell_of(result: Mapping[str, Any], n_places: int) -> Cell:
-    coterm = result.get("coterminosity") or {}
-    units = list(result.get("split_units") or [])
-    pops = [u.get("population") for u in units]
-    moved = [people_moved(u) for u in units]
-    return Cell(
-        coterminosity_area=_num(coterm.get("area")),
-        coterminosity_population=_num(coterm.get("population")),
-        split_count=len(units),
-        split_population=None if any(p is None for p in pops) else float(sum(pops)),
-        people_moved=None if any(m is None for m in moved) else float(sum(moved)),
-        coterminous_places=_coterminous_count(result.get("coterminous_places")),
-        places=n_places,
-        outside_footprint=len(result.get("outside_footprint") or []),
-        units=result.get("units"),
-        boundary_match=_num(result.get("boundary_match")),
-    )
+def _place_rows(option: str, places: list[PlaceSummary], place_band: Band, neighbourhood_band: Band) -> list[PlaceRow]:
+    rows = []
+    for p in places:
+        for item, parent in [(p, None)] + [(sub, p.name) for sub in p.subunits]:
+            pop = _num(item.population)
+            flag_place, flag_hood = band_flags(pop, place_band, neighbourhood_band)
+            rows.append(PlaceRow(option=option, name=str(item.name), population=pop, area_km2=_num(item.area_km2),
+                                 units=list(item.units), place_flag=flag_place, neighbourhood_flag=flag_hood,
+                                 parent=parent))
+    return rows
 
 
-def _coterminous_count(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, list | tuple):
-        return len(value)
-    return int(value)
-
-
-def build_model(doc: Mapping[str, Any], *, sources: list[Source] | None = None,
+def build_model(comparison: Comparison, *, sources: list[Source] | None = None,
                 matrices: list[Matrix] | None = None) -> ReportModel:
-    """The report's tables and sentences, from the Comparison's JSON document (bands from its settings)."""
-    options = _options(doc)
-    layers = layer_ids(doc)
+    """The report's tables and sentences, from the typed Comparison (bands and weights from its settings)."""
+    settings = comparison.settings
+    layers = [info.id for info in comparison.layers]
     titles = {s.id: s.title for s in sources or []}
-    titles.update({item["id"]: item.get("title") or item["id"] for item in doc.get("layers") or []
-                   if isinstance(item, Mapping)})
-    settings = doc.get("settings") or {}
-    place_band = Band(**settings["place_band"]) if "place_band" in settings else PLACE_BAND
-    neighbourhood_band = (Band(**settings["neighbourhood_band"]) if "neighbourhood_band" in settings
-                          else NEIGHBOURHOOD_BAND)
-    scorecard: dict[tuple[str, str], Cell] = {}
+    titles.update({info.id: info.title or info.id for info in comparison.layers})
+    scorecard: dict[tuple[str, str], Scores] = {}
     place_rows: list[PlaceRow] = []
     split_rows: list[SplitRow] = []
-    for opt in options:
-        name = str(opt["name"])
-        places = list(opt.get("places") or [])
-        for p in places:
-            for item, parent in [(p, None)] + [(sub, str(p["name"])) for sub in p.get("subunits") or []]:
-                pop = _num(item.get("population"))
-                flag_place, flag_hood = band_flags(pop, place_band, neighbourhood_band)
-                place_rows.append(PlaceRow(option=name, name=str(item["name"]), population=pop,
-                                           area_km2=_num(item.get("area_km2")), units=item.get("units"),
-                                           place_flag=flag_place, neighbourhood_flag=flag_hood, parent=parent))
-        per_layer = _per_layer(opt)
+    for opt in comparison.options:
+        place_rows += _place_rows(opt.name, opt.places, settings.place_band, settings.neighbourhood_band)
         for lid in layers:
-            result = per_layer.get(lid)
+            result = opt.results.get(lid)
             if result is None:
                 continue
-            cell = cell_of(result, len(places))
-            scorecard[(name, lid)] = cell
-            for unit in result.get("split_units") or []:
-                shares = sorted(((str(k), float(v)) for k, v in (unit.get("shares") or {}).items()),
-                                key=lambda kv: -kv[1])
-                split_rows.append(SplitRow(option=name, layer=lid, code=str(unit.get("code", "")),
-                                           name=str(unit.get("name", "")), shares=shares,
-                                           population=_num(unit.get("population")), people_moved=people_moved(unit),
-                                           best_fit=str(unit.get("best_fit") or (shares[0][0] if shares else ""))))
+            scorecard[(opt.name, lid)] = values(result)
+            for unit in result.split_units:
+                shares = sorted(((str(k), float(v)) for k, v in unit.parts.items()), key=lambda kv: -kv[1])
+                split_rows.append(SplitRow(option=opt.name, layer=lid, code=str(unit.code), name=str(unit.name),
+                                           shares=shares, population=_num(unit.inside.get("population")),
+                                           people_moved=_num(unit.moving.get("population")),
+                                           best_fit=str(unit.best_fit or (shares[0][0] if shares else ""))))
     split_rows.sort(key=lambda s: (s.option, -(s.people_moved or 0.0), -(s.population or 0.0), s.layer, s.code))
-    names = [str(o["name"]) for o in options]
-    weights = list(settings.get("weights") or ["area"])
-    weight = "both" if len(weights) > 1 else weights[0]
-    tol = float(settings.get("tol", 0.01))
+    names = [opt.name for opt in comparison.options]
+    weights = list(settings.weights)
     model = ReportModel(
         title=_title(names),
-        weight=weight,
-        tol=tol,
+        weight="both" if len(weights) > 1 else weights[0],
+        tol=float(settings.tol),
         options=names,
         layers=layers,
         layer_titles={lid: titles.get(lid, lid) for lid in layers},
@@ -240,8 +164,8 @@ def build_model(doc: Mapping[str, Any], *, sources: list[Source] | None = None,
         splits=split_rows,
         matrices=matrices or [],
         sources=sources or [],
-        place_band=place_band,
-        neighbourhood_band=neighbourhood_band,
+        place_band=settings.place_band,
+        neighbourhood_band=settings.neighbourhood_band,
     )
     model.summary = summary_sentences(model)
     return model
@@ -269,24 +193,34 @@ def km2(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.1f}"
 
 
-def score_text(value: Any, kind: str, places: int | None = None) -> str:
-    """A scorecard value as text: a percentage, a count of people, 'k of n' places, or a count."""
+def score_text(value: Value, item: Metric, places: Value = None) -> str:
+    """A registry figure as report text: a percentage, a count of people, 'k of n' places, or a count."""
     if value is None:
         return "n/a"
-    if kind == "pct":
+    if item.unit == "share":
         return pct(value)
-    if kind == "people":
+    if item.unit == "people":
         return people(value)
-    if kind == "places":
+    if item.unit == "km2":
+        return km2(value)
+    if item.unit == "places":
         return f"{value} of {places}"
     return f"{value:,}"
 
 
-def headline(cell: Cell) -> tuple[str, float | None]:
+def score_cell(model: ReportModel, option: str, layer: str, item: Metric) -> str:
+    """The text of one scorecard cell ('k of n' places reads n from the registry's ``places``)."""
+    score = model.scorecard.get((option, layer))
+    if score is None:
+        return "n/a"
+    return score_text(score.get(item.key), item, score.get("places"))
+
+
+def headline(score: Scores) -> tuple[str, float | None]:
     """The weight a sentence quotes: population when the comparison has it, else area."""
-    if cell.coterminosity_population is not None:
-        return "population", cell.coterminosity_population
-    return "area", cell.coterminosity_area
+    if score.get("coterminosity_population") is not None:
+        return "population", _num(score["coterminosity_population"])
+    return "area", _num(score.get("coterminosity_area"))
 
 
 def summary_sentences(model: ReportModel) -> list[str]:
@@ -318,11 +252,12 @@ def summary_sentences(model: ReportModel) -> list[str]:
                         f"({gap * 100:.1f} percentage points more).")
         splits = []
         for name, cell in cells:
-            if cell.split_count == 0:
+            count, moved_people = cell["split_units"], cell["people_moving"]
+            if count == 0:
                 splits.append(f"{name} splits no unit")
             else:
-                moved = f", moving {people(cell.people_moved)} people" if cell.people_moved is not None else ""
-                splits.append(f"{name} splits {cell.split_count} unit{'s' if cell.split_count != 1 else ''}{moved}")
+                moved = f", moving {people(moved_people)} people" if moved_people is not None else ""
+                splits.append(f"{name} splits {count} unit{'s' if count != 1 else ''}{moved}")
         lines.append(text + " " + "; ".join(splits) + ".")
     over = [p for p in model.places if p.place_flag == "above" and p.parent is None]
     if over:

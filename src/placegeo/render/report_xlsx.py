@@ -9,24 +9,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from placegeo.registry import Metric, shown_in
 from placegeo.render.report_model import ReportModel
 
 PCT = "0.0%"
 INT = "#,##0"
 KM2 = "#,##0.0"
 
-SCORECARD_COLUMNS = [
-    # header, Cell attribute, number format
-    ("Coterminosity (area)", "coterminosity_area", PCT),
-    ("Coterminosity (population)", "coterminosity_population", PCT),
-    ("Split units", "split_count", INT),
-    ("Population of split units", "split_population", INT),
-    ("People moved", "people_moved", INT),
-    ("Coterminous places", "coterminous_places", INT),
-    ("Places", "places", INT),
-    ("Boundary match", "boundary_match", PCT),
-    ("Units partly outside footprint", "outside_footprint", INT),
-]
+NUMBER_FORMATS = {"share": PCT, "people": INT, "count": INT, "places": INT, "km2": KM2}
+"""Number format per registry unit."""
+
+
+def scorecard_columns() -> list[Metric]:
+    """The Scorecard sheet's figures: the registry's metrics shown in XLSX, in its order."""
+    return shown_in("xlsx")
 
 
 def _text(value: Any) -> str:
@@ -73,16 +69,17 @@ def workbook(model: ReportModel):
     wb = Workbook()
     wb.remove(wb.active)
     # Scorecard: one row per option and reference layer
+    columns = scorecard_columns()
     rows = []
     for option in model.options:
         for lid in model.layers:
-            cell = model.scorecard.get((option, lid))
-            if cell is None:
+            score = model.scorecard.get((option, lid))
+            if score is None:
                 continue
             rows.append([(option, "text"), (lid, "text"), (model.layer_titles.get(lid, lid), "text")]
-                        + [(getattr(cell, attr), fmt) for _, attr, fmt in SCORECARD_COLUMNS])
-    _sheet(wb, "Scorecard", ["Option", "Layer", "Layer title", *(h for h, _, _ in SCORECARD_COLUMNS)], rows,
-           [34, 12, 40] + [16] * len(SCORECARD_COLUMNS))
+                        + [(score.get(m.key), NUMBER_FORMATS[m.unit]) for m in columns])
+    _sheet(wb, "Scorecard", ["Option", "Layer", "Layer title", *(m.heading for m in columns)], rows,
+           [34, 12, 40] + [16] * len(columns))
     # Places
     rows = [[(p.option, "text"), (p.name, "text"), (p.parent or "", "text"), (p.population, INT), (p.area_km2, KM2),
              (len(p.units) if isinstance(p.units, list) else p.units, INT),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from placegeo.comparison import Comparison, UnitResult
+    from placegeo.results import Comparison, UnitResult
+    from placegeo.registry import Metric, Value
 
 
 def pct(share: float | None) -> str:
@@ -46,32 +47,22 @@ def render_scorecard(comparison: Comparison, width: int | None = None) -> str:
     from rich.console import Console
     from rich.table import Table
 
+    from placegeo.registry import OPTION_METRICS, shown_in, values
+
     settings = comparison.settings
     console = Console(file=io.StringIO(), record=True, width=width or 160, force_terminal=False,
                       color_system=None)
     weights = settings.weights
     table = Table(title="Coterminosity scorecard", caption=_caption(comparison), show_lines=True)
     table.add_column("option")
-    table.add_column("places", justify="right")
-    table.add_column("population", justify="right")
+    for m in shown_in("terminal", metrics=OPTION_METRICS):
+        table.add_column(m.key, justify="right")
     for layer in comparison.layers:
         table.add_column(layer.id, justify="left")
     for opt in comparison.options:
-        cells = [opt.name, str(len(opt.places)), people(opt.footprint.get("population"))]
+        cells = [opt.name] + [_figure(m, m.value(opt)) for m in shown_in("terminal", metrics=OPTION_METRICS)]
         for layer in comparison.layers:
-            res = opt.results[layer.id]
-            lines = []
-            index = " / ".join(f"{pct(res.coterminosity[w])} {'pop' if w == 'population' else 'area'}"
-                               for w in weights)
-            lines.append(f"C {index}")
-            split = f"split {len(res.split_units)}/{len(res.units)}"
-            if "population" in weights:
-                split += f" ({people(res.split_weight('population'))} people)"
-            lines.append(split)
-            lines.append(f"coterminous {res.coterminous_places}/{len(res.places)}")
-            if res.boundary_match is not None:
-                lines.append(f"boundary {pct(res.boundary_match)}")
-            cells.append("\n".join(lines))
+            cells.append(_cell(values(opt.results[layer.id]), weights))
         table.add_row(*cells)
     console.print(table)
     for opt in comparison.options:
@@ -96,6 +87,34 @@ def render_scorecard(comparison: Comparison, width: int | None = None) -> str:
                     share = unit.outside.get(settings.primary, unit.outside.get("area"))
                     console.print(f"    {unit.name}: {pct(share)} outside")
     return console.export_text()
+
+
+def _figure(metric: Metric, value: Value) -> str:
+    """One registry figure as the terminal prints it."""
+    if metric.unit == "share":
+        return pct(value)
+    if metric.unit == "people":
+        return people(value)
+    return "–" if value is None else str(value)
+
+
+def _cell(score: dict[str, Value], weights: tuple[str, ...]) -> str:
+    """One option against one layer, from the registry's figures (``values``):
+    "C 96 % area / 99 % pop", "split 2/18 (206,200 people)", "coterminous 3/5", "boundary 66 %"."""
+    from placegeo.registry import shown_in
+
+    shown = {m.key: m for m in shown_in("terminal", weights)}
+    index = " / ".join(f"{pct(score[f'coterminosity_{w}'])} {'pop' if w == 'population' else 'area'}"
+                       for w in weights)
+    lines = [f"C {index}"]
+    split = f"split {score['split_units']}/{score['units']}"
+    if "split_population" in shown:
+        split += f" ({_figure(shown['split_population'], score['split_population'])} people)"
+    lines.append(split)
+    lines.append(f"coterminous {score['coterminous_places']}/{score['places']}")
+    if score["boundary_match"] is not None:
+        lines.append(f"boundary {_figure(shown['boundary_match'], score['boundary_match'])}")
+    return "\n".join(lines)
 
 
 def _unassigned_line(names: list[str], layer: str | None, most: int = 8) -> str:

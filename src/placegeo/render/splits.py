@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from placegeo.comparison import Comparison
+    from placegeo.results import Comparison
     from placegeo.layers import Layer
     from placegeo.options import Option
 

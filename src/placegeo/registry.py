@@ -1,0 +1,160 @@
+"""The metric registry: every scorecard figure defined once, and every view iterates it.
+
+The terminal scorecard, the CSV scorecard, the JSON document, and the report's XLSX, Markdown and HTML
+all read their totals through :data:`LAYER_METRICS` (one option against one reference layer) and
+:data:`OPTION_METRICS` (one option), so they cannot disagree. A view only formats a value; it computes
+none. To add a figure, add a :class:`Metric` here and name the views that show it (``views``).
+
+Pure: no heavy imports; results are read through their attributes only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from placegeo.results import LayerResult, OptionResult
+
+Value = float | int | None
+View = Literal["terminal", "csv", "json", "xlsx", "md", "html"]
+REPORT: frozenset[View] = frozenset({"xlsx", "md", "html"})
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One figure: how to read it from a result, what to call it, and which way is better.
+
+    ``key`` names it in the CSV scorecard (``<layer>:<key>``) and in JSON; ``tag`` in the HTML report's
+    ``data-metric`` attribute (kept from earlier releases); ``label`` in the Markdown and HTML rows,
+    ``heading`` in the XLSX column. ``unit`` is ``share`` (0..1), ``people``, ``count``, ``places``
+    (a count out of the option's places) or ``km2``. ``weight`` is the weight the figure needs (None
+    for counts): without it measured the value is None."""
+
+    key: str
+    label: str
+    heading: str
+    unit: str
+    better: Literal["higher", "lower"] | None
+    getter: Callable[[Any], Value]
+    weight: str | None = None
+    views: frozenset[View] = frozenset()
+    tag: str = ""
+
+    def value(self, result: Any) -> Value:
+        """The figure for ``result`` (a LayerResult or an OptionResult); NaN comes back as None."""
+        value = self.getter(result)
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return value
+
+    @property
+    def name(self) -> str:
+        """The HTML tag when it has one, else the key."""
+        return self.tag or self.key
+
+
+def _measured(result: LayerResult, weight: str) -> bool:
+    """Whether ``weight`` was measured for this layer result (the index is given per measured weight)."""
+    return weight in result.coterminosity
+
+
+def coterminosity(weight: str) -> Callable[[LayerResult], Value]:
+    """C = sum_i w(R_i ∩ F) b_i / w(F), as the assessment computed it."""
+    return lambda r: r.coterminosity.get(weight)
+
+
+def split_count(result: LayerResult) -> int:
+    """Units split between places (outside-only neighbours are never split)."""
+    return sum(1 for u in result.units if u.split)
+
+
+def split_weight(weight: str) -> Callable[[LayerResult], Value]:
+    """Total w(R_i ∩ F) over the split units."""
+    def get(r: LayerResult) -> Value:
+        if not _measured(r, weight):
+            return None
+        return float(sum(u.inside.get(weight, 0.0) for u in r.units if u.split))
+    return get
+
+
+def moving(weight: str, scale: float = 1.0) -> Callable[[LayerResult], Value]:
+    """Weight that moves: sum over the SPLIT units of w(R_i ∩ F)(1 - b_i) (docs/metrics.md). A whole
+    unit (b_i >= 1 - tol) moves nobody: its pieces in other places are slivers within tol."""
+    def get(r: LayerResult) -> Value:
+        if not _measured(r, weight):
+            return None
+        return float(sum(u.moving.get(weight, 0.0) for u in r.units if u.split)) / scale
+    return get
+
+
+def _outside_footprint(r: LayerResult) -> int:
+    """Units with some weight outside the footprint, the outside-only neighbours included."""
+    return sum(1 for u in [*r.units, *r.outside_units] if max(u.outside.values(), default=0.0) > 0)
+
+
+_ALL: frozenset[View] = frozenset({"terminal", "csv", "json", "xlsx", "md", "html"})
+
+LAYER_METRICS: tuple[Metric, ...] = (
+    Metric("coterminosity_area", "Coterminosity index, by area", "Coterminosity (area)", "share", "higher",
+           coterminosity("area"), weight="area", views=_ALL),
+    Metric("coterminosity_population", "Coterminosity index, by population", "Coterminosity (population)",
+           "share", "higher", coterminosity("population"), weight="population", views=_ALL),
+    Metric("units", "Units meeting the footprint", "Units", "count", None, lambda r: len(r.units),
+           views=frozenset({"terminal", "csv", "json"})),
+    Metric("whole_units", "Whole units", "Whole units", "count", None,
+           lambda r: len(r.units) - split_count(r), views=frozenset({"json"})),
+    Metric("outside_units", "Neighbours outside the footprint", "Neighbours outside", "count", None,
+           lambda r: len(r.outside_units), views=frozenset({"json"})),
+    Metric("split_units", "Split units", "Split units", "count", "lower", split_count,
+           views=frozenset({"terminal", "csv"}) | REPORT, tag="split_count"),
+    Metric("split_population", "Population of split units", "Population of split units", "people", None,
+           split_weight("population"), weight="population", views=frozenset({"terminal", "csv", "xlsx"})),
+    Metric("people_moving", "People moved (in split units, outside the best-fit place)", "People moved",
+           "people", "lower", moving("population"), weight="population",
+           views=frozenset({"csv"}) | REPORT, tag="people_moved"),
+    Metric("area_moving_km2", "Area moved (in split units, outside the best-fit place)", "Area moved (km²)",
+           "km2", "lower", moving("area", 1e6), weight="area"),  # in no view yet: add "xlsx" to show it
+    Metric("coterminous_places", "Coterminous places", "Coterminous places", "places", "higher",
+           lambda r: sum(1 for p in r.places if p.coterminous), views=_ALL),
+    Metric("places", "Places", "Places", "count", None, lambda r: len(r.places),
+           views=frozenset({"terminal", "xlsx"})),
+    Metric("boundary_match", "Boundary match", "Boundary match", "share", "higher", lambda r: r.boundary_match,
+           views=_ALL),
+    Metric("outside_footprint", "Units partly outside the footprint", "Units partly outside footprint", "count",
+           None, _outside_footprint, views=REPORT),
+)
+"""Figures of one option against one reference layer, in the order the views show them."""
+
+OPTION_METRICS: tuple[Metric, ...] = (
+    Metric("places", "Places", "Places", "count", None, lambda o: len(o.places),
+           views=frozenset({"terminal", "csv"})),
+    Metric("population", "Population", "Population", "people", None, lambda o: o.footprint.get("population"),
+           views=frozenset({"terminal", "csv", "json"})),
+    Metric("area_km2", "Area (km²)", "Area (km²)", "km2", None, lambda o: o.footprint["area"] / 1e6,
+           views=frozenset({"csv", "json"})),
+)
+"""Figures of one option (its footprint F), whatever the reference layer."""
+
+BY_KEY: dict[str, Metric] = {m.key: m for m in LAYER_METRICS}
+
+
+def metric(key: str) -> Metric:
+    """The layer metric called ``key`` (KeyError names the known keys)."""
+    try:
+        return BY_KEY[key]
+    except KeyError:
+        raise KeyError(f"no metric '{key}' (known: {', '.join(BY_KEY)})") from None
+
+
+def shown_in(view: View, weights: tuple[str, ...] | None = None,
+             metrics: tuple[Metric, ...] = LAYER_METRICS) -> list[Metric]:
+    """The metrics a view shows, in registry order; with ``weights``, only those whose weight was measured."""
+    return [m for m in metrics if view in m.views and (weights is None or m.weight in (None, *weights))]
+
+
+def values(result: LayerResult | OptionResult, metrics: tuple[Metric, ...] = LAYER_METRICS) -> dict[str, Value]:
+    """Every figure of ``result``, keyed by metric key."""
+    return {m.key: m.value(result) for m in metrics}
