@@ -38,7 +38,12 @@ class LayerError(InputError):
 
 
 class OptionError(InputError):
-    """An option file is malformed or names blocks that do not exist."""
+    """An option file is malformed or names blocks that do not exist (``line``: 1-based, when known)."""
+
+    def __init__(self, message: str, *, path: str | Path | None = None, hint: str | None = None,
+                 line: int | None = None):
+        super().__init__(message, path=path, hint=hint)
+        self.line = line
 
 
 class UsageError(PlacegeoError):
