@@ -671,7 +671,8 @@ def compare_against_unknown_layer(tmp: Path) -> Case:
 
 @case("compare")
 def compare_unknown_weight(tmp: Path) -> Case:
-    return compare(tmp, option_on(tmp, "lad21"), r"unknown weight 'households'", "--weight", "households")
+    return compare(tmp, option_on(tmp, "lad21"), r"unknown --weight 'households' \(use area, population or both\)",
+                   "--weight", "households")
 
 
 @case("compare")
@@ -806,7 +807,8 @@ def map_case(tmp: Path, message: str, *more: str, code: int = 2, option: Path | 
 
 @case("map")
 def map_unknown_paper(tmp: Path) -> Case:
-    return map_case(tmp, r"unknown paper 'a5'", "--paper", "a5", "--out", str(tmp / "map.png"))
+    return map_case(tmp, r"unknown --paper 'a5' \(use a4-landscape, a4-portrait, a3-landscape or 16:9\)", "--paper",
+                    "a5", "--out", str(tmp / "map.png"))
 
 
 @case("map")
@@ -883,19 +885,20 @@ def map_interrupted(tmp: Path) -> Case:
 def report_case(tmp: Path, message: str, *more: str, code: int = 2, patch=None, out: Path | None = None) -> Case:
     out = out or tmp / "report"
     return Case(["report", str(option_on(tmp, "lad21")), "--against", "lad21", "--out", str(out), "--no-maps",
-                 "--formats", "md,csv,json", *more], code, message, command="report", patch=patch)
+                 "--format", "md,csv,json", *more], code, message, command="report", patch=patch)
 
 
 @case("report")
 def report_unknown_format(tmp: Path) -> Case:
-    made = report_case(tmp, r"unknown report format 'docx'")
-    made.argv[-1] = "md,docx"
+    """In the old spelling (--formats): still understood, and the same one line."""
+    made = report_case(tmp, r"unknown --format 'docx' \(use html, xlsx, md, csv or json\)")
+    made.argv[-2:] = ["--formats", "md,docx"]
     return made
 
 
 @case("report")
 def report_no_format(tmp: Path) -> Case:
-    made = report_case(tmp, r"no report format given|unknown report format ''")
+    made = report_case(tmp, r"--format ',' names nothing")
     made.argv[-1] = ","
     return made
 
