@@ -139,4 +139,10 @@ def test_compare_refuses_exactly_what_validate_reports(name, tmp_path, run_cli, 
         return
     assert validated.exit_code == 1, (validated.stderr, refusal)
     first = error_findings(validated.stdout)[0]
-    assert refusal == f"placegeo: error: {option}: {first['message']}"
+    assert refusal == f"placegeo: error: {located(option, first)}: {first['message']}"
+
+
+def located(option: Path, finding: dict) -> str:
+    """FILE, or FILE:LINE when the finding has a line its message does not already give."""
+    line = finding["line"]
+    return f"{option}:{line}" if line and f"line {line}" not in finding["message"] else str(option)

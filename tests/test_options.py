@@ -148,7 +148,7 @@ def _refused_and_reported(run_cli, path: Path) -> tuple[str, list[dict]]:
     validated = run_cli("validate", "--option", path, "--format", "json")
     assert validated.exit_code == 1, validated.stdout
     findings = [f for r in json.loads(validated.stdout)["files"] for f in r["findings"]]
-    prefix = f"placegeo: error: {path}: "
+    prefix = f"placegeo: error: {path}:{findings[0]['line']}: "  # the line of the first finding, as compilers do
     assert compared.stderr.startswith(prefix)
     refusal = compared.stderr.strip()[len(prefix):]
     assert findings[0]["message"] == refusal
@@ -270,7 +270,7 @@ def _mistake(kind: str, raw: dict, i: int) -> None:
     else:
         {"same-name": lambda: place.update(name=places[0].get("name")),
          "no-name": lambda: place.pop("name", None),
-         "name-list": lambda: place.update(name=[place["name"], "x"]),
+         "name-list": lambda: place.update(name=[place.get("name"), "x"]),
          "key-top": lambda: raw.update(colour="red"),
          "key-place": lambda: place.update(colour="red"),
          "typo": lambda: place.update(blocks=[*place["blocks"], "Blackpol"]),

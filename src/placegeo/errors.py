@@ -45,6 +45,13 @@ class OptionError(InputError):
         super().__init__(message, path=path, hint=hint)
         self.line = line
 
+    def __str__(self) -> str:
+        """``FILE:LINE: message (hint)``, the way compilers and editors point at a line (the line only once)."""
+        if self.path and self.line and f"line {self.line}" not in self.message:
+            text = f"{self.path}:{self.line}: {self.message}"
+            return f"{text} ({self.hint})" if self.hint else text
+        return super().__str__()
+
 
 class UsageError(PlacegeoError):
     """Arguments that do not fit together."""

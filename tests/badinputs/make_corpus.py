@@ -98,6 +98,11 @@ def esc(path: Path) -> str:
     return re.escape(path.name)
 
 
+def at_line(path: Path, line: int) -> str:
+    """An option file and the line of the mistake, as the one-line error names them (``opt.yaml:5``)."""
+    return esc(path) + f":{line}"
+
+
 # ---------------------------------------------------------------------------------------------------------- loading
 
 @case("loading")
@@ -526,7 +531,7 @@ def compare(tmp: Path, option: Path, message: str, *more: str, code: int = 2, ag
 def empty_place(tmp: Path) -> Case:
     places = "  - name: Coast\n    blocks: [Blackpool]\n  - name: Nowhere\n    blocks: []\n"
     opt = option_on(tmp, "lad21", places=places)
-    return compare(tmp, opt, esc(opt) + r": place 'Nowhere' is empty \(no blocks\)")
+    return compare(tmp, opt, at_line(opt, 6) + r": place 'Nowhere' is empty \(no blocks\)")
 
 
 @case("options")
@@ -563,7 +568,8 @@ def neighbourhood_band_upside_down(tmp: Path) -> Case:
 def overlapping_places_refused(tmp: Path) -> Case:
     places = "  - name: Coast\n    blocks: [Blackpool, Fylde]\n  - name: Wyre and Fylde\n    blocks: [Wyre, Fylde]\n"
     opt = option_on(tmp, "lad21", places=places)
-    return compare(tmp, opt, esc(opt) + r": block E07000119 \(Fylde\) is in two places: 'Coast' and 'Wyre and Fylde'")
+    return compare(tmp, opt, at_line(opt, 7) + r": block E07000119 \(Fylde\) is in two places: 'Coast' and "
+                                               r"'Wyre and Fylde'")
 
 
 @case("options")
@@ -573,35 +579,37 @@ def ambiguous_block(tmp: Path) -> Case:
     write(frame, tmp / "twofyldes.gpkg")
     places = "  - name: Coast\n    blocks: [Blackpool, fylde]\n"
     opt = option_on(tmp, "twofyldes.gpkg", places=places)
-    return compare(tmp, opt, esc(opt) + r": block 'fylde' in place 'Coast' is ambiguous: it names E07000119, E07000123")
+    return compare(tmp, opt, at_line(opt, 5) + r": block 'fylde' in place 'Coast' is ambiguous: it names "
+                                               r"E07000119, E07000123")
 
 
 @case("options")
 def unknown_block_refused(tmp: Path) -> Case:
     places = "  - name: Coast\n    blocks: [Blackpol, Fylde]\n"
     opt = option_on(tmp, "lad21", places=places)
-    return compare(tmp, opt, esc(opt) + r": unknown block 'Blackpol' in place 'Coast' \(layer lad21\) \(did you mean "
-                                        r"Blackpool\?\)")
+    return compare(tmp, opt, at_line(opt, 5) + r": unknown block 'Blackpol' in place 'Coast' \(layer lad21\) "
+                                               r"\(did you mean Blackpool\?\)")
 
 
 @case("options")
 def unknown_option_key(tmp: Path) -> Case:
     opt = option_on(tmp, "lad21", extra="colour: red\n")
-    return compare(tmp, opt, esc(opt) + r": unknown key 'colour' in option \(allowed: ")
+    return compare(tmp, opt, at_line(opt, 3) + r": unknown key 'colour' in option \(allowed: ")
 
 
 @case("options")
 def unknown_place_key(tmp: Path) -> Case:
     places = "  - name: Coast\n    blocks: [Blackpool]\n    colour: red\n"
     opt = option_on(tmp, "lad21", places=places)
-    return compare(tmp, opt, esc(opt) + r": unknown key 'colour' in a place")
+    return compare(tmp, opt, at_line(opt, 6) + r": unknown key 'colour' in a place")
 
 
 @case("options")
 def block_wrong_type(tmp: Path) -> Case:
     places = "  - name: Coast\n    blocks: [Blackpool, {district: Fylde}]\n"
     opt = option_on(tmp, "lad21", places=places)
-    return compare(tmp, opt, esc(opt) + r": block \{'district': 'Fylde'\} in place 'Coast' should be a code or a name")
+    return compare(tmp, opt, at_line(opt, 5) + r": block \{'district': 'Fylde'\} in place 'Coast' should be a code "
+                                               r"or a name")
 
 
 @case("options")
@@ -609,27 +617,27 @@ def name_wrong_type(tmp: Path) -> Case:
     opt = tmp / "opt.yaml"
     opt.write_text("name: [Test, option]\nblocks: lad21\nplaces:\n  - name: Coast\n    blocks: [Blackpool]\n",
                    encoding="utf-8")
-    return compare(tmp, opt, esc(opt) + r": option 'name' should be a text, not list")
+    return compare(tmp, opt, at_line(opt, 1) + r": option 'name' should be a text, not list")
 
 
 @case("options")
 def option_is_a_list(tmp: Path) -> Case:
     path = tmp / "list.yaml"
     path.write_text("- Blackpool\n- Fylde\n", encoding="utf-8")
-    return compare(tmp, path, esc(path) + r": is not an option file \(expected a mapping")
+    return compare(tmp, path, at_line(path, 1) + r": is not an option file \(expected a mapping")
 
 
 @case("options")
 def duplicate_place_names(tmp: Path) -> Case:
     places = "  - name: Coast\n    blocks: [Blackpool]\n  - name: Coast\n    blocks: [Wyre]\n"
     opt = option_on(tmp, "lad21", places=places)
-    return compare(tmp, opt, esc(opt) + r": two places are named 'Coast'")
+    return compare(tmp, opt, at_line(opt, 6) + r": two places are named 'Coast'")
 
 
 @case("options")
 def no_places(tmp: Path) -> Case:
     opt = option_on(tmp, "lad21", places="  []\n")
-    return compare(tmp, opt, esc(opt) + r": option has no places")
+    return compare(tmp, opt, at_line(opt, 3) + r": option has no places")
 
 
 @case("options")
@@ -637,7 +645,7 @@ def subunits_do_not_tile(tmp: Path) -> Case:
     places = ("  - name: Coast\n    blocks: [Blackpool, Fylde, Wyre]\n    subunits:\n      places:\n"
               "        - name: North\n          blocks: [Wyre]\n        - name: South\n          blocks: [Fylde]\n")
     opt = option_on(tmp, "lad21", places=places)
-    return compare(tmp, opt, esc(opt) + r": the sub-units of 'Coast' do not tile it \(1 blocks differ\)")
+    return compare(tmp, opt, at_line(opt, 4) + r": the sub-units of 'Coast' do not tile it \(1 blocks differ\)")
 
 
 @case("options")
