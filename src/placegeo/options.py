@@ -112,8 +112,8 @@ def option_from_spec(spec: OptionSpec) -> Option:
     """The resolved :class:`Option` of a parsed option file without problems (place polygons built)."""
     if spec.file is not None:
         path = spec.path if spec.path != spec.file else None
-        return _from_polygon_file(spec.file, place_column=spec.place_column, name=spec.name,
-                                  description=spec.description, option_path=path)
+        return drawn_option(spec.file, place_column=spec.place_column, name=spec.name,
+                            description=spec.description, option_path=path)
     blocks = spec.blocks
     places = [Place(name=p.name, blocks=p.blocks,
                     subunits=option_from_spec(p.subunits) if p.subunits is not None else None)
@@ -157,9 +157,12 @@ def _place_frame(places: list[Place], blocks: Layer) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"place": [p.name for p in places]}, geometry=shapes, crs=blocks.frame.crs)
 
 
-def _from_polygon_file(file: Path, *, place_column: str | None, name: str, description: str,
-                       option_path: Path | None = None) -> Option:
-    """An option drawn as polygons (e.g. in QGIS): one or more features per place name, dissolved."""
+def drawn_option(file: Path, *, place_column: str | None, name: str, description: str,
+                 option_path: Path | None = None) -> Option:
+    """An option drawn as polygons (e.g. in QGIS): one or more features per place name, dissolved.
+
+    The drawing is checked like any boundary file (CRS, polygons, valid geometries unless ``--repair``).
+    """
     import geopandas as gpd
 
     from placegeo.layers import layer_from_frame, read_frame

@@ -655,6 +655,20 @@ def drawn_option_without_place_column(tmp: Path) -> Case:
     return compare(tmp, path, esc(path) + r": cannot tell which column names the places")
 
 
+@case("options")
+def drawn_option_with_a_bow_tie(tmp: Path) -> Case:
+    """A drawing `compare` cannot use (an invalid polygon): `validate --option` reports it with the same words."""
+    import shapely
+
+    frame = small()
+    frame["place"] = ["Coast", "Coast", "Coast", "Central"]
+    minx, miny, maxx, maxy = frame.geometry[3].bounds
+    frame.loc[3, "geometry"] = shapely.Polygon([(minx, miny), (maxx, maxy), (maxx, miny), (minx, maxy)])
+    path = write(frame, tmp / "drawn.gpkg")
+    return validate_option(path, 1, r"title=placegeo option-drawing::1 invalid geometry \(first: row 3, "
+                                    r"Self-intersection", stream="stdout")
+
+
 @case("compare")
 def compare_against_truncated_layer(tmp: Path) -> Case:
     layer = write(small(), tmp / "reference.geojson")

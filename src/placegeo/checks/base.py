@@ -38,6 +38,8 @@ CHECKS: dict[str, tuple[str, str]] = {
                                "line), or it uses YAML aliases"),
     "option-structure": ("error", "an option file breaks the format: not a mapping, an unknown key, a value of the "
                                   "wrong type, no name, no places, or no blocks layer"),
+    "option-drawing": ("error", "a drawn option (polygons) that cannot be used as it is: no CRS, invalid or "
+                                "non-polygon geometries (the problem compare refuses it for)"),
     "option-place-name": ("error", "a place has no name (or a name that is not text), or two places share one"),
     "option-block-unknown": ("error", "an option names a block that is not in its blocks layer (or one that is "
                                       "ambiguous, or not a code or a name)"),

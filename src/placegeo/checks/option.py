@@ -198,16 +198,18 @@ def _polygon_option(file: Path, place_column: str | None, label: str, settings: 
                     summary: dict[str, Any]) -> list[Finding]:
     """A drawn option (polygons with a place column): places must not overlap and must cover the footprint."""
     from placegeo.checks.layer import check_crs
-    from placegeo.errors import OptionError
+    from placegeo.errors import OptionError, PlacegeoError
     from placegeo.layers import BNG, polygonal_part, read_frame
-    from placegeo.options import place_column_of
+    from placegeo.options import drawn_option, place_column_of
 
-    frame = read_frame(file)
-    try:
+    frame = read_frame(file)  # a file that cannot be read at all: nothing to check (exit 2)
+    try:  # what load_option refuses a drawing for, as a finding with the same message
         column = place_column_of(frame, file, place_column)
-    except OptionError as err:  # the same refusal as load_option's, as a finding
+        drawn_option(file, place_column=place_column, name=file.stem, description="")
+    except PlacegeoError as err:
         text = f"{err.message} ({err.hint})" if err.hint else err.message
-        return [Finding("option-structure", label, text if label == str(file) else f"{file}: {text}")]
+        check = "option-structure" if isinstance(err, OptionError) else "option-drawing"
+        return [Finding(check, label, text if label == str(file) else f"{file}: {text}")]
     frame, findings = check_crs(frame, label)
     frame = frame.to_crs(BNG)
     frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
