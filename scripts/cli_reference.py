@@ -13,6 +13,34 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "docs" / "cli.md"
 
 
+CONVENTIONS = """\
+## Conventions
+
+Every command speaks one vocabulary:
+
+- **`--format`** is the output format. The format for people is called `text` everywhere (the table of
+  `compare`, `overlap`, `bestfit` and `layers`, the report of `validate`); `--format table`, its old name in
+  some commands, still works. `report` writes several formats: repeat `--format` or give a comma list
+  (`--format html,md`); its old spelling `--formats html,md` still works. `--help` lists every choice.
+- **`--out`** (short `-o`) is where the result goes: a **directory** when the command writes several files
+  (`compare`, `report`), a **file** when it writes one (`bestfit`, `overlap`, `map`, `validate`,
+  `pcn build`); a file's format follows its suffix unless `--format` says otherwise. Nothing is replaced
+  without `--force`.
+- **`--weight`** is `area`, `population` or `both`, and `both` is the default, in `compare`, `report`,
+  `overlap` and `bestfit`. Where one weight must decide (whole or split units; `bestfit`'s choice),
+  population decides. `pcn build --weight` was another thing (how the nearest practice is weighed): it is
+  now `--practice-weight` (the old spelling still works).
+- **`--practices`** is the practice locations (`pcn build`); `map` shows the bundled practices with
+  `--show-practices` (its old `--practices` still works).
+- **Options go before or after the arguments.** A multi-value option is repeated or given a comma list:
+  `placegeo compare --against lad21 --against ccg21 OPTION.yaml`, or `--against lad21,ccg21`. After the
+  arguments, `placegeo compare OPTION.yaml --against lad21 ccg21` also works: `--against` takes every value
+  up to the next option (so put it last, or before the arguments, when you mean one layer).
+- A value that is not one of the choices is one line and exit code 2: `unknown --format 'yaml' (use text,
+  json, junit or github)`.
+"""
+
+
 def _walk(group, prefix=()):
     for name, command in sorted(getattr(group, "commands", {}).items()):
         path = (*prefix, name)
@@ -31,6 +59,7 @@ def render() -> str:
     lines = ["# CLI reference", ""]
     lines += ["Generated from the Typer app by `python scripts/cli_reference.py`; do not edit.", ""]
     lines += ["Exit codes: 0 ok, 1 findings or failed checks, 2 bad input or usage, 3 internal error.", ""]
+    lines += [CONVENTIONS]
     for path, _command in [((), None), *_walk(typer.main.get_command(app))]:
         result = runner.invoke(app, [*path, "--help"], prog_name="placegeo", terminal_width=100, color=False)
         lines += [f"## {' '.join(('placegeo', *path))}", "", "```text", result.output.rstrip(), "```", ""]

@@ -91,3 +91,58 @@ def test_debug_shows_the_traceback(tmp_path):
 def test_corpus_is_big_enough():
     assert len(CASES) >= 40
     assert {"loading", "options", "validate", "output"} <= set(CATEGORY.values())
+
+
+# ---------------------------------------------------------------------------------------------------------- one parser
+# `compare` (load_option) and `validate --option` read option files with one parser: what one refuses the other
+# reports, with the same message, for every option file of the corpus.
+
+def option_file(made) -> Path | None:
+    """The option file a corpus case is about (the file after --option, or the first argument of compare,
+    report or map), or None."""
+    argv = made.argv
+    if "--option" in argv:
+        return Path(argv[argv.index("--option") + 1])
+    if argv[0] in ("compare", "report", "map") and Path(argv[1]).exists():
+        return Path(argv[1])
+    return None
+
+
+def error_findings(stdout: str) -> list[dict]:
+    import json
+
+    report = json.loads(stdout)
+    return [f for r in report["files"] for f in r["findings"] if f["severity"] == "error"]
+
+
+OPTION_CASES = [n for n in CASES if CATEGORY[n] in ("options", "loading", "compare", "map", "report")]
+
+
+@pytest.mark.parametrize("name", OPTION_CASES, ids=[f"{CATEGORY[n]}-{n}" for n in OPTION_CASES])
+def test_compare_refuses_exactly_what_validate_reports(name, tmp_path, run_cli, monkeypatch):
+    made = build(name, tmp_path)
+    option = option_file(made)
+    if option is None:
+        pytest.skip("no option file in this case")
+    monkeypatch.chdir(tmp_path)
+    compared = run_cli("compare", option, "--against", "lad21", "--weight", "area")
+    validated = run_cli("validate", "--option", option, "--format", "json")
+    assert "Traceback" not in compared.stderr + validated.stderr
+    if compared.exit_code == 0:  # accepted: validate finds nothing at error severity
+        assert validated.exit_code == 0, validated.stdout
+        return
+    assert compared.exit_code == 2, compared.stderr
+    refusal = compared.stderr.strip()
+    if validated.exit_code == 2:  # nothing to check: the file is missing, or its blocks layer cannot be loaded
+        assert validated.stderr.strip() == refusal
+        assert "no such option file" in refusal or not refusal.startswith(f"placegeo: error: {option}:"), refusal
+        return
+    assert validated.exit_code == 1, (validated.stderr, refusal)
+    first = error_findings(validated.stdout)[0]
+    assert refusal == f"placegeo: error: {located(option, first)}: {first['message']}"
+
+
+def located(option: Path, finding: dict) -> str:
+    """FILE, or FILE:LINE when the finding has a line its message does not already give."""
+    line = finding["line"]
+    return f"{option}:{line}" if line and f"line {line}" not in finding["message"] else str(option)

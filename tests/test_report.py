@@ -220,7 +220,7 @@ def test_report_refuses_to_overwrite_without_force(run_cli, tmp_path):
 def test_unknown_format_is_one_line_usage_error(run_cli, tmp_path):
     result = run_cli("report", FIVE, "--out", tmp_path / "o", "--formats", "html,pdf")
     assert result.exit_code == 2
-    assert "unknown report format 'pdf'" in result.stderr
+    assert "unknown --format 'pdf' (use html, xlsx, md, csv or json)" in result.stderr  # --formats: the old spelling
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
 
 

@@ -395,7 +395,9 @@ def test_an_empty_place_is_an_option_finding(tmp_path, run_cli):
 def test_a_yaml_named_with_option_must_be_an_option(tmp_path, run_cli):
     path = tmp_path / "list.yaml"
     path.write_text("- a\n- b\n")
-    result = run_cli("validate", "--option", path)
-    assert result.exit_code == 2
-    assert result.stderr.strip().endswith("is not an option file (expected 'name', 'blocks' and 'places')")
+    code, report = _report(run_cli, "--option", path)
+    assert code == 1  # the same problem `compare` refuses it for, as a finding on line 1
+    (finding,) = _findings(report)
+    assert (finding["check"], finding["line"]) == ("option-structure", 1)
+    assert finding["message"] == "is not an option file (expected a mapping with 'name' and 'places')"
     assert run_cli("validate", path).exit_code == 0  # as a positional YAML (pre-commit passes every YAML) it is skipped

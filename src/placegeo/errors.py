@@ -38,7 +38,19 @@ class LayerError(InputError):
 
 
 class OptionError(InputError):
-    """An option file is malformed or names blocks that do not exist."""
+    """An option file is malformed or names blocks that do not exist (``line``: 1-based, when known)."""
+
+    def __init__(self, message: str, *, path: str | Path | None = None, hint: str | None = None,
+                 line: int | None = None):
+        super().__init__(message, path=path, hint=hint)
+        self.line = line
+
+    def __str__(self) -> str:
+        """``FILE:LINE: message (hint)``, the way compilers and editors point at a line (the line only once)."""
+        if self.path and self.line and f"line {self.line}" not in self.message:
+            text = f"{self.path}:{self.line}: {self.message}"
+            return f"{text} ({self.hint})" if self.hint else text
+        return super().__str__()
 
 
 class UsageError(PlacegeoError):

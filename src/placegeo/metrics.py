@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DEFAULT_TOL = 0.01
-DEFAULT_SNAP = 50.0
+from placegeo import defaults
+
+DEFAULT_TOL = defaults.TOL
+DEFAULT_SNAP = defaults.SNAP
 
 
 @dataclass(frozen=True)
@@ -34,8 +36,8 @@ class Band:
         return f"{self.low:,.0f} to {self.high:,.0f}"
 
 
-PLACE_BAND = Band("place", None, 500_000)
-NEIGHBOURHOOD_BAND = Band("neighbourhood", 30_000, 50_000)
+PLACE_BAND = Band("place", None, defaults.PLACE_MAX)
+NEIGHBOURHOOD_BAND = Band("neighbourhood", defaults.NEIGHBOURHOOD_MIN, defaults.NEIGHBOURHOOD_MAX)
 
 
 def in_footprint(matrix: np.ndarray) -> np.ndarray:

@@ -13,18 +13,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from placegeo.errors import OptionError, PlacegeoError
+from placegeo.errors import OptionError
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from placegeo.layers import Layer
 
-OPTION_KEYS = {"name", "description", "blocks", "code_column", "name_column", "places", "file", "place_column",
-               "layer"}
-PLACE_KEYS = {"name", "blocks", "subunits", "description"}
-OPTION_SUFFIXES = {".yaml", ".yml", ".toml"}
-MAX_BYTES = 2_000_000
+# The option-file format lives with its parser; these names stay importable from here.
+from placegeo.option_file import (  # noqa: E402,F401
+    MAX_BYTES,
+    OPTION_KEYS,
+    OPTION_SUFFIXES,
+    PLACE_KEYS,
+    BlockResolver,
+    OptionSpec,
+    blocks_layer,
+    read_option_text,
+)
 
 
 @dataclass(frozen=True)
@@ -79,26 +85,43 @@ class Option:
 def load_option(source: str | Path | Mapping[str, Any], *, blocks: Layer | None = None) -> Option:
     """Read and resolve an option file (YAML or TOML), a mapping, or a polygon file with place names.
 
+    The rules are checked by :func:`placegeo.option_file.parse_option`, the one parser that
+    ``placegeo validate --option`` uses too; the first problem it finds is raised as an
+    :class:`OptionError` (with its ``line`` when known).
+
     ``FILE#PLACE`` is the sub-units of one place of the option in FILE, as an option of their own
     (e.g. ``lsc-four-places-2022.yaml#Lancashire``: the three delivery units), so that they can be
     compared, mapped and reported like any option.
     """
-    if isinstance(source, Mapping):
-        return _from_mapping(dict(source), base=Path.cwd(), path=None, blocks=blocks)
-    path = Path(source)
-    if not path.exists() and "#" in str(source):
-        file, _, place = str(source).rpartition("#")
-        if not file:
-            raise OptionError("names no option file before '#' (FILE#PLACE)", path=path)
-        return subunits_of(load_option(file, blocks=blocks), place, path=Path(file))
-    if not path.exists():
-        raise OptionError("no such option file", path=path)
-    if path.is_dir():
-        raise OptionError("is a directory, not an option file", path=path)
-    if path.suffix.lower() not in OPTION_SUFFIXES:
-        return _from_polygon_file(path, place_column=None, name=path.stem, description="")
-    raw = read_option_text(path)
-    return _from_mapping(raw, base=path.parent, path=path, blocks=blocks)
+    from placegeo.option_file import parse_option
+
+    if not isinstance(source, Mapping):
+        path = Path(source)
+        if not path.exists() and "#" in str(source):
+            file, _, place = str(source).rpartition("#")
+            if not file:
+                raise OptionError("names no option file before '#' (FILE#PLACE)", path=path)
+            return subunits_of(load_option(file, blocks=blocks), place, path=Path(file))
+    spec = parse_option(source, blocks=blocks)
+    if spec.diagnostics:
+        raise spec.diagnostics[0].error(spec.path)
+    return option_from_spec(spec)
+
+
+def option_from_spec(spec: OptionSpec) -> Option:
+    """The resolved :class:`Option` of a parsed option file without problems (place polygons built)."""
+    if spec.file is not None:
+        path = spec.path if spec.path != spec.file else None
+        return drawn_option(spec.file, place_column=spec.place_column, name=spec.name,
+                            description=spec.description, option_path=path)
+    blocks = spec.blocks
+    places = [Place(name=p.name, blocks=p.blocks,
+                    subunits=option_from_spec(p.subunits) if p.subunits is not None else None)
+              for p in spec.places]
+    assigned = {code for p in places for code in p.blocks}
+    unassigned = [c for c in blocks.codes if c not in assigned]
+    return Option(name=spec.name, description=spec.description, places=places,
+                  frame=_place_frame(places, blocks), blocks=blocks, source=spec.path, unassigned=unassigned)
 
 
 def with_subunits(options: list[Option]) -> list[Option]:
@@ -121,188 +144,6 @@ def subunits_of(option: Option, place: str, *, path: Path | None = None) -> Opti
     return found.subunits
 
 
-def read_option_text(path: Path) -> dict[str, Any]:
-    """Parse an option file safely: no YAML aliases (no alias bombs, no recursion), size-limited."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise OptionError(f"cannot read: {exc.strerror}", path=path) from None
-    if len(data) > MAX_BYTES:
-        raise OptionError(f"is {len(data):,} bytes; an option file is at most {MAX_BYTES:,}", path=path)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise OptionError("is not UTF-8 text", path=path) from None
-    if path.suffix.lower() == ".toml":
-        import tomllib
-
-        try:
-            raw = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise OptionError(f"is not valid TOML: {exc}", path=path) from None
-    else:
-        raw = _safe_yaml(text, path)
-    if not isinstance(raw, dict):
-        raise OptionError("is not an option file (expected a mapping with 'name' and 'places')", path=path)
-    return raw
-
-
-def _safe_yaml(text: str, path: Path) -> Any:
-    import yaml
-
-    try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
-        for event in yaml.parse(text, Loader=loader):
-            if isinstance(event, yaml.AliasEvent):
-                raise OptionError("uses YAML aliases (*name); option files may not", path=path)
-        return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        lines = text.splitlines()
-        line = lines[mark.line] if mark and mark.line < len(lines) else ""
-        if "\t" in line[: mark.column + 1 if mark else 0] or "'\\t'" in str(exc):
-            problem = "a tab character (YAML indents with spaces)"
-        raise OptionError(f"is not valid YAML{where}: {problem}", path=path) from None
-
-
-def _expect(value: Any, kind: type | tuple[type, ...], what: str, path: Path | None) -> Any:
-    if not isinstance(value, kind):
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise OptionError(f"{what} should be a {names.replace('str', 'text')}, "
-                          f"not {type(value).__name__}", path=path)
-    return value
-
-
-def _from_mapping(raw: dict[str, Any], *, base: Path, path: Path | None, blocks: Layer | None,
-                  parent: str | None = None) -> Option:
-    where = f"sub-units of '{parent}'" if parent else "option"
-    unknown = sorted(set(map(str, raw)) - OPTION_KEYS)
-    if unknown:
-        raise OptionError(f"unknown key '{unknown[0]}' in {where} (allowed: {', '.join(sorted(OPTION_KEYS))})",
-                          path=path)
-    name = _expect(raw.get("name", parent and f"{parent} sub-units"), str, f"{where} 'name'", path)
-    if not name or not name.strip():
-        raise OptionError(f"{where} has no name", path=path)
-    description = _expect(raw.get("description") or "", str, "'description'", path)
-    if "file" in raw:
-        file = base / _expect(raw["file"], str, "'file'", path)
-        return _from_polygon_file(file, place_column=raw.get("place_column"), name=name,
-                                  description=description, option_path=path)
-    if "places" not in raw:
-        raise OptionError(f"{where} has no 'places' (nor a polygon 'file')", path=path)
-    if blocks is None:
-        if "blocks" not in raw:
-            raise OptionError(f"{where} does not say which layer its blocks come from ('blocks: lad21')", path=path)
-        blocks = blocks_layer(raw, base, path)
-    places_raw = _expect(raw["places"], list, "'places'", path)
-    if not places_raw:
-        raise OptionError(f"{where} has no places", path=path)
-    resolver = BlockResolver(blocks, path)
-    places = [_place(item, resolver, base, path) for item in places_raw]
-    _check_places(places, blocks, path)
-    assigned = {code for p in places for code in p.blocks}
-    unassigned = [c for c in blocks.codes if c not in assigned]
-    return Option(name=name.strip(), description=description.strip(), places=places,
-                  frame=_place_frame(places, blocks), blocks=blocks, source=path, unassigned=unassigned)
-
-
-def blocks_layer(raw: dict[str, Any], base: Path, path: Path | None) -> Layer:
-    """The building-block layer an option file names (``blocks:``), a bundled id or a path relative to it."""
-    from placegeo.catalogue import is_bundled
-    from placegeo.layers import load_layer
-
-    ref = _expect(raw["blocks"], str, "'blocks'", path)
-    source = ref if is_bundled(ref) else str(base / ref)
-    try:
-        return load_layer(source, code=raw.get("code_column"), name=raw.get("name_column"), layer=raw.get("layer"))
-    except PlacegeoError as err:
-        if path is not None and err.path is None:
-            err.path = str(path)
-        raise
-
-
-class BlockResolver:
-    """Resolve a block given by code or by name (case-insensitive) to its code, with suggestions."""
-
-    def __init__(self, layer: Layer, path: Path | None):
-        self.layer, self.path = layer, path
-        self.codes = set(layer.codes)
-        self.by_name: dict[str, list[str]] = {}
-        for code, name in zip(layer.codes, layer.names, strict=True):
-            self.by_name.setdefault(name.casefold().strip(), []).append(code)
-
-    def __call__(self, block: Any, place: str) -> str:
-        if isinstance(block, bool) or not isinstance(block, str | int):
-            raise OptionError(f"block {block!r} in place '{place}' should be a code or a name", path=self.path)
-        text = str(block).strip()
-        if text in self.codes:
-            return text
-        matches = self.by_name.get(text.casefold(), [])
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            raise OptionError(f"block '{text}' in place '{place}' is ambiguous: it names {', '.join(matches)}; "
-                              "use the code", path=self.path)
-        pool = list(self.codes) + [n for codes in self.by_name.values() for n in codes]
-        names = {n.casefold(): n for n in self.layer.names}
-        close = difflib.get_close_matches(text.casefold(), list(names), n=3, cutoff=0.6)
-        close = [names[c] for c in close] or difflib.get_close_matches(text, pool, n=3)
-        hint = f"did you mean {', '.join(close)}?" if close else f"see the codes in layer {self.layer.id}"
-        raise OptionError(f"unknown block '{text}' in place '{place}' (layer {self.layer.id})", path=self.path,
-                          hint=hint)
-
-
-def _place(item: Any, resolve: BlockResolver, base: Path, path: Path | None) -> Place:
-    _expect(item, dict, "each place", path)
-    unknown = sorted(set(map(str, item)) - PLACE_KEYS)
-    if unknown:
-        raise OptionError(f"unknown key '{unknown[0]}' in a place (allowed: {', '.join(sorted(PLACE_KEYS))})",
-                          path=path)
-    name = item.get("name")
-    if not isinstance(name, str | int) or isinstance(name, bool) or not str(name).strip():
-        raise OptionError("a place has no name", path=path)
-    name = str(name).strip()
-    subunits = None
-    if item.get("subunits") is not None:
-        sub_raw = _expect(item["subunits"], dict, f"'subunits' of '{name}'", path)
-        subunits = _from_mapping(sub_raw, base=base, path=path, blocks=resolve.layer, parent=name)
-    raw_blocks = item.get("blocks")
-    if raw_blocks is None and subunits is not None:
-        codes = tuple(c for p in subunits.places for c in p.blocks)
-    else:
-        raw_blocks = [] if raw_blocks is None else raw_blocks
-        _expect(raw_blocks, list, f"'blocks' of '{name}'", path)
-        codes = tuple(resolve(b, name) for b in raw_blocks)
-    if not codes:
-        raise OptionError(f"place '{name}' is empty (no blocks)", path=path)
-    if len(set(codes)) != len(codes):
-        dup = next(c for c in codes if codes.count(c) > 1)
-        raise OptionError(f"block {dup} is listed twice in place '{name}'", path=path)
-    if subunits is not None:
-        sub_codes = {c for p in subunits.places for c in p.blocks}
-        if sub_codes != set(codes):
-            raise OptionError(f"the sub-units of '{name}' do not tile it ({len(set(codes) ^ sub_codes)} blocks "
-                              "differ)", path=path)
-    return Place(name=name, blocks=codes, subunits=subunits)
-
-
-def _check_places(places: list[Place], blocks: Layer, path: Path | None) -> None:
-    seen_names: set[str] = set()
-    owner: dict[str, str] = {}
-    names = dict(zip(blocks.codes, blocks.names, strict=True))
-    for place in places:
-        if place.name in seen_names:
-            raise OptionError(f"two places are named '{place.name}'", path=path)
-        seen_names.add(place.name)
-        for code in place.blocks:
-            if code in owner:
-                raise OptionError(f"block {code} ({names[code]}) is in two places: '{owner[code]}' and "
-                                  f"'{place.name}'", path=path)
-            owner[code] = place.name
-
-
 def _place_frame(places: list[Place], blocks: Layer) -> gpd.GeoDataFrame:
     """One polygon per place: the union of its blocks (coverage union for bundled tiling layers)."""
     import geopandas as gpd
@@ -316,19 +157,18 @@ def _place_frame(places: list[Place], blocks: Layer) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"place": [p.name for p in places]}, geometry=shapes, crs=blocks.frame.crs)
 
 
-def _from_polygon_file(file: Path, *, place_column: str | None, name: str, description: str,
-                       option_path: Path | None = None) -> Option:
-    """An option drawn as polygons (e.g. in QGIS): one or more features per place name, dissolved."""
+def drawn_option(file: Path, *, place_column: str | None, name: str, description: str,
+                 option_path: Path | None = None) -> Option:
+    """An option drawn as polygons (e.g. in QGIS): one or more features per place name, dissolved.
+
+    The drawing is checked like any boundary file (CRS, polygons, valid geometries unless ``--repair``).
+    """
     import geopandas as gpd
 
     from placegeo.layers import layer_from_frame, read_frame
 
     frame = read_frame(file)
-    column = place_column or guess_place_column(frame, file)
-    if column not in frame.columns:
-        raise OptionError(f"has no place column '{column}'", path=file)
-    if frame[column].isna().any():
-        raise OptionError(f"{int(frame[column].isna().sum())} feature(s) have no place name in '{column}'", path=file)
+    column = place_column_of(frame, file, place_column)
     frame[column] = frame[column].astype(str).str.strip()
     checked = layer_from_frame(frame, path=file, code=column, name=column, unique=False).frame
     dissolved = checked.dissolve(by=column, as_index=False, sort=False)
@@ -337,6 +177,19 @@ def _from_polygon_file(file: Path, *, place_column: str | None, name: str, descr
     places = [Place(name=n, blocks=()) for n in names]
     return Option(name=name, description=description, places=places, frame=out, blocks=None,
                   source=option_path or file)
+
+
+def place_column_of(frame: gpd.GeoDataFrame, file: Path, place_column: str | None) -> str:
+    """The column of a drawn option naming each feature's place: given, or guessed; every feature must have one.
+
+    ``compare`` and ``validate`` both ask here, so they refuse (or report) the same drawings.
+    """
+    column = place_column or guess_place_column(frame, file)
+    if column not in frame.columns:
+        raise OptionError(f"has no place column '{column}'", path=file)
+    if frame[column].isna().any():
+        raise OptionError(f"{int(frame[column].isna().sum())} feature(s) have no place name in '{column}'", path=file)
+    return column
 
 
 def guess_place_column(frame: gpd.GeoDataFrame, file: Path) -> str:

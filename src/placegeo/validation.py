@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from placegeo.checks.base import CHECKS, LAYER_CHECKS, OPTION_CHECKS, SEVERITIES, Finding, severity_rank
-from placegeo.errors import OptionError, UsageError
-from placegeo.options import OPTION_SUFFIXES
+from placegeo.errors import UsageError
+from placegeo.option_file import OPTION_SUFFIXES
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -106,11 +106,9 @@ def validate(sources: Iterable[str | Path] = (), options: Iterable[str | Path] =
             continue
         reports.append(validate_layer(source, settings))
     for option in options:
-        report = validate_option(option, settings)
+        report = validate_option(option, settings, named=str(option) in named)
         if report is not None:
             reports.append(report)
-        elif str(option) in named:
-            raise OptionError("is not an option file (expected 'name', 'blocks' and 'places')", path=option)
         else:
             skipped.append(str(option))
     return Report(files=reports, settings=settings, skipped=skipped)
@@ -220,14 +218,18 @@ def _to_bng(findings: list[Finding], crs) -> None:
         finding.x, finding.y = float(x), float(y)
 
 
-def validate_option(path: str | Path, settings: Settings | None = None) -> FileReport | None:
-    """Run the option checks on an option file (None for a YAML file that is not an option file)."""
+def validate_option(path: str | Path, settings: Settings | None = None, *, named: bool = True) -> FileReport | None:
+    """Run the option checks on an option file: every problem ``load_option`` would refuse, and more.
+
+    None for a YAML/TOML file that is not an option file, unless ``named`` (given with ``--option``): then it
+    is checked as an option whatever it holds.
+    """
     from placegeo.checks.option import option_findings
 
     settings = settings or Settings()
     start = time.perf_counter()
     report = FileReport(file=str(path), type="option")
-    found = option_findings(Path(path), settings, report.summary)
+    found = option_findings(Path(path), settings, report.summary, named=named)
     if found is None:
         return None
     report.checks = [c for c in OPTION_CHECKS if c not in settings.skip

@@ -98,6 +98,11 @@ def esc(path: Path) -> str:
     return re.escape(path.name)
 
 
+def at_line(path: Path, line: int) -> str:
+    """An option file and the line of the mistake, as the one-line error names them (``opt.yaml:5``)."""
+    return esc(path) + f":{line}"
+
+
 # ---------------------------------------------------------------------------------------------------------- loading
 
 @case("loading")
@@ -278,13 +283,21 @@ def validate_option(path: Path, code: int, message: str, stream: str = "stderr")
     return Case(["validate", "--option", str(path), *fmt], code, message, stream=stream)
 
 
+def option_mistake(path: Path, check: str, line: int | None, message: str) -> Case:
+    """A mistake in the option file itself: a finding of ``check`` at ``line`` (exit 1); `compare` refuses the
+    file with the same message (tests/test_bad_inputs.py checks that for every option file of the corpus)."""
+    where = rf"line={line}," if line else ""
+    return validate_option(path, 1, where + rf"title=placegeo {check}::{message}", stream="stdout")
+
+
 @case("options")
 def yaml_with_tabs(tmp: Path) -> Case:
     path = tmp / "tabs.yaml"
     path.write_text("name: Tabs\nblocks: lad21\nplaces:\n\t- name: Blackpool\n\t  blocks: [Blackpool]\n",
                     encoding="utf-8")
-    return Case(["validate", "--option", str(path)], 2,
-                esc(path) + r": is not valid YAML at line 4.*tab character", subprocess=True)
+    made = option_mistake(path, "option-syntax", 4, r"is not valid YAML at line 4.*tab character")
+    made.subprocess = True
+    return made
 
 
 @case("options")
@@ -296,49 +309,49 @@ def billion_laughs(tmp: Path) -> Case:
     lines.append("places: *i")
     path = tmp / "laughs.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return validate_option(path, 2, esc(path) + r": uses YAML aliases")
+    return option_mistake(path, "option-syntax", 4, r"uses YAML aliases")
 
 
 @case("options")
 def recursive_alias(tmp: Path) -> Case:
     path = tmp / "recursive.yaml"
     path.write_text("name: Loop\nblocks: lad21\nplaces: &p\n  - name: Loop\n    blocks: *p\n", encoding="utf-8")
-    return validate_option(path, 2, esc(path) + r": uses YAML aliases")
+    return option_mistake(path, "option-syntax", 5, r"uses YAML aliases")
 
 
 @case("options")
 def yaml_syntax_error(tmp: Path) -> Case:
     path = tmp / "syntax.yaml"
     path.write_text("name: Broken\nblocks: lad21\nplaces:\n  - name: [Blackpool\n", encoding="utf-8")
-    return validate_option(path, 2, esc(path) + r": is not valid YAML at line \d+")
+    return option_mistake(path, "option-syntax", None, r"is not valid YAML at line \d+")
 
 
 @case("options")
 def toml_syntax_error(tmp: Path) -> Case:
     path = tmp / "broken.toml"
     path.write_text('name = "Broken"\nblocks = lad21\n', encoding="utf-8")
-    return validate_option(path, 2, esc(path) + r": is not valid TOML")
+    return option_mistake(path, "option-syntax", 2, r"is not valid TOML")
 
 
 @case("options")
 def option_not_utf8(tmp: Path) -> Case:
     path = tmp / "latin1.yaml"
     path.write_bytes("name: Caf\u00e9 places\nblocks: lad21\nplaces: []\n".encode("latin-1"))
-    return validate_option(path, 2, esc(path) + r": is not UTF-8 text")
+    return option_mistake(path, "option-syntax", 1, r"is not UTF-8 text")
 
 
 @case("options")
 def option_too_big(tmp: Path) -> Case:
     path = tmp / "huge.yaml"
     path.write_text("name: Huge\nblocks: lad21\n# " + "x" * 2_100_000 + "\nplaces: []\n", encoding="utf-8")
-    return validate_option(path, 2, esc(path) + r": is [\d,]+ bytes; an option file is at most 2,000,000")
+    return option_mistake(path, "option-syntax", None, r"is [\d,]+ bytes; an option file is at most 2,000,000")
 
 
 @case("options")
 def places_wrong_type(tmp: Path) -> Case:
     path = tmp / "places-str.yaml"
     path.write_text("name: Wrong\nblocks: lad21\nplaces: Blackpool\n", encoding="utf-8")
-    return validate_option(path, 2, esc(path) + r": needs 'blocks: LAYER' and a list of 'places'")
+    return option_mistake(path, "option-structure", 3, r"'places' should be a list, not str")
 
 
 @case("options")
@@ -518,7 +531,7 @@ def compare(tmp: Path, option: Path, message: str, *more: str, code: int = 2, ag
 def empty_place(tmp: Path) -> Case:
     places = "  - name: Coast\n    blocks: [Blackpool]\n  - name: Nowhere\n    blocks: []\n"
     opt = option_on(tmp, "lad21", places=places)
-    return compare(tmp, opt, esc(opt) + r": place 'Nowhere' is empty \(no blocks\)")
+    return compare(tmp, opt, at_line(opt, 6) + r": place 'Nowhere' is empty \(no blocks\)")
 
 
 @case("options")
@@ -555,7 +568,8 @@ def neighbourhood_band_upside_down(tmp: Path) -> Case:
 def overlapping_places_refused(tmp: Path) -> Case:
     places = "  - name: Coast\n    blocks: [Blackpool, Fylde]\n  - name: Wyre and Fylde\n    blocks: [Wyre, Fylde]\n"
     opt = option_on(tmp, "lad21", places=places)
-    return compare(tmp, opt, esc(opt) + r": block E07000119 \(Fylde\) is in two places: 'Coast' and 'Wyre and Fylde'")
+    return compare(tmp, opt, at_line(opt, 7) + r": block E07000119 \(Fylde\) is in two places: 'Coast' and "
+                                               r"'Wyre and Fylde'")
 
 
 @case("options")
@@ -565,35 +579,37 @@ def ambiguous_block(tmp: Path) -> Case:
     write(frame, tmp / "twofyldes.gpkg")
     places = "  - name: Coast\n    blocks: [Blackpool, fylde]\n"
     opt = option_on(tmp, "twofyldes.gpkg", places=places)
-    return compare(tmp, opt, esc(opt) + r": block 'fylde' in place 'Coast' is ambiguous: it names E07000119, E07000123")
+    return compare(tmp, opt, at_line(opt, 5) + r": block 'fylde' in place 'Coast' is ambiguous: it names "
+                                               r"E07000119, E07000123")
 
 
 @case("options")
 def unknown_block_refused(tmp: Path) -> Case:
     places = "  - name: Coast\n    blocks: [Blackpol, Fylde]\n"
     opt = option_on(tmp, "lad21", places=places)
-    return compare(tmp, opt, esc(opt) + r": unknown block 'Blackpol' in place 'Coast' \(layer lad21\) \(did you mean "
-                                        r"Blackpool\?\)")
+    return compare(tmp, opt, at_line(opt, 5) + r": unknown block 'Blackpol' in place 'Coast' \(layer lad21\) "
+                                               r"\(did you mean Blackpool\?\)")
 
 
 @case("options")
 def unknown_option_key(tmp: Path) -> Case:
     opt = option_on(tmp, "lad21", extra="colour: red\n")
-    return compare(tmp, opt, esc(opt) + r": unknown key 'colour' in option \(allowed: ")
+    return compare(tmp, opt, at_line(opt, 3) + r": unknown key 'colour' in option \(allowed: ")
 
 
 @case("options")
 def unknown_place_key(tmp: Path) -> Case:
     places = "  - name: Coast\n    blocks: [Blackpool]\n    colour: red\n"
     opt = option_on(tmp, "lad21", places=places)
-    return compare(tmp, opt, esc(opt) + r": unknown key 'colour' in a place")
+    return compare(tmp, opt, at_line(opt, 6) + r": unknown key 'colour' in a place")
 
 
 @case("options")
 def block_wrong_type(tmp: Path) -> Case:
     places = "  - name: Coast\n    blocks: [Blackpool, {district: Fylde}]\n"
     opt = option_on(tmp, "lad21", places=places)
-    return compare(tmp, opt, esc(opt) + r": block \{'district': 'Fylde'\} in place 'Coast' should be a code or a name")
+    return compare(tmp, opt, at_line(opt, 5) + r": block \{'district': 'Fylde'\} in place 'Coast' should be a code "
+                                               r"or a name")
 
 
 @case("options")
@@ -601,27 +617,27 @@ def name_wrong_type(tmp: Path) -> Case:
     opt = tmp / "opt.yaml"
     opt.write_text("name: [Test, option]\nblocks: lad21\nplaces:\n  - name: Coast\n    blocks: [Blackpool]\n",
                    encoding="utf-8")
-    return compare(tmp, opt, esc(opt) + r": option 'name' should be a text, not list")
+    return compare(tmp, opt, at_line(opt, 1) + r": option 'name' should be a text, not list")
 
 
 @case("options")
 def option_is_a_list(tmp: Path) -> Case:
     path = tmp / "list.yaml"
     path.write_text("- Blackpool\n- Fylde\n", encoding="utf-8")
-    return compare(tmp, path, esc(path) + r": is not an option file \(expected a mapping")
+    return compare(tmp, path, at_line(path, 1) + r": is not an option file \(expected a mapping")
 
 
 @case("options")
 def duplicate_place_names(tmp: Path) -> Case:
     places = "  - name: Coast\n    blocks: [Blackpool]\n  - name: Coast\n    blocks: [Wyre]\n"
     opt = option_on(tmp, "lad21", places=places)
-    return compare(tmp, opt, esc(opt) + r": two places are named 'Coast'")
+    return compare(tmp, opt, at_line(opt, 6) + r": two places are named 'Coast'")
 
 
 @case("options")
 def no_places(tmp: Path) -> Case:
     opt = option_on(tmp, "lad21", places="  []\n")
-    return compare(tmp, opt, esc(opt) + r": option has no places")
+    return compare(tmp, opt, at_line(opt, 3) + r": option has no places")
 
 
 @case("options")
@@ -629,7 +645,7 @@ def subunits_do_not_tile(tmp: Path) -> Case:
     places = ("  - name: Coast\n    blocks: [Blackpool, Fylde, Wyre]\n    subunits:\n      places:\n"
               "        - name: North\n          blocks: [Wyre]\n        - name: South\n          blocks: [Fylde]\n")
     opt = option_on(tmp, "lad21", places=places)
-    return compare(tmp, opt, esc(opt) + r": the sub-units of 'Coast' do not tile it \(1 blocks differ\)")
+    return compare(tmp, opt, at_line(opt, 4) + r": the sub-units of 'Coast' do not tile it \(1 blocks differ\)")
 
 
 @case("options")
@@ -637,6 +653,20 @@ def drawn_option_without_place_column(tmp: Path) -> Case:
     frame = small()[["LAD21CD", "geometry"]]
     path = write(frame, tmp / "drawn.gpkg")
     return compare(tmp, path, esc(path) + r": cannot tell which column names the places")
+
+
+@case("options")
+def drawn_option_with_a_bow_tie(tmp: Path) -> Case:
+    """A drawing `compare` cannot use (an invalid polygon): `validate --option` reports it with the same words."""
+    import shapely
+
+    frame = small()
+    frame["place"] = ["Coast", "Coast", "Coast", "Central"]
+    minx, miny, maxx, maxy = frame.geometry[3].bounds
+    frame.loc[3, "geometry"] = shapely.Polygon([(minx, miny), (maxx, maxy), (maxx, miny), (minx, maxy)])
+    path = write(frame, tmp / "drawn.gpkg")
+    return validate_option(path, 1, r"title=placegeo option-drawing::1 invalid geometry \(first: row 3, "
+                                    r"Self-intersection", stream="stdout")
 
 
 @case("compare")
@@ -663,7 +693,8 @@ def compare_against_unknown_layer(tmp: Path) -> Case:
 
 @case("compare")
 def compare_unknown_weight(tmp: Path) -> Case:
-    return compare(tmp, option_on(tmp, "lad21"), r"unknown weight 'households'", "--weight", "households")
+    return compare(tmp, option_on(tmp, "lad21"), r"unknown --weight 'households' \(use area, population or both\)",
+                   "--weight", "households")
 
 
 @case("compare")
@@ -798,7 +829,8 @@ def map_case(tmp: Path, message: str, *more: str, code: int = 2, option: Path | 
 
 @case("map")
 def map_unknown_paper(tmp: Path) -> Case:
-    return map_case(tmp, r"unknown paper 'a5'", "--paper", "a5", "--out", str(tmp / "map.png"))
+    return map_case(tmp, r"unknown --paper 'a5' \(use a4-landscape, a4-portrait, a3-landscape or 16:9\)", "--paper",
+                    "a5", "--out", str(tmp / "map.png"))
 
 
 @case("map")
@@ -875,19 +907,20 @@ def map_interrupted(tmp: Path) -> Case:
 def report_case(tmp: Path, message: str, *more: str, code: int = 2, patch=None, out: Path | None = None) -> Case:
     out = out or tmp / "report"
     return Case(["report", str(option_on(tmp, "lad21")), "--against", "lad21", "--out", str(out), "--no-maps",
-                 "--formats", "md,csv,json", *more], code, message, command="report", patch=patch)
+                 "--format", "md,csv,json", *more], code, message, command="report", patch=patch)
 
 
 @case("report")
 def report_unknown_format(tmp: Path) -> Case:
-    made = report_case(tmp, r"unknown report format 'docx'")
-    made.argv[-1] = "md,docx"
+    """In the old spelling (--formats): still understood, and the same one line."""
+    made = report_case(tmp, r"unknown --format 'docx' \(use html, xlsx, md, csv or json\)")
+    made.argv[-2:] = ["--formats", "md,docx"]
     return made
 
 
 @case("report")
 def report_no_format(tmp: Path) -> Case:
-    made = report_case(tmp, r"no report format given|unknown report format ''")
+    made = report_case(tmp, r"--format ',' names nothing")
     made.argv[-1] = ","
     return made
 

@@ -34,7 +34,15 @@ CHECKS: dict[str, tuple[str, str]] = {
     "coverage-edge": ("warning", "shapely coverage validation: edges that do not match their neighbour's, or gaps "
                                  "narrower than --gap-width"),
     "sliver": ("warning", "a polygon part smaller than --sliver-area"),
-    "option-block-unknown": ("error", "an option names a block that is not in its blocks layer"),
+    "option-syntax": ("error", "an option file cannot be parsed: too big, not UTF-8, not valid YAML/TOML (with the "
+                               "line), or it uses YAML aliases"),
+    "option-structure": ("error", "an option file breaks the format: not a mapping, an unknown key, a value of the "
+                                  "wrong type, no name, no places, or no blocks layer"),
+    "option-drawing": ("error", "a drawn option (polygons) that cannot be used as it is: no CRS, invalid or "
+                                "non-polygon geometries (the problem compare refuses it for)"),
+    "option-place-name": ("error", "a place has no name (or a name that is not text), or two places share one"),
+    "option-block-unknown": ("error", "an option names a block that is not in its blocks layer (or one that is "
+                                      "ambiguous, or not a code or a name)"),
     "option-block-twice": ("error", "a block is in two places (or twice in one place)"),
     "option-places-overlap": ("error", "two places of an option overlap"),
     "option-footprint-uncovered": ("error", "part of the --footprint is in no place (area and population)"),

@@ -1,166 +1,103 @@
-"""Checks on an option file: blocks exist and are used once, places do not overlap, cover the footprint,
-and sub-units tile their place.
+"""Checks on an option file: every rule of the format (from the one parser), then what only geometry shows:
+places do not overlap, cover the footprint, and where a sub-unit mismatch lies.
 
-:func:`placegeo.options.load_option` stops at the first problem (it must: a broken option cannot be
-compared). Here the same file is walked leniently so that every problem becomes a finding, resolving blocks
-with the same rules (code, or name case-insensitively) as ``options.py``.
+The rules themselves (keys, names, blocks that exist and are used once, sub-units that tile their place)
+are checked by :func:`placegeo.option_file.parse_option`, the parser ``load_option`` uses: each of its
+diagnostics becomes a finding here, with its line, so ``validate --option`` reports exactly what
+``compare`` would refuse, all at once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from placegeo.checks.base import Finding, at
 from placegeo.checks.coverage import MIN_AREA_M2, check_overlaps
-from placegeo.options import OPTION_SUFFIXES
+from placegeo.option_file import OPTION_SUFFIXES
 
 if TYPE_CHECKING:
     from placegeo.layers import Layer
+    from placegeo.option_file import Diagnostic, OptionSpec
     from placegeo.validation import Settings
 
-
-@dataclass
-class _Walk:
-    """State while walking an option file: where findings go and how blocks resolve."""
-
-    file: str
-    lines: list[str]
-    blocks: Layer
-    resolve: Any
-    findings: list[Finding]
-    geoms: Any  # the blocks' geometries indexed by code
-
-    def shape(self, codes: list[str]):
-        """The union of the blocks ``codes`` (an empty polygon for none)."""
-        import shapely
-
-        return shapely.union_all(self.geoms.loc[sorted(set(codes))].values) if codes else shapely.Polygon()
-
-    def line_of(self, token: str, after: int | None = None) -> int | None:
-        """1-based line of the first mention of ``token`` (after line ``after``), for annotations."""
-        start = after or 0
-        for number, line in enumerate(self.lines[start:], start=start + 1):
-            if str(token) in line:
-                return number
-        return None
+OPTION_MARKERS = {"places", "file", "blocks"}  # a YAML mapping with none of these is some other file
 
 
-def option_findings(path: Path, settings: Settings, summary: dict[str, Any]) -> list[Finding] | None:
-    """All option findings for ``path``; None when a YAML/TOML file is not an option file at all."""
+def option_findings(path: Path, settings: Settings, summary: dict[str, Any], *,
+                    named: bool = True) -> list[Finding] | None:
+    """All option findings for ``path``; None when a YAML/TOML file given among layers is not an option file.
+
+    ``named``: the file was given with ``--option``, so it is checked as an option whatever it holds.
+    """
     from placegeo.errors import OptionError
-    from placegeo.options import BlockResolver, blocks_layer, read_option_text
+    from placegeo.option_file import parse_document, read_document
 
     file = str(path)
     if not path.exists():
         raise OptionError("no such option file", path=path)
     if path.suffix.lower() not in OPTION_SUFFIXES:
         return _polygon_option(path, None, file, settings, summary)
-    try:
-        raw = read_option_text(path)
-    except OptionError as err:
-        if "is not an option file" in err.message:  # some other YAML (a CI config, a list): not ours
-            return None
-        raise
-    if not {"places", "file", "blocks"} & set(map(str, raw)):
-        return None
-    if "file" in raw:
-        return _polygon_option(path.parent / str(raw["file"]), raw.get("place_column"), file, settings, summary)
-    if not isinstance(raw.get("places"), list) or "blocks" not in raw:
-        raise OptionError("needs 'blocks: LAYER' and a list of 'places'", path=path)
-    blocks = blocks_layer(raw, path.parent, path)
-    lines = path.read_text(encoding="utf-8").splitlines()
-    walk = _Walk(file, lines, blocks, BlockResolver(blocks, path), [], blocks.frame.set_index(blocks.code).geometry)
-    places = _walk_places(walk, raw["places"], level=raw.get("name") or path.stem)
-    shapes = [walk.shape(codes) for _, codes in places]
-    names = [name for name, _ in places]
-    assigned = {c for _, codes in places for c in codes}
-    summary.update(blocks=blocks.id, places=len(places), blocks_assigned=len(assigned),
-                   blocks_unassigned=len(set(blocks.codes) - assigned))
-    return walk.findings + _place_checks(shapes, names, file, settings, summary)
+    document = read_document(path)
+    if not named and document.problem is None and not (
+            isinstance(document.data, dict) and OPTION_MARKERS & set(map(str, document.data))):
+        return None  # some other YAML (a CI config, a list) passed among layers: not ours
+    spec = parse_document(document, base=path.parent, path=path)
+    findings = [_finding(d, file) for d in spec.diagnostics]  # every level: sub-units' problems included
+    if spec.file is not None and not spec.diagnostics:
+        return findings + _polygon_option(spec.file, spec.place_column, file, settings, summary)
+    if spec.blocks is None:
+        return findings
+    geoms = spec.blocks.frame.set_index(spec.blocks.code).geometry
+    shapes = [_shape(geoms, p.blocks) for p in spec.places]
+    names = [p.name for p in spec.places]
+    assigned = {c for p in spec.places for c in p.blocks}
+    summary.update(blocks=spec.blocks.id, places=len(spec.places), blocks_assigned=len(assigned),
+                   blocks_unassigned=len(set(spec.blocks.codes) - assigned))
+    findings = [_located(f, geoms) for f in findings]
+    findings += _subunit_overlaps(spec, geoms, file)
+    return findings + _place_checks(shapes, names, file, settings, summary)
 
 
-def _walk_places(walk: _Walk, items: Any, level: str, after: int = 0) -> list[tuple[str, list[str]]]:
-    """Resolve each place's blocks, reporting unknown, repeated and sub-unit problems; returns (name, codes)."""
-    from placegeo.errors import OptionError
-
-    out: list[tuple[str, list[str]]] = []
-    owner: dict[str, str] = {}
-    for number, item in enumerate(items if isinstance(items, list) else []):
-        if not isinstance(item, dict):
-            raise OptionError(f"place {number + 1} of {level} is not a mapping", path=walk.file)
-        name = str(item.get("name") or f"place {number + 1}")
-        start = walk.line_of(f"name: {name}", after) or after
-        codes: list[str] = []
-        for block in item.get("blocks") or []:
-            try:
-                code = walk.resolve(block, name)
-            except OptionError as err:
-                walk.findings.append(Finding("option-block-unknown", walk.file, err.message
-                                             + (f" ({err.hint})" if err.hint else ""), code=str(block),
-                                             line=walk.line_of(str(block), start)))
-                continue
-            if code in codes:
-                walk.findings.append(_twice(walk, code, f"is listed twice in place '{name}'", start))
-                continue
-            codes.append(code)
-        sub = item.get("subunits")
-        if isinstance(sub, dict) and isinstance(sub.get("places"), list):
-            subplaces = _walk_places(walk, sub["places"], level=f"sub-units of '{name}'", after=start)
-            sub_codes = [c for _, cs in subplaces for c in cs]
-            if item.get("blocks") is None:
-                codes = list(dict.fromkeys(sub_codes))
-            else:
-                _tiling(walk, name, codes, sub_codes, start)
-            walk.findings.extend(_place_checks_light(walk, subplaces, name))
-        if not codes:
-            walk.findings.append(Finding("option-place-empty", walk.file, f"place '{name}' of {level} is empty "
-                                         "(no blocks)", line=start or None))
-        for code in codes:
-            if code in owner:
-                walk.findings.append(_twice(walk, code, f"is in two places of {level}: '{owner[code]}' and "
-                                                        f"'{name}'", start))
-            else:
-                owner[code] = name
-        out.append((name, codes))
-    return out
+def _finding(diagnostic: Diagnostic, file: str) -> Finding:
+    return Finding(diagnostic.check, file, diagnostic.text, code=diagnostic.code, line=diagnostic.line,
+                   figures=dict(diagnostic.figures))
 
 
-def _twice(walk: _Walk, code: str, what: str, start: int) -> Finding:
-    frame = walk.blocks.frame
-    row = frame[frame[walk.blocks.code].astype(str) == code]
-    point = row.geometry.iloc[0].representative_point() if len(row) else None
-    block_name = str(row[walk.blocks.name].iloc[0]) if len(row) else ""
-    label = f"{code} ({block_name})" if block_name else code
-    line = walk.line_of(code, start) or (walk.line_of(block_name, start) if block_name else None)
-    return Finding("option-block-twice", walk.file, f"block {label} {what}", code=code, line=line, **at(point))
-
-
-def _tiling(walk: _Walk, name: str, codes: list[str], sub_codes: list[str], start: int) -> None:
-    """Sub-units must be made of exactly the place's blocks: say which are missing or extra, and where."""
+def _shape(geoms, codes) -> Any:
+    """The union of the blocks ``codes`` (an empty polygon for none)."""
     import shapely
 
-    missing = sorted(set(codes) - set(sub_codes))
-    extra = sorted(set(sub_codes) - set(codes))
-    for codes_, what in ((missing, "in no sub-unit"), (extra, "in a sub-unit but not in the place")):
-        if not codes_:
+    return shapely.union_all(geoms.loc[sorted(set(codes))].values) if len(codes) else shapely.Polygon()
+
+
+def _located(finding: Finding, geoms) -> Finding:
+    """Put a block finding on the map: a point inside the block (or the blocks a sub-unit mismatch leaves),
+    and the area of a mismatch in its figures."""
+    import shapely
+
+    if finding.check == "option-block-twice" and finding.code in geoms.index:
+        point = geoms[finding.code].representative_point()
+        finding.x, finding.y = float(point.x), float(point.y)
+    elif finding.check == "option-subunits-mismatch":
+        shape = _shape(geoms, finding.figures["blocks"])
+        finding.figures["area_m2"] = round(float(shape.area), 1)
+        if not shape.is_empty:
+            point = shapely.point_on_surface(shape)
+            finding.x, finding.y = float(point.x), float(point.y)
+    return finding
+
+
+def _subunit_overlaps(spec: OptionSpec, geoms, file: str) -> list[Finding]:
+    """Overlaps between the sub-units of each place, at every level (the blocks layer may itself overlap)."""
+    found: list[Finding] = []
+    for place in spec.places:
+        if place.subunits is None:
             continue
-        shape = walk.shape(codes_)
-        listed = ", ".join(codes_[:5]) + (f" and {len(codes_) - 5} more" if len(codes_) > 5 else "")
-        walk.findings.append(Finding(
-            "option-subunits-mismatch", walk.file,
-            f"the sub-units of '{name}' do not tile it: {len(codes_)} block(s) of {walk.blocks.id} {what} "
-            f"({listed}; {shape.area / 1e6:,.3f} km²)", code=codes_[0], line=start or None,
-            figures={"place": name, "blocks": codes_, "area_m2": round(float(shape.area), 1)},
-            **at(shapely.point_on_surface(shape))))
-
-
-def _place_checks_light(walk: _Walk, subplaces: list[tuple[str, list[str]]], parent: str) -> list[Finding]:
-    """Overlaps between the sub-units of one place (the blocks layer may itself overlap)."""
-    shapes = [walk.shape(cs) for _, cs in subplaces]
-    found, _ = check_overlaps(_np(shapes), [n for n, _ in subplaces], walk.file, "option-places-overlap",
-                              f"(a sub-unit of '{parent}') overlaps")
+        shapes = [_shape(geoms, p.blocks) for p in place.subunits.places]
+        more, _ = check_overlaps(_np(shapes), [p.name for p in place.subunits.places], file,
+                                 "option-places-overlap", f"(a sub-unit of '{place.name}') overlaps")
+        found += more + _subunit_overlaps(place.subunits, geoms, file)
     return found
 
 
@@ -191,14 +128,14 @@ def _footprint(shapes: list, file: str, settings: Settings, summary: dict[str, A
     footprint = load_layer(settings.footprint)
     area = shapely.union_all(footprint.frame.geometry.values)
     places = shapely.union_all(_np(shapes))
-    people = _population_points(footprint)
     findings = []
     threshold = max(settings.sliver_area, MIN_AREA_M2)
-    left_out = [p for p in shapely.get_parts(area.difference(places)) if p.area >= threshold]
-    total_people = 0
-    for part in sorted(left_out, key=lambda p: -p.area):
-        population, small_areas = _people_in(people, part)
-        total_people += population or 0
+    left_out = sorted((p for p in shapely.get_parts(area.difference(places)) if p.area >= threshold),
+                      key=lambda p: -p.area)
+    counted = people_in_parts(footprint, left_out)
+    total_people = None if counted is None else sum(population for population, _ in counted)
+    for i, part in enumerate(left_out):
+        population, small_areas = (None, []) if counted is None else counted[i]
         who = f", population {population:,} in {len(small_areas)} small areas" if population is not None else ""
         findings.append(Finding("option-footprint-uncovered", file,
                                 f"{part.area / 1e6:,.3f} km² of footprint {footprint.id} is in no place{who}",
@@ -212,13 +149,24 @@ def _footprint(shapes: list, file: str, settings: Settings, summary: dict[str, A
                                 f"{part.area / 1e6:,.3f} km² of the places lies outside footprint {footprint.id}",
                                 figures={"area_m2": round(part.area, 1)}, **at(shapely.point_on_surface(part))))
     summary.update(footprint=footprint.id, footprint_uncovered_km2=round(sum(p.area for p in left_out) / 1e6, 3),
-                   footprint_uncovered_population=total_people if people is not None else None,
+                   footprint_uncovered_population=total_people,
                    outside_footprint_km2=round(sum(p.area for p in outside) / 1e6, 3))
     return findings
 
 
+def people_in_parts(footprint: Layer, parts: list) -> list[tuple[int, list[str]]] | None:
+    """(population, small-area codes) in each of ``parts``; None when no population layer covers the footprint.
+
+    The one place ``validate`` counts people. It counts a small area in the part that holds its inner point
+    (point-in-polygon), while ``compare`` weighs by area inside each small area: to count people one way
+    everywhere, replace this body with a call to the core's people-in-area method.
+    """
+    people = _population_points(footprint)
+    return None if people is None else [_people_in(people, part) for part in parts]
+
+
 def _population_points(footprint: Layer):
-    """(inner points, populations) of the small areas used to count people left out, or None."""
+    """(inner points, populations, codes) of the small areas of the footprint's region, or None."""
     import shapely
 
     from placegeo.catalogue import default_population_layer, is_bundled
@@ -237,12 +185,10 @@ def _population_points(footprint: Layer):
             small.frame[small.code].astype(str).to_numpy())
 
 
-def _people_in(people, part) -> tuple[int | None, list[str]]:
+def _people_in(people, part) -> tuple[int, list[str]]:
     """Population and codes of the small areas whose inner point lies in ``part``."""
     import shapely
 
-    if people is None:
-        return None, []
     points, values, codes = people
     inside = shapely.contains_xy(part, shapely.get_x(points), shapely.get_y(points))
     return int(round(float(values[inside].sum()))), codes[inside].tolist()
@@ -252,11 +198,18 @@ def _polygon_option(file: Path, place_column: str | None, label: str, settings: 
                     summary: dict[str, Any]) -> list[Finding]:
     """A drawn option (polygons with a place column): places must not overlap and must cover the footprint."""
     from placegeo.checks.layer import check_crs
+    from placegeo.errors import OptionError, PlacegeoError
     from placegeo.layers import BNG, polygonal_part, read_frame
-    from placegeo.options import guess_place_column
+    from placegeo.options import drawn_option, place_column_of
 
-    frame = read_frame(file)
-    column = place_column or guess_place_column(frame, file)
+    frame = read_frame(file)  # a file that cannot be read at all: nothing to check (exit 2)
+    try:  # what load_option refuses a drawing for, as a finding with the same message
+        column = place_column_of(frame, file, place_column)
+        drawn_option(file, place_column=place_column, name=file.stem, description="")
+    except PlacegeoError as err:
+        text = f"{err.message} ({err.hint})" if err.hint else err.message
+        check = "option-structure" if isinstance(err, OptionError) else "option-drawing"
+        return [Finding(check, label, text if label == str(file) else f"{file}: {text}")]
     frame, findings = check_crs(frame, label)
     frame = frame.to_crs(BNG)
     frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from placegeo.cli.common import Engine, PlacegeoGroup
+
 app = typer.Typer(
     name="placegeo",
     help=(
@@ -16,6 +18,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=PlacegeoGroup,
 )
 
 
@@ -32,7 +35,7 @@ def root(
     ctx: typer.Context,
     version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True,
                                  help="Show the version and exit."),
-    engine: str = typer.Option(None, "--engine", metavar="pyogrio|fiona",
+    engine: str = typer.Option(None, "--engine", metavar="|".join(Engine),  # resolve_engine says which are known
                                help="I/O engine for boundary files (fiona needs pip install 'placegeo[fiona]')."),
     repair: bool = typer.Option(False, "--repair",
                                 help="Mend invalid geometries in input files with make_valid (and say how many) "

@@ -5,24 +5,35 @@ from __future__ import annotations
 import typer
 
 from placegeo.cli.app import app
-from placegeo.cli.common import Force, OutFile, Population, TableFormat
+from placegeo.cli.common import (
+    BestFitMethod,
+    Force,
+    Format,
+    OutFile,
+    PlacegeoCommand,
+    Population,
+    Weight,
+    WeightOption,
+)
 
 
-@app.command("bestfit")
+@app.command("bestfit", cls=PlacegeoCommand)
 def bestfit_command(
     small: str = typer.Argument(..., metavar="SMALL", help="Small areas: bundled id or boundary file."),
     large: str = typer.Argument(..., metavar="LARGE", help="Large areas: bundled id or boundary file."),
-    method: str = typer.Option("majority", "--method", help="majority or centroid (population-weighted)."),
-    weight: str = typer.Option("population", "--weight", help="population or area."),
+    method: BestFitMethod = typer.Option(BestFitMethod.majority, "--method",
+                                         help="majority, or centroid (population-weighted)."),
+    weight: WeightOption = Weight.both,
     population: Population = None,
     out: OutFile = None,
-    format: TableFormat = None,
+    format: Format = None,
     force: Force = False,
 ) -> None:
     """Give each small area to one large area; report the misallocated weight per large area."""
     from placegeo.cli.tables import emit_table
     from placegeo.lookup import bestfit
 
+    weight = Weight.population if weight == Weight.both else weight  # one weight decides: population, as in compare
     result = bestfit(small, large, method=method, weight=weight, population=population)
     if out is not None:
         emit_table(result.lookup, out=out, format=format, force=force, title="lookup")

@@ -6,49 +6,50 @@ from pathlib import Path
 
 import typer
 
+from placegeo import defaults
 from placegeo.cli.app import app
 from placegeo.cli.common import (
     Against,
     Force,
-    MultiValueCommand,
     NeighbourhoodMax,
     NeighbourhoodMin,
     Options,
+    PlacegeoCommand,
     PlaceMax,
     Population,
     Snap,
     Subunits,
+    TableFormat,
     Tol,
     Weight,
+    WeightOption,
     guidance_bands,
     warn,
 )
 
 
-@app.command("compare", cls=MultiValueCommand)
+@app.command("compare", cls=PlacegeoCommand)
 def compare_command(
     options: Options,
     against: Against = None,
-    weight: Weight = "both",
-    tol: Tol = 0.01,
-    snap: Snap = 50.0,
+    weight: WeightOption = Weight.both,
+    tol: Tol = defaults.TOL,
+    snap: Snap = defaults.SNAP,
     population: Population = None,
-    place_max: PlaceMax = 500_000,
-    neighbourhood_min: NeighbourhoodMin = 30_000,
-    neighbourhood_max: NeighbourhoodMax = 50_000,
+    place_max: PlaceMax = defaults.PLACE_MAX,
+    neighbourhood_min: NeighbourhoodMin = defaults.NEIGHBOURHOOD_MIN,
+    neighbourhood_max: NeighbourhoodMax = defaults.NEIGHBOURHOOD_MAX,
     subunits: Subunits = False,
-    out: Path = typer.Option(None, "--out", metavar="DIR",
+    out: Path = typer.Option(None, "--out", "-o", metavar="DIR",
                              help="Write scorecard.csv, splits.csv, places.csv, overlap.csv, comparison.json and "
                                   "each option's places as GeoPackage here."),
-    format: str = typer.Option("table", "--format", help="table, json or csv (the scorecard)."),
+    format: TableFormat = typer.Option(TableFormat.text, "--format",
+                                       help="How to print the scorecard: text (for people), csv or json."),
     force: Force = False,
 ) -> None:
     """Compare place options with reference layers: coterminosity, split units, coterminous places."""
     from placegeo.api import compare
-    from placegeo.errors import UsageError
 
-    if format not in ("table", "json", "csv"):
-        raise UsageError(f"unknown --format '{format}'", hint="use table, json or csv")
     place_band, neighbourhood_band = guidance_bands(place_max, neighbourhood_min, neighbourhood_max)
     if out is not None:
         from placegeo.compare_output import check_outputs

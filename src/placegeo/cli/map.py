@@ -7,35 +7,39 @@ from pathlib import Path
 import typer
 
 from placegeo.cli.app import app
-from placegeo.cli.common import warn
-
-PAPERS = "a4-landscape, a4-portrait, a3-landscape or 16:9"
+from placegeo.cli.common import MapFormat, Paper, PlacegeoCommand, warn
 
 
-@app.command("map")
+@app.command("map", cls=PlacegeoCommand)
 def map_command(
-    options: list[Path] = typer.Argument(..., metavar="OPTION", help="Option file(s) (YAML/TOML or polygons)."),
+    options: list[Path] = typer.Argument(..., metavar="OPTION...", help="Option file(s) (YAML/TOML or polygons)."),
     overlay: list[str] = typer.Option([], "--overlay", metavar="LAYER",
-                                      help="Draw a layer's outlines over the places (bundled id or file); repeatable."),
+                                      help="Draw a layer's outlines over the places (bundled id or file); repeat it, "
+                                           "or give a comma list."),
     highlight_splits: str | None = typer.Option(None, "--highlight-splits", metavar="LAYER",
                                                 help="Hatch the units of LAYER the option splits, labelled with "
                                                      "their shares."),
     labels: bool = typer.Option(True, "--labels/--no-labels", help="Name the places on the map."),
-    practices: bool = typer.Option(False, "--practices", help="Show GP practices as points."),
-    paper: str = typer.Option("a4-landscape", "--paper", help=f"Page size: {PAPERS}."),
-    format: str | None = typer.Option(None, "--format", help="png, pdf or svg (default: from --out, else png)."),
-    dpi: int = typer.Option(200, "--dpi", help="Resolution of PNG output (dots per inch)."),
-    title: str | None = typer.Option(None, "--title", help="Map title (default: the option's name)."),
-    subtitle: str | None = typer.Option(None, "--subtitle", help="Subtitle (default: geography and vintage)."),
+    practices: bool = typer.Option(False, "--show-practices", help="Show GP practices (the bundled 'practices') as "
+                                                                   "points."),
+    paper: Paper = typer.Option(Paper.a4_landscape, "--paper", help="Page size."),
+    format: MapFormat | None = typer.Option(None, "--format",
+                                            help="Output format (default: from the --out suffix, else png)."),
+    dpi: int = typer.Option(200, "--dpi", metavar="DPI", help="Resolution of PNG output (dots per inch)."),
+    title: str | None = typer.Option(None, "--title", metavar="TEXT", help="Map title (default: the option's name)."),
+    subtitle: str | None = typer.Option(None, "--subtitle", metavar="TEXT",
+                                        help="Subtitle (default: geography and vintage)."),
     attribution: str | None = typer.Option(None, "--attribution", metavar="TEXT",
                                            help="Licence line for your own boundary files (printed at the foot)."),
-    tol: float | None = typer.Option(None, "--tol", help="Split tolerance as a share (default 0.01 = 1 %)."),
+    tol: float | None = typer.Option(None, "--tol", metavar="SHARE",
+                                     help="Split tolerance as a share (default 0.01 = 1 %)."),
     population: str | None = typer.Option(None, "--population", metavar="LAYER",
                                           help="Small-area population layer for split shares (default: as compare, "
                                                "following the layers: lsoa11 for L&SC, england/lsoa21 for England)."),
     side_by_side: bool = typer.Option(False, "--side-by-side",
                                       help="Put several options on one page, at one scale, with one legend."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Output file (default: OPTION-NAME.FORMAT here)."),
+    out: Path | None = typer.Option(None, "--out", "-o", metavar="FILE",
+                                    help="Output file (default: OPTION-NAME.FORMAT here)."),
     force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
 ) -> None:
     """Draw a map of an option for a board paper: places, overlays, split units, legend, scale, attribution."""

@@ -5,17 +5,17 @@ from __future__ import annotations
 import typer
 
 from placegeo.cli.app import app
-from placegeo.cli.common import Force, OutFile, Population, TableFormat
+from placegeo.cli.common import Force, Format, OutFile, PlacegeoCommand, Population, Weight, WeightOption
 
 
-@app.command("overlap")
+@app.command("overlap", cls=PlacegeoCommand)
 def overlap_command(
     a: str = typer.Argument(..., metavar="A", help="A layer: bundled id or boundary file."),
     b: str = typer.Argument(..., metavar="B", help="Another layer: bundled id or boundary file."),
-    weight: str = typer.Option("area", "--weight", help="area, population or both."),
+    weight: WeightOption = Weight.both,
     population: Population = None,
     out: OutFile = None,
-    format: TableFormat = None,
+    format: Format = None,
     force: Force = False,
 ) -> None:
     """Tabulate how much of each unit of A lies in each unit of B (exact, EPSG:27700)."""

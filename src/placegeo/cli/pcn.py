@@ -7,36 +7,38 @@ from pathlib import Path
 import typer
 
 from placegeo.cli.app import app
+from placegeo.cli.common import PcnMethod, PlacegeoCommand, PracticeWeight
 
 pcn_app = typer.Typer(help="Primary Care Network footprints built from practice membership.", no_args_is_help=True)
 app.add_typer(pcn_app, name="pcn")
 
 
-@pcn_app.command("build")
+@pcn_app.command("build", cls=PlacegeoCommand)
 def pcn_build(
     membership: Path = typer.Option(..., "--membership", metavar="MAP.csv",
                                     help="Practice -> PCN map as NHS England publishes it (gp-reg-pat-prac-map.csv)."),
     practices: str = typer.Option(..., "--practices", metavar="LOCATIONS",
                                   help="Practice locations: CSV with PRAC_CODE, PRAC_LAT, PRAC_LNG, or a point layer "
                                        "(e.g. the bundled 'practices')."),
-    out: Path = typer.Option(..., "--out", help="Output file (.gpkg, .geojson or .parquet)."),
+    out: Path = typer.Option(..., "--out", "-o", metavar="FILE", help="Output file (.gpkg, .geojson or .parquet)."),
     blocks: str = typer.Option("lsoa11", "--blocks", metavar="LAYER", help="Building blocks (LSOAs) to union."),
     registrations: Path | None = typer.Option(None, "--registrations", metavar="REG.csv",
                                               help="Registered patients by practice x LSOA "
                                                    "(gp-reg-pat-prac-lsoa-all)."),
-    method: str | None = typer.Option(None, "--method",
-                                      help="registrations, nearest or catchment (default: registrations when "
-                                           "--registrations is given, else nearest)."),
-    weight: str = typer.Option("auto", "--weight",
-                               help="For nearest practice: none, list-size, gravity, or auto (gravity when list sizes "
-                                    "are known)."),
+    method: PcnMethod | None = typer.Option(None, "--method",
+                                            help="How blocks go to PCNs (default: registrations when --registrations "
+                                                 "is given, else nearest)."),
+    weight: PracticeWeight = typer.Option(PracticeWeight.auto, "--practice-weight",
+                                          help="How the nearest practice is weighed: none, list size, gravity, or "
+                                               "auto (gravity when list sizes are known). Was --weight."),
     list_sizes: Path | None = typer.Option(None, "--list-sizes", metavar="SIZES.csv",
                                            help="Registered patients per practice (gp-reg-pat-prac-all.csv)."),
     catchments: Path | None = typer.Option(None, "--catchments", metavar="FILE",
                                            help="Practice or PCN catchment polygons (eDEC) with a PCN code column."),
     footprint: str | None = typer.Option(None, "--footprint", metavar="LAYER",
                                          help="Only blocks inside this layer (default: blocks with ICB22CD set)."),
-    icb: str | None = typer.Option(None, "--icb", help="Keep only this ICB_CODE's practices from the membership."),
+    icb: str | None = typer.Option(None, "--icb", metavar="CODE",
+                                   help="Keep only this ICB_CODE's practices from the membership."),
     lookup: Path | None = typer.Option(None, "--lookup", metavar="FILE.csv",
                                        help="Also write the block -> PCN lookup (and the rule that decided each)."),
     force: bool = typer.Option(False, "--force", help="Replace existing outputs."),

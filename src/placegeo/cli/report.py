@@ -6,40 +6,44 @@ from pathlib import Path
 
 import typer
 
+from placegeo import defaults
 from placegeo.cli.app import app
 from placegeo.cli.common import (
     Against,
     Force,
-    MultiValueCommand,
     NeighbourhoodMax,
     NeighbourhoodMin,
     Options,
+    PlacegeoCommand,
     PlaceMax,
     Population,
+    ReportFormat,
     Snap,
     Subunits,
     Tol,
     Weight,
+    WeightOption,
     guidance_bands,
     warn,
 )
 
 
-@app.command("report", cls=MultiValueCommand)
+@app.command("report", cls=PlacegeoCommand)
 def report_command(
     options: Options,
     against: Against = None,
-    weight: Weight = "both",
-    tol: Tol = 0.01,
-    snap: Snap = 50.0,
+    weight: WeightOption = Weight.both,
+    tol: Tol = defaults.TOL,
+    snap: Snap = defaults.SNAP,
     population: Population = None,
-    place_max: PlaceMax = 500_000,
-    neighbourhood_min: NeighbourhoodMin = 30_000,
-    neighbourhood_max: NeighbourhoodMax = 50_000,
+    place_max: PlaceMax = defaults.PLACE_MAX,
+    neighbourhood_min: NeighbourhoodMin = defaults.NEIGHBOURHOOD_MIN,
+    neighbourhood_max: NeighbourhoodMax = defaults.NEIGHBOURHOOD_MAX,
     subunits: Subunits = False,
-    out: Path = typer.Option(Path("report"), "--out", metavar="DIR", help="Directory to write the report into."),
-    formats: str = typer.Option("html,xlsx,md,csv,json", "--formats",
-                                help="Comma-separated: html, xlsx, md, csv, json."),
+    out: Path = typer.Option(Path("report"), "--out", "-o", metavar="DIR", help="Directory to write the report into."),
+    formats: list[ReportFormat] = typer.Option(list(ReportFormat), "--format",
+                                               help="Formats to write: repeat it, or give a comma list "
+                                                    "(html,md)."),
     no_maps: bool = typer.Option(False, "--no-maps", help="Leave the maps out of the HTML report (faster)."),
     force: Force = False,
 ) -> None:
@@ -47,7 +51,7 @@ def report_command(
     from placegeo.render.report import report
 
     place_band, neighbourhood_band = guidance_bands(place_max, neighbourhood_min, neighbourhood_max)
-    written = report(options, against or None, out, formats=formats, weight=weight, tol=tol,
+    written = report(options, against or None, out, formats=[str(f) for f in formats], weight=weight, tol=tol,
                      snap=snap, population=population, place_band=place_band, neighbourhood_band=neighbourhood_band,
                      subunits=subunits, force=force, maps=not no_maps, warn=warn)
     for path in written:

@@ -8,28 +8,29 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-FORMATS = ("table", "csv", "json")
+FORMATS = ("text", "csv", "json")  # "text" is the table for people ("table" is its old name)
 
 
 def emit_table(table: pd.DataFrame, *, out: Path | None, format: str | None, force: bool, title: str) -> None:
-    """Write ``table`` to ``out`` (format from the suffix) or print it (``table`` by default)."""
+    """Write ``table`` to ``out`` (format from the suffix) or print it (``text``, a table for people, by default)."""
     import typer
 
     from placegeo.errors import UsageError
 
+    format = "text" if format == "table" else format
     if format is not None and format not in FORMATS:
-        raise UsageError(f"unknown --format '{format}'", hint="use table, csv or json")
+        raise UsageError(f"unknown --format '{format}'", hint="use text, csv or json")
     if out is not None:
         from placegeo.io import write_text
 
         fmt = format or ("json" if Path(out).suffix.lower() == ".json" else "csv")
-        if fmt == "table":
-            raise UsageError("--format table cannot be written to a file", hint="use csv or json")
+        if fmt == "text":
+            raise UsageError("--format text cannot be written to a file", hint="use csv or json")
         write_text(out, _text(table, fmt), force=force)
         typer.echo(f"wrote {len(table)} rows to {out}", err=True)
         return
-    fmt = format or "table"
-    if fmt != "table":
+    fmt = format or "text"
+    if fmt != "text":
         typer.echo(_text(table, fmt), nl=False)
         return
     from rich.console import Console

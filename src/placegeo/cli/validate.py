@@ -7,29 +7,34 @@ from pathlib import Path
 import typer
 
 from placegeo.cli.app import app
+from placegeo.cli.common import FindingsFormat, PlacegeoCommand, Severity
 
 
-@app.command("validate")
+@app.command("validate", cls=PlacegeoCommand)
 def validate_command(
     sources: list[str] = typer.Argument(None, metavar="PATH_OR_LAYER...",
                                         help="Boundary files or bundled layer ids; .yaml/.toml files are options."),
-    option: list[Path] = typer.Option([], "--option", help="An option file to check (repeatable)."),
+    option: list[Path] = typer.Option([], "--option", metavar="FILE", help="An option file to check (repeatable)."),
     footprint: str = typer.Option(None, "--footprint", metavar="LAYER",
                                   help="Layer (e.g. icb) that the options' places must cover."),
-    format: str = typer.Option("text", "--format", help="text, json, junit or github."),
-    fail_on: str = typer.Option("error", "--fail-on", help="Exit 1 on findings at or above: error, warning or info."),
+    format: FindingsFormat = typer.Option(FindingsFormat.text, "--format",
+                                          help="Output format: text (for people), json, junit or github."),
+    fail_on: Severity = typer.Option(Severity.error, "--fail-on", help="Exit 1 on findings at or above this severity."),
     gap_width: float = typer.Option(0.0, "--gap-width", metavar="M",
                                     help="Coverage validation: gaps narrower than this (metres) are edge findings "
                                          "(0: edges must match exactly)."),
     sliver_area: float = typer.Option(1.0, "--sliver-area", metavar="M2",
                                       help="Polygon parts smaller than this (m²) are slivers."),
-    kind: str = typer.Option(None, "--kind", help="What the features are (lsoa, lad, ctyua, ccg, sicbl, icb, pcn, "
-                                                  "practice...), for the code pattern check."),
-    code: str = typer.Option(None, "--code", help="Column holding the feature codes."),
-    name: str = typer.Option(None, "--name", help="Column holding the feature names."),
-    layer: str = typer.Option(None, "--layer", help="Layer inside a multi-layer file (GeoPackage)."),
-    skip: list[str] = typer.Option([], "--skip", metavar="CHECK", help="Check id to leave out (repeatable)."),
-    out: Path = typer.Option(None, "--out", help="Write the report here instead of standard output."),
+    kind: str = typer.Option(None, "--kind", metavar="KIND",
+                             help="What the features are (lsoa, lad, ctyua, ccg, sicbl, icb, pcn, practice...), for "
+                                  "the code pattern check."),
+    code: str = typer.Option(None, "--code", metavar="COLUMN", help="Column holding the feature codes."),
+    name: str = typer.Option(None, "--name", metavar="COLUMN", help="Column holding the feature names."),
+    layer: str = typer.Option(None, "--layer", metavar="NAME", help="Layer inside a multi-layer file (GeoPackage)."),
+    skip: list[str] = typer.Option([], "--skip", metavar="CHECK",
+                                   help="Check id to leave out (repeatable, or a comma list)."),
+    out: Path = typer.Option(None, "--out", "-o", metavar="FILE",
+                             help="Write the report to this file instead of standard output."),
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
 ) -> None:
     """Check boundary layers and option files; exit 0 clean, 1 findings at --fail-on, 2 could not run."""

@@ -34,10 +34,10 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from placegeo.results import Comparison
     from placegeo.layers import Layer
     from placegeo.options import Option
     from placegeo.render.splits import SplitUnit
+    from placegeo.results import Comparison
 
 MARGIN_MM = 8.0
 LEGEND_WIDTH_MM = 64.0

@@ -21,9 +21,9 @@ from placegeo.registry import LAYER_METRICS, Metric
 from placegeo.render.report_model import Matrix, ReportModel, Source, build_model, km2, pct, people, score_cell
 
 if TYPE_CHECKING:
-    from placegeo.results import Comparison, OptionResult
     from placegeo.metrics import Band
     from placegeo.options import Option
+    from placegeo.results import Comparison, OptionResult
 
 FORMATS = ("html", "xlsx", "md", "csv", "json")
 HINT = ",".join(FORMATS)

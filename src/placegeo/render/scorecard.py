@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from placegeo.results import Comparison, UnitResult
     from placegeo.registry import Metric, Value
+    from placegeo.results import Comparison, UnitResult
 
 
 def pct(share: float | None) -> str:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from placegeo.results import Comparison
     from placegeo.layers import Layer
     from placegeo.options import Option
+    from placegeo.results import Comparison
 
 
 @dataclass
