@@ -95,7 +95,8 @@ def independent(comparison) -> dict[tuple[str, str], dict[str, float]]:
                 "area_moving_km2": float((inside_area - at_best_area)[split].sum() / 1e6),
                 "coterminous_places": sum(e >= 1 - TOL - 1e-12 for e in primary_exactness),
                 "places": len(opt.places),
-                "outside_footprint": int(outside.sum()),
+                # partly outside, with at least tol of the unit's people inside F (real units, not slivers)
+                "outside_footprint": int((outside & ~outside_only & (inside_pop >= TOL * total_pop)).sum()),
                 # the premise: people in the edge pieces of WHOLE units (not moving: within tol)
                 "_edge_people": float((inside_pop - at_best_pop)[whole & ~outside_only].sum()),
             }

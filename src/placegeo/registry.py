@@ -68,31 +68,22 @@ def coterminosity(weight: str) -> Callable[[LayerResult], Value]:
 
 def split_count(result: LayerResult) -> int:
     """Units split between places (outside-only neighbours are never split)."""
-    return sum(1 for u in result.units if u.split)
+    return result.split_count
 
 
 def split_weight(weight: str) -> Callable[[LayerResult], Value]:
-    """Total w(R_i ∩ F) over the split units."""
-    def get(r: LayerResult) -> Value:
-        if not _measured(r, weight):
-            return None
-        return float(sum(u.inside.get(weight, 0.0) for u in r.units if u.split))
-    return get
+    """Total w(R_i ∩ F) over the split units (:meth:`LayerResult.split_weight`)."""
+    return lambda r: r.split_weight(weight) if _measured(r, weight) else None
 
 
 def moving(weight: str, scale: float = 1.0) -> Callable[[LayerResult], Value]:
-    """Weight that moves: sum over the SPLIT units of w(R_i ∩ F)(1 - b_i) (docs/metrics.md). A whole
-    unit (b_i >= 1 - tol) moves nobody: its pieces in other places are slivers within tol."""
-    def get(r: LayerResult) -> Value:
-        if not _measured(r, weight):
-            return None
-        return float(sum(u.moving.get(weight, 0.0) for u in r.units if u.split)) / scale
-    return get
+    """Weight that moves (:meth:`LayerResult.moving_total`: split units only), divided by ``scale``."""
+    return lambda r: r.moving_total(weight) / scale if _measured(r, weight) else None
 
 
 def _outside_footprint(r: LayerResult) -> int:
-    """Units with some weight outside the footprint, the outside-only neighbours included."""
-    return sum(1 for u in [*r.units, *r.outside_units] if max(u.outside.values(), default=0.0) > 0)
+    """Units partly outside the footprint (:attr:`LayerResult.outside_footprint`: real units only)."""
+    return len(r.outside_footprint)
 
 
 _ALL: frozenset[View] = frozenset({"terminal", "csv", "json", "xlsx", "md", "html"})
@@ -105,7 +96,7 @@ LAYER_METRICS: tuple[Metric, ...] = (
     Metric("units", "Units meeting the footprint", "Units", "count", None, lambda r: len(r.units),
            views=frozenset({"terminal", "csv", "json"})),
     Metric("whole_units", "Whole units", "Whole units", "count", None,
-           lambda r: len(r.units) - split_count(r), views=frozenset({"json"})),
+           lambda r: r.whole_count, views=frozenset({"json"})),
     Metric("outside_units", "Neighbours outside the footprint", "Neighbours outside", "count", None,
            lambda r: len(r.outside_units), views=frozenset({"json"})),
     Metric("split_units", "Split units", "Split units", "count", "lower", split_count,
@@ -118,7 +109,7 @@ LAYER_METRICS: tuple[Metric, ...] = (
     Metric("area_moving_km2", "Area moved (in split units, outside the best-fit place)", "Area moved (km²)",
            "km2", "lower", moving("area", 1e6), weight="area"),  # in no view yet: add "xlsx" to show it
     Metric("coterminous_places", "Coterminous places", "Coterminous places", "places", "higher",
-           lambda r: sum(1 for p in r.places if p.coterminous), views=_ALL),
+           lambda r: r.coterminous_places, views=_ALL),
     Metric("places", "Places", "Places", "count", None, lambda r: len(r.places),
            views=frozenset({"terminal", "xlsx"})),
     Metric("boundary_match", "Boundary match", "Boundary match", "share", "higher", lambda r: r.boundary_match,

@@ -169,8 +169,9 @@ class LayerResult:
         return float(sum(u.inside.get(weight, 0.0) for u in self.split_units))
 
     def moving_total(self, weight: str) -> float:
-        """Weight inside F lying outside its unit's best-fit place, summed over the units (w(R_i ∩ F)(1 - b_i))."""
-        return float(sum(u.moving.get(weight, 0.0) for u in self.units))
+        """Weight that moves: w(R_i ∩ F)(1 - b_i) summed over the SPLIT units (docs/metrics.md). A whole unit
+        (b_i >= 1 - tol) moves nobody: its pieces in other places are slivers within tol."""
+        return float(sum(u.moving.get(weight, 0.0) for u in self.split_units))
 
     @property
     def people_moving(self) -> float | None:
