@@ -438,7 +438,7 @@ def membership_overlap(
 
     ``weights`` maps a weight name (``area_m2``, ``population``) to a Series indexed by atom code.
     Exact, and no geometry: w(A ∩ B) = sum of w(atom) over atoms in both A and B. Within one side
-    units are disjoint (each atom in at most one unit), so the sum is one ``bincount``.
+    units are disjoint (each atom in at most one unit), so the sum is one ``bincount`` over the pairs present.
     """
     import pandas as pd
 
@@ -450,14 +450,13 @@ def membership_overlap(
     right_codes, ru = owner_array(right, index)
     both = (lu >= 0) & (ru >= 0)
     cell = lu[both] * len(right_codes) + ru[both]
-    size = len(left_codes) * len(right_codes)
-    pairs = np.flatnonzero(np.bincount(cell, minlength=size))
+    pairs, inverse = np.unique(cell, return_inverse=True)  # sparse: the pairs that share atoms, sorted
     li, ri = np.divmod(pairs, len(right_codes))
     columns = {"left": pd.Series(np.asarray(left_codes, dtype=object)[li], dtype=object),  # (no str inference)
                "right": pd.Series(np.asarray(right_codes, dtype=object)[ri], dtype=object)}
     for name, series in weights.items():
         values = _aligned(series, first)[both]
-        columns[name] = np.bincount(cell, weights=values, minlength=size)[pairs]
+        columns[name] = np.bincount(inverse, weights=values, minlength=len(pairs))
     return pd.DataFrame(columns)
 
 
@@ -565,11 +564,17 @@ def _shared_members(la: Layer, lb: Layer, pop: Layer | None):
 
 
 def _sum_members(members: Mapping[str, frozenset[str]], weights: Mapping[str, pd.Series]) -> pd.DataFrame:
+    """Each unit's own weights: the sums over its atoms (atoms with no weight count 0), one bincount per weight."""
     import pandas as pd
 
-    rows = {code: {k: float(s.reindex(list(atoms)).fillna(0).sum()) for k, s in weights.items()}
-            for code, atoms in members.items()}
-    return pd.DataFrame.from_dict(rows, orient="index")
+    from placegeo.membership import owner_array
+
+    first = next(iter(weights.values()))
+    codes, owner = owner_array(members, _positions(first.index))
+    found = owner >= 0
+    sums = {k: np.bincount(owner[found], weights=np.nan_to_num(_aligned(s, first)[found].astype(float)),
+                           minlength=len(codes)) for k, s in weights.items()}
+    return pd.DataFrame(sums, index=pd.Index(codes, dtype=object))
 
 
 def _geometric_table(la: Layer, lb: Layer, pop: Layer | None):
