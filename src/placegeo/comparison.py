@@ -270,6 +270,8 @@ def compare(
         raise UsageError("no reference layer", hint="pass --against LAYER (e.g. lad21)")
     for ref in refs:
         check_reference(ref, tol)
+        if ref.entry is not None and ref.entry.caveat:  # best-fit, modelled or separately generalised
+            warn(ref.entry.caveat)
     pop = None
     if "population" in weights:
         from placegeo.population import population_layer
@@ -704,16 +706,20 @@ def _refuse_overlapping(ref: Layer, inside_area: float, footprint_area: float, t
                          hint=f"run `placegeo validate {ref.source}` to find the overlaps")
 
 
-def _unit_rings(ref: Layer, snap: float):
-    """Each unit's band within ``snap`` of its boundary, kept with a bundled layer so options share it."""
+def _unit_rings(ref: Layer, snap: float, mask):
+    """The band within ``snap`` of its boundary of each unit in ``mask``, kept with a bundled layer so options
+    share it (computed only for the units asked for: a national layer has hundreds the footprint never meets)."""
+    import numpy as np
+
     if ref.entry is None:
         return None
-    key = f"rings@{snap:g}"
-    if key not in ref.derived:
-        from placegeo.boundaries import boundary_rings
+    from placegeo.boundaries import boundary_rings
 
-        ref.derived[key] = boundary_rings(ref.frame.geometry.values, snap)
-    return ref.derived[key]
+    rings = ref.derived.setdefault(f"rings@{snap:g}", np.full(len(ref.frame), None, dtype=object))
+    todo = mask & np.equal(rings, None)
+    if todo.any():
+        rings[todo] = boundary_rings(np.asarray(ref.frame.geometry.values)[todo], snap)
+    return rings[mask]
 
 
 def _boundary(option: Option, ref: Layer, overlap: _Overlap, footprint: dict[str, float], internal, snap: float):
@@ -733,9 +739,8 @@ def _boundary(option: Option, ref: Layer, overlap: _Overlap, footprint: dict[str
         if gap < 0.01:
             mask = np.fromiter((c in used for c in ref.codes), dtype=bool, count=len(frame))
             units_geoms = np.asarray(frame.geometry.values)[mask]
-            rings = _unit_rings(ref, snap)
             return boundary_lengths(places, units_geoms, snap, internal=internal, covered=True, gaps=gap > 1e-9,
-                                    rings=None if rings is None else rings[mask])
+                                    rings=_unit_rings(ref, snap, mask))
     return boundary_lengths(places, frame.geometry.values, snap, internal=internal)
 
 
