@@ -294,3 +294,27 @@ def test_dissolved_layers_are_cached_and_a_corrupt_cache_is_rebuilt(tmp_path, mo
     layers._read_bundled.cache_clear()
     assert len(layers.bundled_layer("england/icb24")) == 42  # unwritable cache: dissolved, no error
     layers._read_bundled.cache_clear()
+
+
+def test_a_members_file_layer_is_dissolved_like_a_blocks_layer(tmp_path):
+    """How england/pcn arrives: a CSV of LSOA21CD -> unit code and name, no file of its own. Grouping the
+    Cheshire and Merseyside LSOAs by their council must give england/lad24's councils exactly."""
+    from placegeo.catalogue import Entry
+    from placegeo.layers import bundled_layer, dissolved_units
+
+    atoms = bundled_layer(ATOMS).frame
+    cm = atoms[atoms.LAD24CD.isin(CM)]
+    members = tmp_path / "lsoa21_units.csv"
+    cm[["LSOA21CD", "LAD24CD", "LAD24NM"]].rename(columns={"LAD24CD": "PCN_CODE", "LAD24NM": "PCN_NAME"}).to_csv(
+        members, index=False)
+    entry = Entry(id="test/units", title="test", region="england", file=None, layer="units", code="PCN_CODE",
+                  name="PCN_NAME", kind="pcn", geometry="polygon", vintage="", publisher="", licence="", features=9,
+                  population="POP2021", extra={"members_file": str(members), "members_layer": ATOMS})
+    assert entry.dissolved and entry.exactness == "published"
+    units = dissolved_units(entry).set_index("PCN_CODE")
+    councils = bundled_layer("england/lad24").frame.set_index("LAD24CD").loc[sorted(CM)]
+    assert list(units.index) == sorted(CM)
+    assert (units.POP2021 == councils.POP2021).all() and (units.LSOA_COUNT == councils.LSOA_COUNT).all()
+    assert (units.PCN_NAME == councils.LAD24NM).all()
+    assert np.allclose(units.area, councils.area, rtol=1e-12)
+    assert units.geometry.symmetric_difference(councils.geometry).area.max() < 1e-3
