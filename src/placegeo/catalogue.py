@@ -111,6 +111,7 @@ def _entry(raw: dict[str, Any]) -> Entry:
     blocks = known.pop("blocks", None)
     for key in ("population", "population_vintage"):
         known[key] = known.get(key) or None
+    known.setdefault("file", None)  # a layer dissolved from its atoms on use may leave ``file`` out
     for key in ("built_from", "notes", "caveat"):
         known[key] = known.get(key) or ""
     default = "exact" if blocks else "modelled" if extra.get("members_file") else "published"
