@@ -37,6 +37,7 @@ lint: $(BIN)/placegeo-dev-installed
 ## data: rebuild data/boundaries from ../shared/data/sources
 data: $(BIN)/placegeo-installed
 	$(BIN)/python scripts/build_boundaries.py --sources $(SHARED) --out data/boundaries
+	$(BIN)/python scripts/build_england.py --sources $(SHARED) --out data/boundaries
 	$(BIN)/python scripts/build_pcn.py --sources $(SHARED) --out data/boundaries
 
 ## bench: the engine against a geopandas.overlay baseline, as ratios

@@ -6,12 +6,16 @@ in one run. Prints both times, their ratio and the largest relative difference p
 Cases (targets from issue 3: >= 5x on geometric cases, >= 100x with exact membership, and `compare` of
 the two bundled options in under 3x the time it takes to load the layers it reads):
 
-1. England share matrix: LSOA 2021 (33,755) x published generalised LAD 2021, and x ICB 2022
+1. England share matrix: LSOA 2021 (33,755) x the separately generalised published/lad21 and published/icb22
 2. full-resolution Pennine CCGs x LSOAs (../shared/data/sources/pennine-fullres-bwd, when present)
 3. LSOA-built options (the 45 bundled PCNs; the five partnerships, from CCGs) against the LSOA-built
    districts, CCGs and counties (lad21, ccg21, ctyua21), area and population: the membership path vs
    overlay with each layer, then with the LSOAs for population (engine timed timeit-style, best of N)
 4. `compare` of the two bundled options against lad21 ccg21 ctyua21, end to end, vs loading its layers
+5. England (issue 13): `compare` of one ICB's option (Cheshire and Merseyside, nine councils) against the
+   England default layers (catalogue.default_against('england')), end to end, vs reading those layers
+   (target <= 1.5x); and the national table of every sub-ICB 2024 x every council 2024 after loading
+   (target < 1 s), against geopandas.overlay of the same two dissolved layers
 """
 
 from __future__ import annotations
@@ -235,7 +239,59 @@ def compare_case(repeat):
     return {"case": "compare", "compare_s": t_compare, "load_s": t_load, "ratio": ratio}
 
 
-def summary(results: list[dict], compare: dict) -> None:
+ENGLAND_OPTION = "docs/examples/cheshire-merseyside/councils-2024.yaml"
+
+ENGLAND_LOAD_BODY = """
+from placegeo.catalogue import default_against
+from placegeo.layers import bundled_layer
+for layer_id in ["england/lsoa21", "england/lad24", *default_against("england")]:
+    bundled_layer(layer_id)
+"""
+
+ENGLAND_COMPARE_BODY = f"""
+from placegeo.catalogue import default_against
+from placegeo.comparison import compare
+compare(["{ENGLAND_OPTION}"], default_against("england"))
+"""
+
+
+def england_compare_case(repeat: int) -> dict:
+    """One ICB's option against the England default layers, end to end, vs reading the same layers (the
+    atoms, the option's blocks and the references; dissolved layers come from the disk cache on both sides)."""
+    from placegeo.catalogue import default_against
+
+    t_load = fresh_process_time(ENGLAND_LOAD_BODY, max(repeat, 3))
+    t_compare = fresh_process_time(ENGLAND_COMPARE_BODY, max(repeat, 3))
+    ratio = t_compare / t_load
+    ok = "ok" if ratio <= 1.5 else "ABOVE TARGET"
+    layers = " ".join(default_against("england"))
+    print(f"{'England compare (C&M nine councils x ' + layers + ')':<58} compare {t_compare:6.3f} s  "
+          f"load layers {t_load:6.3f} s  compare/load {ratio:5.2f}x (target <= 1.5x, {ok})", flush=True)
+    return {"case": "england compare", "compare_s": t_compare, "load_s": t_load, "ratio": ratio}
+
+
+def national_table_case(repeat: int) -> dict:
+    """Every sub-ICB 2024 x every council 2024 (area and population), after loading, vs geopandas.overlay."""
+    from placegeo.layers import bundled_layer
+    from placegeo.overlaps import overlap, overlay_areas
+
+    left, right = bundled_layer("england/sicbl24"), bundled_layer("england/ctyua24")
+    bundled_layer("england/lsoa21")
+    t_e, table = best_of(lambda: overlap("england/sicbl24", "england/ctyua24", weight="both"), max(repeat, 3))
+    lf = left.frame.rename(columns={left.code: "L"})[["L", "geometry"]]
+    rf = right.frame.rename(columns={right.code: "R"})[["R", "geometry"]]
+    t_b, base = timed(lambda: overlay_areas(lf, rf, "L", "R"))
+    got = {(a, b): v for a, b, v in zip(table["left"], table["right"], table["area_m2"], strict=True)}
+    diff, missing = largest_difference(got, {k: v for k, v in base.to_dict().items() if v >= 1.0})
+    ok = "ok" if t_e < 1 else "ABOVE TARGET"
+    print(f"  ({len(table)} pairs, area and population; baseline: overlay, area only)")
+    row = report(f"national table: sub-ICB 2024 ({len(left)}) x councils 2024 ({len(right)})", t_e, t_b, diff,
+                 missing, 5.0)
+    print(f"  {t_e:.4f} s after loading (target < 1 s, {ok})", flush=True)
+    return row
+
+
+def summary(results: list[dict], compare: dict, england: dict | None = None) -> None:
     """One table of every case: times, ratio against its target, largest relative difference."""
     print("\nsummary")
     print(f"{'case':<78} {'engine s':>9} {'baseline s':>10} {'ratio':>8} {'target':>7} {'max rel diff':>12}")
@@ -244,6 +300,9 @@ def summary(results: list[dict], compare: dict) -> None:
               f"{row['target']:6g}x {row['max_rel_diff']:12.1e}")
     print(f"{'compare of the two bundled options vs loading its layers (compare/load)':<78} "
           f"{compare['compare_s']:9.3f} {compare['load_s']:10.3f} {compare['ratio']:7.2f}x {'< 3':>6}x")
+    if england:
+        print(f"{'England compare of one ICB option vs reading its layers (compare/load)':<78} "
+              f"{england['compare_s']:9.3f} {england['load_s']:10.3f} {england['ratio']:7.2f}x {'<= 1.5':>6}x")
 
 
 def main(argv=None) -> int:
@@ -261,6 +320,8 @@ def main(argv=None) -> int:
 
     def read(layer_id):
         entry = get_entry(layer_id)
+        if entry.path.suffix == ".parquet":
+            return gpd.read_parquet(entry.path).to_crs(27700), entry.code
         return gpd.read_file(entry.path, layer=entry.layer).to_crs(27700), entry.code
 
     print(f"placegeo bench: {os.cpu_count()} cores, {workers()} worker threads (PLACEGEO_WORKERS)", flush=True)
@@ -268,7 +329,7 @@ def main(argv=None) -> int:
     lsoa, lsoa_code = read("england/lsoa21")
     if args.quick:
         lsoa = lsoa.iloc[::4]
-    for layer_id in ("england/lad21", "england/icb22"):
+    for layer_id in ("published/lad21", "published/icb22"):
         large, code = read(layer_id)
         results.append(geometric_case(f"England LSOA21 ({len(lsoa):,}) x {layer_id} ({len(large)})", lsoa,
                                       lsoa_code, large, code, args.repeat))
@@ -284,8 +345,10 @@ def main(argv=None) -> int:
     else:
         print(f"(skipping full-resolution Pennine CCGs: {pennine} not found)")
     results.extend(membership_cases(args.repeat))
+    results.append(national_table_case(args.repeat))
     compare = compare_case(args.repeat)
-    summary(results, compare)
+    england = england_compare_case(args.repeat)
+    summary(results, compare, england)
     return 0
 
 

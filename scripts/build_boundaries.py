@@ -10,7 +10,9 @@ Writes, under ``--out`` (default ``data/boundaries``):
 * ``lsc/*.gpkg`` -- Lancashire and South Cumbria (L&SC) layers. Every polygon layer except ``lsoa21`` is
   built from one LSOA 2011 coverage (``lsc/lsoa11.gpkg``), so districts, counties, CCGs and the ICB nest
   exactly in the LSOAs. ``lsc/practices.gpkg`` holds the GP practice points.
-* ``england/*.gpkg`` -- England-wide layers as ONS published them (generalised), reprojected.
+* ``published/*.gpkg`` -- England-wide layers as ONS published them (each generalised separately), reprojected:
+  kept only for ``validate`` demonstrations and the geometric-engine tests and benchmark. The England layers
+  to answer with (``england/*``) are built by ``build_england.py`` from one LSOA 2021 layer.
 * ``catalogue.yaml``, ``README.md`` and ``LICENCE-DATA.md``.
 
 Every layer is in EPSG:27700, one layer per GeoPackage, polygons as valid MultiPolygons. Each file is
@@ -585,19 +587,6 @@ def england_polygons(
     return gdf.sort_values(code, ignore_index=True), repaired, published
 
 
-def england_lsoa21(sources: Path) -> tuple[gpd.GeoDataFrame, int, Coverage]:
-    """All English LSOA 2021 (BGC) with the carrier's current district and Census 2021 population."""
-    gdf = gpd.read_file(source_path(sources, "lsoa21_geom"), columns=["LSOA21CD", "LSOA21NM", "LADCD_ACTIVE"])
-    gdf = gdf.rename(columns={"LADCD_ACTIVE": "LAD25CD"})
-    totals = pd.read_csv(source_path(sources, "census21_total"), dtype={"lsoa21_code": str})
-    pop = totals.set_index("lsoa21_code")["usual_residents"]
-    gdf["POP2021"] = as_int(gdf["LSOA21CD"].map(pop), "england lsoa21 POP2021")
-    gdf = gdf[["LSOA21CD", "LSOA21NM", "LAD25CD", "POP2021", "geometry"]]
-    published = coverage_check(gdf.to_crs(CRS).geometry.values)
-    gdf, repaired = to_bng(gdf)
-    return gdf.sort_values("LSOA21CD", ignore_index=True), repaired, published
-
-
 # --------------------------------------------------------------------------------------------------
 # Verification
 # --------------------------------------------------------------------------------------------------
@@ -703,6 +692,8 @@ class Layer:
     population_vintage: str | None = None
     blocks_key: str | None = None
     did: str = ""
+    exactness: str = "exact"
+    caveat: str = ""
 
     @property
     def layer(self) -> str:
@@ -712,7 +703,7 @@ class Layer:
     @property
     def file(self) -> str:
         """File path relative to the output folder."""
-        folder = "england" if self.region == "england" else "lsc"
+        folder = self.id.split("/")[0] if "/" in self.id else "lsc"
         return f"{folder}/{self.layer}.gpkg"
 
     @property
@@ -740,6 +731,8 @@ class Layer:
             "population_vintage": self.population_vintage,
             "blocks": {"layer": "lsoa11", "key": self.blocks_key} if self.blocks_key else None,
             "built_from": self.built_from,
+            "exactness": self.exactness,
+            "caveat": self.caveat,
             "notes": self.notes,
             "crs": CRS,
         }
@@ -839,6 +832,7 @@ def describe_lsc(
             population="POP2020",
             population_vintage=MYE_VINTAGE,
             did="Filtered to 1,294 LSOAs, reprojected, joined lookups and population, age bands summed.",
+            exactness="published",
         ),
         Layer(
             id="lsoa21",
@@ -865,6 +859,7 @@ def describe_lsc(
             population="POP2021",
             population_vintage="Census 2021 (21 March 2021), usual residents",
             did="Filtered to 1,297 LSOAs, reprojected, 1 invalid geometry repaired, Census age groups pivoted.",
+            exactness="published",
         ),
         lsc_derived_layer(
             "lad21",
@@ -931,13 +926,14 @@ def describe_lsc(
             population="LIST_SIZE_2022_05",
             population_vintage="GP registered patients, May 2022 (NHS Digital)",
             did="Joined three practice tables by code, points reprojected, POSTCODE_MOVED flagged.",
+            exactness="published",
         ),
     ]
 
 
 ENGLAND_SPECS: list[dict[str, Any]] = [
     {
-        "id": "england/lad21",
+        "id": "published/lad21",
         "key": "lad21_bgc",
         "code": "LAD21CD",
         "name": "LAD21NM",
@@ -949,7 +945,7 @@ ENGLAND_SPECS: list[dict[str, Any]] = [
         "vertex for vertex. Pre-2023 Cumbria districts and Craven exist.",
     },
     {
-        "id": "england/lad24",
+        "id": "published/lad24",
         "key": "lad24_bsc",
         "code": "LAD24CD",
         "name": "LAD24NM",
@@ -959,7 +955,7 @@ ENGLAND_SPECS: list[dict[str, Any]] = [
         "notes": "Post-2023: Cumberland E06000063, Westmorland and Furness E06000064, North Yorkshire E06000065.",
     },
     {
-        "id": "england/ctyua21",
+        "id": "published/ctyua21",
         "key": "utla21",
         "code": "CTYUA21CD",
         "name": "CTYUA21NM",
@@ -970,7 +966,7 @@ ENGLAND_SPECS: list[dict[str, Any]] = [
         "notes": "Renamed from geographr's utla21_code/utla21_name. Very coarse.",
     },
     {
-        "id": "england/ccg21",
+        "id": "published/ccg21",
         "key": "ccg21_bsc",
         "code": "CCG21CD",
         "name": "CCG21NM",
@@ -981,7 +977,7 @@ ENGLAND_SPECS: list[dict[str, Any]] = [
         "coast largest); use the lsc ccg21 layer for exact nesting.",
     },
     {
-        "id": "england/icb22",
+        "id": "published/icb22",
         "key": "icb22",
         "code": "ICB22CD",
         "name": "ICB22NM",
@@ -992,7 +988,7 @@ ENGLAND_SPECS: list[dict[str, Any]] = [
         "notes": "Renamed from geographr's icb22_code/icb22_name. About 16 vertices per ICB: for maps only.",
     },
     {
-        "id": "england/icb23",
+        "id": "published/icb23",
         "key": "icb23_bsc",
         "code": "ICB23CD",
         "name": "ICB23NM",
@@ -1002,7 +998,7 @@ ENGLAND_SPECS: list[dict[str, Any]] = [
         "notes": "LSOA21-built by ONS but generalised separately from any LSOA layer.",
     },
     {
-        "id": "england/sicbl23",
+        "id": "published/sicbl23",
         "key": "sicbl23_bsc",
         "code": "SICBL23CD",
         "name": "SICBL23NM",
@@ -1015,8 +1011,20 @@ ENGLAND_SPECS: list[dict[str, Any]] = [
 ]
 
 
-def build_england(sources: Path) -> list[Layer]:
-    """Build and describe the England-wide layers."""
+PUBLISHED_CAVEAT = (
+    "{id} is a separately generalised publication: its edges disagree with other layers by tens to hundreds of "
+    "metres; use {exact} for exact answers."
+)
+
+
+def published_caveat(layer_id: str) -> str:
+    """The caveat printed wherever a ``published/*`` layer is used."""
+    exact = {"published/icb23": "england/icb24", "published/sicbl23": "england/sicbl24"}
+    return PUBLISHED_CAVEAT.format(id=layer_id, exact=exact.get(layer_id, layer_id.replace("published/", "england/")))
+
+
+def build_published(sources: Path) -> list[Layer]:
+    """Build and describe the separately generalised national layers (``published/*``)."""
     layers = []
     for spec in ENGLAND_SPECS:
         gdf, repaired, published = england_polygons(
@@ -1039,32 +1047,10 @@ def build_england(sources: Path) -> list[Layer]:
                 notes=f"{coverage_notes(published, repaired, gdf)} {spec['notes']}",
                 gdf=gdf,
                 did=f"England only, reprojected, {repaired} repaired.",
+                exactness="published",
+                caveat=published_caveat(spec["id"]),
             )
         )
-    gdf, repaired, published = england_lsoa21(sources)
-    layers.append(
-        Layer(
-            id="england/lsoa21",
-            title="LSOA 2021, England",
-            region="england",
-            code="LSOA21CD",
-            name="LSOA21NM",
-            kind="lsoa",
-            vintage="LSOA December 2021 (BGC, 20 m generalised, clipped); LAD25CD = current (May 2025) "
-            "district; population Census 2021 (21 March 2021) usual residents",
-            publisher="Office for National Statistics",
-            sources=("lsoa21_geom", "census21_total"),
-            built_from="lsoa21-bgc-england/lsoa21_bgc_england.gpkg (LSOA21CD, LSOA21NM, LADCD_ACTIVE -> "
-            "LAD25CD) joined to lsoa21-population-census2021/census21_pop_lsoa21_EW_total.csv (POP2021), "
-            "reprojected.",
-            notes=f"{coverage_notes(published, repaired, gdf)} LAD25CD is the carrier's LADCD_ACTIVE (current "
-            "district), not an ONS best-fit lookup.",
-            gdf=gdf,
-            population="POP2021",
-            population_vintage="Census 2021 (21 March 2021), usual residents",
-            did=f"Columns cut to code, name, LAD25CD; POP2021 joined; reprojected; {repaired} repaired.",
-        )
-    )
     return layers
 
 
@@ -1133,18 +1119,18 @@ def render_readme(layers: list[Layer], out: Path) -> str:
         "",
         "- `lsoa11` is super generalised: practice points near boundaries can fall in a neighbouring LSOA",
         "  polygon, and coastal areas are approximate. Its edges do not coincide with `lsoa21` (BGC) or with",
-        "  any `england/*` layer (each ONS product is generalised separately), so overlays give slivers.",
+        "  any `published/*` layer (each ONS product is generalised separately), so overlays give slivers.",
         "- The L&SC study area is 21 districts (Lancashire's 12, Blackpool, Blackburn with Darwen, Cumbria's",
         "  six, Craven), wider than the ICB: `CCG21CD`/`ICB22CD` are null outside the ICB's 1,058 LSOAs.",
         "- Cumbria and its districts are pre-2023 (replaced by Cumberland and Westmorland and Furness in",
-        "  April 2023); `england/lad24` and the 2023 NHS layers use the new geography.",
+        "  April 2023); `england/lad24`, `england/ctyua24` and the 2023/2024 NHS layers use the new geography.",
         "- Practice locations are early-2024 postcodes (five practices have moved since; see",
         "  `POSTCODE_MOVED`); list sizes are May 2022, the newest public copy found.",
-        "- `england/lad21` had 94 invalid geometries (TopoJSON quantisation), repaired with `make_valid`;",
+        "- `published/lad21` had 94 invalid geometries (TopoJSON quantisation), repaired with `make_valid`;",
         "  neither as published nor after repair is it a valid coverage. Repair counts and coverage results",
         "  for every layer are in `catalogue.yaml` (`notes`).",
         "- Polygon parts under 1 m² (specks left by generalisation and repair, e.g. 6 in `lsoa21`, 58 in",
-        "  `england/lsoa21`) are dropped from multi-part features; no feature loses its last part, and the",
+        "  `england/lsoa21`, see below) are dropped from multi-part features; no feature loses its last part, and the",
         "  coverage checks above are run after the drop.",
         "- The L&SC ICB is not a union of whole districts: besides 16 whole districts it holds 6 Copeland",
         "  and 3 Craven LSOAs (Morecambe Bay CCG), 14,537 people in mid-2020.",
@@ -1164,11 +1150,19 @@ When you reuse them, include the attribution lines below (the per-layer lines ar
 
 ## Office for National Statistics and Ordnance Survey (boundaries, lookups, populations)
 
+Every file except the two below: `lsc/*.gpkg`, `published/*.gpkg` and `england/lsoa21.parquet` (LSOA 2021
+boundaries, the LSOA 2021 lookups to districts, counties, CCGs, sub-ICB locations, ICBs and wards, Census 2021).
+
 Source: Office for National Statistics licensed under the Open Government Licence v.3.0.
 Contains OS data © Crown copyright and database right 2021.
 Contains OS data © Crown copyright and database right 2022.
 Contains OS data © Crown copyright and database right 2023.
 Contains OS data © Crown copyright and database right 2024.
+
+## Ministry of Housing, Communities and Local Government (IMD 2025 in `england/lsoa21.parquet`)
+
+Contains public sector information licensed under the Open Government Licence v3.0. Source: MHCLG,
+English indices of deprivation 2025.
 
 ## NHS England / NHS Digital (GP practice membership and list sizes)
 
@@ -1274,7 +1268,7 @@ def main(argv: list[str] | None = None) -> int:
         check_sources(args.sources)
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": PINNED_TIMESTAMP})
         lsc_layers, report = build_lsc(args.sources)
-        layers = lsc_layers + build_england(args.sources)
+        layers = lsc_layers + build_published(args.sources)
         write_all(layers, args.out)
     except BuildError as exc:
         print(f"build_boundaries: error: {exc}", file=sys.stderr)

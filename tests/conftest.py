@@ -11,7 +11,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 OPTIONS = DATA / "options"
-SHARED_SOURCES = Path(os.environ.get("PLACEGEO_SHARED", ROOT.parent / "shared" / "data" / "sources"))
+_SHARED = [ROOT.parent / "shared" / "data" / "sources",  # beside /work/main
+           ROOT.parent.parent / "shared" / "data" / "sources"]  # beside a worktree in /work/wt
+SHARED_SOURCES = Path(os.environ.get("PLACEGEO_SHARED") or next((p for p in _SHARED if p.exists()), _SHARED[0]))
 
 
 @dataclass

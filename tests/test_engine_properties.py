@@ -106,9 +106,12 @@ def lancashire_lsoas_and_districts():
 
     box = (345_000, 415_000, 375_000, 445_000)
     frames = []
-    for layer_id in ("england/lsoa21", "england/lad21"):
+    for layer_id in ("england/lsoa21", "published/lad21"):
         entry = get_entry(layer_id)
-        frame = gpd.read_file(entry.path, layer=entry.layer, bbox=box).to_crs(27700)
+        if entry.path.suffix == ".parquet":
+            frame = gpd.read_parquet(entry.path).cx[box[0]:box[2], box[1]:box[3]]
+        else:
+            frame = gpd.read_file(entry.path, layer=entry.layer, bbox=box).to_crs(27700)
         frames.append(frame.rename(columns={entry.code: "code"})[["code", "geometry"]])
     return frames
 

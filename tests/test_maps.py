@@ -315,16 +315,17 @@ def _hatched(fig) -> set[str]:
 
 
 def test_england_splits_follow_compare_and_leave_neighbours_unhatched():
-    """Six councils (2024) against England's upper tiers: the map hatches what compare reports (England
-    population by default), not the neighbours Doncaster and Lincolnshire that touch the footprint."""
+    """Six councils (2024) against the separately generalised upper tiers: the map hatches what compare
+    reports (England population by default), not the neighbours Doncaster and Lincolnshire that touch the
+    footprint only through generalisation slivers."""
     from placegeo.comparison import compare
     from placegeo.render.maps import map_options
 
     option = OPTIONS.parent.parent / "docs" / "examples" / "humber-north-yorkshire" / "councils-2024.yaml"
-    cmp = compare([option], ["england/ctyua21"], boundary=False)
-    res = cmp.options[0].results["england/ctyua21"]
+    cmp = compare([option], ["published/ctyua21"], boundary=False)
+    res = cmp.options[0].results["published/ctyua21"]
     assert cmp.settings.population_layer == "england/lsoa21"
-    fig = map_options([option], highlight_splits="england/ctyua21")
+    fig = map_options([option], highlight_splits="published/ctyua21")
     assert _hatched(fig) == {u.code for u in res.split_units}
     assert not _hatched(fig) & {"E08000017", "E10000019"}  # Doncaster, Lincolnshire
     assert {"E08000017", "E10000019"} <= {u.code for u in res.outside_units}

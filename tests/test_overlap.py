@@ -17,8 +17,12 @@ def _read(layer_id: str, box=LANCASHIRE_BOX):
     from placegeo.catalogue import get_entry
 
     entry = get_entry(layer_id)
-    frame = gpd.read_file(entry.path, layer=entry.layer, bbox=box).to_crs(27700).reset_index(drop=True)
-    return frame, entry.code
+    if entry.path.suffix == ".parquet":
+        frame = gpd.read_parquet(entry.path)
+        frame = frame.cx[box[0]:box[2], box[1]:box[3]] if box else frame
+    else:
+        frame = gpd.read_file(entry.path, layer=entry.layer, bbox=box)
+    return frame.to_crs(27700).reset_index(drop=True), entry.code
 
 
 def _agree(left, lcode, right, rcode):
@@ -33,7 +37,7 @@ def _agree(left, lcode, right, rcode):
     return max(abs(engine[k] - base[k]) / base[k] for k in base)
 
 
-@pytest.mark.parametrize("big", ["england/lad21", "england/ccg21", "england/icb22"])
+@pytest.mark.parametrize("big", ["published/lad21", "published/ccg21", "published/icb22"])
 def test_generalised_layers_against_lsoa21_agree_with_overlay(big):
     """Published generalised LADs / CCGs / ICBs over LSOAs 2021: edges do not match; areas still agree."""
     small, scode = _read("england/lsoa21")
@@ -43,7 +47,7 @@ def test_generalised_layers_against_lsoa21_agree_with_overlay(big):
 
 def test_generalised_ccgs_against_lsoa11_agree_with_overlay():
     small, scode = _read("lsoa11")
-    large, lcode = _read("england/ccg21")
+    large, lcode = _read("published/ccg21")
     assert _agree(large, lcode, small, scode) < 1e-9
 
 
@@ -68,7 +72,7 @@ def test_geometry_pieces_add_up_to_pair_areas():
     import shapely
 
     small, _ = _read("lsoa11")
-    large, _ = _read("england/lad21")
+    large, _ = _read("published/lad21")
     pairs = intersection_areas(large.geometry.values, small.geometry.values, geometry=True)
     pieces = np.bincount(pairs.piece_pair, weights=shapely.area(pairs.piece_geometry), minlength=len(pairs.area))
     assert pieces == pytest.approx(pairs.area, rel=1e-9)
@@ -82,7 +86,7 @@ def test_two_threads_give_the_same_answer_as_one(monkeypatch):
 
     monkeypatch.setattr(engine, "CHUNK", 97)  # many small batches, so both threads get work
     small, _ = _read("england/lsoa21")
-    large, _ = _read("england/lad21")
+    large, _ = _read("published/lad21")
     one = intersection_areas(large.geometry.values, small.geometry.values, geometry=True, threads=1)
     two = intersection_areas(large.geometry.values, small.geometry.values, geometry=True, threads=2)
     assert (one.left == two.left).all() and (one.right == two.right).all() and (one.area == two.area).all()
@@ -99,7 +103,7 @@ def test_clipping_the_big_polygon_leaves_areas_unchanged(monkeypatch):
     import placegeo.overlaps as engine
 
     small, _ = _read("england/lsoa21")
-    large, _ = _read("england/lad21")
+    large, _ = _read("published/lad21")
     clipped = intersection_areas(large.geometry.values, small.geometry.values)
     monkeypatch.setattr(engine, "CLIP_MIN_COORDS", 10**9)
     whole = intersection_areas(large.geometry.values, small.geometry.values)
@@ -113,7 +117,7 @@ def test_areas_found_by_subtraction_equal_the_intersections(monkeypatch):
     import placegeo.overlaps as engine
 
     small, _ = _read("england/lsoa21")
-    large, _ = _read("england/lad21")
+    large, _ = _read("published/lad21")
     derived = intersection_areas(large.geometry.values, small.geometry.values)
     monkeypatch.setattr(engine, "_homes", lambda *args: (np.empty(0, dtype=np.int64), np.empty(0, dtype=bool)))
     cut = intersection_areas(large.geometry.values, small.geometry.values)
@@ -134,7 +138,7 @@ def test_a_district_moved_over_its_neighbour_still_agrees_with_overlay():
     """Moving one district 150 m east makes an overlap on one side and a gap on the other: no subtraction
     may be taken there (the edges are no longer shared), and the areas still agree with overlay."""
     small, scode = _read("england/lsoa21")
-    large, lcode = _read("england/lad21")
+    large, lcode = _read("published/lad21")
     preston = int(large.index[large[lcode] == "E07000123"][0])
     assert _agree(small, scode, _shifted(large, preston, 150.0), lcode) < 1e-9
 
@@ -145,8 +149,8 @@ def test_two_layers_stacked_in_one_set_still_agree_with_overlay():
     import pandas as pd
 
     small, scode = _read("england/lsoa21")
-    districts, dcode = _read("england/lad21")
-    counties, ccode = _read("england/ctyua21")
+    districts, dcode = _read("published/lad21")
+    counties, ccode = _read("published/ctyua21")
     counties = counties.rename(columns={ccode: "code"})[["code", "geometry"]]
     both = pd.concat([districts.rename(columns={dcode: "code"})[["code", "geometry"]],
                       counties.assign(code="c" + counties["code"])], ignore_index=True)

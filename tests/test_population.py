@@ -46,7 +46,7 @@ def test_a_layer_without_population_is_refused():
     from placegeo.population import population_layer
 
     with pytest.raises(LayerError, match="no population"):
-        population_layer("england/lad21")
+        population_layer("published/lad21")
 
 
 def test_overlap_of_english_files_weighs_with_english_population(tmp_path):
@@ -60,9 +60,9 @@ def test_overlap_of_english_files_weighs_with_english_population(tmp_path):
     districts[districts["LAD24CD"] == hull].to_file(tmp_path / "b.gpkg")
     table = overlap(tmp_path / "a.gpkg", tmp_path / "b.gpkg", weight="population")
     lsoa = load_layer("england/lsoa21").frame
-    census_hull = lsoa.loc[lsoa["LAD25CD"] == hull, "POP2021"].sum()
+    census_hull = lsoa.loc[lsoa["LAD24CD"] == hull, "POP2021"].sum()
     got = table.loc[table.left == hull, "population"].sum()
-    assert got == pytest.approx(census_hull, rel=0.02)  # BSC district edges against BGC LSOAs: slivers only
+    assert got == pytest.approx(census_hull, rel=1e-9)  # LSOA-built districts: exact, even as user files
 
 
 def test_a_geodataframe_of_lsoas_is_a_population_layer_like_the_bundled_one(pop):

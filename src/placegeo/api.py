@@ -159,6 +159,8 @@ def compare_loaded(loaded: list[Option], against: Sequence[Any] | None, settings
         refs = load_references(loaded, against if against else default_against(loaded))
         for ref in refs:
             check_reference(ref, settings.tol)
+            if ref.entry is not None and ref.entry.caveat:  # best-fit, modelled or separately generalised
+                warn(ref.entry.caveat)
         pop = choose_population(loaded, refs, settings, warn)
         measured = Settings(weights=settings.weights, tol=settings.tol, snap=settings.snap,
                             population_layer=pop.id if pop else None, place_band=settings.place_band,
@@ -466,16 +468,20 @@ def _names(ref: Layer) -> dict[str, str]:
     return names
 
 
-def _unit_rings(ref: Layer, snap: float) -> Any:
-    """Each unit's band within ``snap`` of its boundary, kept with a bundled layer so options share it."""
+def _unit_rings(ref: Layer, snap: float, mask: Any) -> Any:
+    """The band within ``snap`` of its boundary of each unit in ``mask``, kept with a bundled layer so options
+    share it (computed only for the units asked for: a national layer has hundreds the footprint never meets)."""
+    import numpy as np
+
     if ref.entry is None:
         return None
-    key = f"rings@{snap:g}"
-    if key not in ref.derived:
-        from placegeo.boundaries import boundary_rings
+    from placegeo.boundaries import boundary_rings
 
-        ref.derived[key] = boundary_rings(ref.frame.geometry.values, snap)
-    return ref.derived[key]
+    rings = ref.derived.setdefault(f"rings@{snap:g}", np.full(len(ref.frame), None, dtype=object))
+    todo = mask & np.equal(rings, None)
+    if todo.any():
+        rings[todo] = boundary_rings(np.asarray(ref.frame.geometry.values)[todo], snap)
+    return rings[mask]
 
 
 def _boundary(option: Option, ref: Layer, matrix: Matrix, footprint: dict[str, float], internal: Any,
@@ -496,9 +502,8 @@ def _boundary(option: Option, ref: Layer, matrix: Matrix, footprint: dict[str, f
         if gap < 0.01:
             mask = np.fromiter((c in used for c in ref.codes), dtype=bool, count=len(frame))
             units_geoms = np.asarray(frame.geometry.values)[mask]
-            rings = _unit_rings(ref, snap)
             return boundary_lengths(places, units_geoms, snap, internal=internal, covered=True, gaps=gap > 1e-9,
-                                    rings=None if rings is None else rings[mask])
+                                    rings=_unit_rings(ref, snap, mask))
     return boundary_lengths(places, frame.geometry.values, snap, internal=internal)
 
 

@@ -2,6 +2,19 @@
 
 Read from ``data/boundaries/catalogue.yaml`` plus any ``catalogue.d/*.yaml`` fragments (built by
 separate scripts, e.g. the PCN layer), in that order.
+
+Every entry says how far its polygons can be trusted (``exactness``):
+
+* ``exact`` -- a union of whole atoms (LSOAs) by an official lookup, so it nests exactly in its atom layer
+  and in every other layer built of the same atoms;
+* ``best-fit`` -- a union of whole atoms by a best-fit lookup (e.g. wards, which do not nest in LSOAs);
+* ``modelled`` -- a union of whole atoms chosen by a model (e.g. PCN footprints from practice locations);
+* ``published`` -- polygons as a publisher drew them (an atom layer, or a separately generalised product).
+
+``caveat`` is one sentence the tool prints wherever a layer that is not exact is used.
+
+A layer with ``blocks`` (or ``members_file`` and ``members_layer``) and no ``file`` has no file of its own:
+:func:`placegeo.layers.bundled_layer` dissolves it from its atom layer on first use and caches the result.
 """
 
 from __future__ import annotations
@@ -33,7 +46,7 @@ class Entry:
     id: str
     title: str
     region: str
-    file: str
+    file: str | None
     layer: str
     code: str
     name: str
@@ -49,12 +62,29 @@ class Entry:
     blocks: Blocks | None = None
     built_from: str = ""
     notes: str = ""
+    exactness: str = "published"
+    caveat: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def path(self) -> Path:
-        """Absolute path of the layer's file."""
-        return data_dir() / "boundaries" / self.file
+        """Absolute path of the layer's file (of its atom layer's file when it is dissolved on use)."""
+        if not self.file:
+            atom = self.blocks.layer if self.blocks else self.extra.get("members_layer")
+            if atom and atom != self.id:
+                return get_entry(atom).path
+        return data_dir() / "boundaries" / (self.file or "")
+
+    @property
+    def dissolved(self) -> bool:
+        """True when the layer has no file: it is dissolved from its atom layer on first use."""
+        return not self.file and (self.blocks is not None or bool(self.extra.get("members_layer")))
+
+    @property
+    def members_path(self) -> Path | None:
+        """The CSV of atom code -> unit code for a ``members_file`` layer, else None."""
+        members = self.extra.get("members_file")
+        return data_dir() / "boundaries" / members if members else None
 
 
 def data_dir() -> Path:
@@ -81,8 +111,11 @@ def _entry(raw: dict[str, Any]) -> Entry:
     blocks = known.pop("blocks", None)
     for key in ("population", "population_vintage"):
         known[key] = known.get(key) or None
-    for key in ("built_from", "notes"):
+    known.setdefault("file", None)  # a layer dissolved from its atoms on use may leave ``file`` out
+    for key in ("built_from", "notes", "caveat"):
         known[key] = known.get(key) or ""
+    default = "exact" if blocks else "modelled" if extra.get("members_file") else "published"
+    known["exactness"] = known.get("exactness") or default
     return Entry(**known, blocks=Blocks(**blocks) if blocks else None, extra=extra)
 
 

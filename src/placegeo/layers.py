@@ -166,6 +166,10 @@ def load_layer(
         if code is name is layer is crs is None and not repair and engine is None and geometry == "polygon":
             return bundled_layer(source_text, copy=True)
         entry = get_entry(source_text)
+        if entry.dissolved:
+            frame = _dissolved_frame(entry)
+            return layer_from_frame(frame, path=entry.id, code=code or entry.code, name=name or entry.name, crs=crs,
+                                    repair=repair, geometry=entry.geometry, entry=entry)
         path = entry.path
         layer = layer or entry.layer
         code = code or entry.code
@@ -181,7 +185,11 @@ def load_layer(
 
 
 def bundled_layer(layer_id: str, *, copy: bool = False) -> Layer:
-    """A bundled layer, read and checked once per process (a small cache keyed by id and file version).
+    """A bundled layer, read once per process (a small cache keyed by id and file version).
+
+    Bundled layers are checked when they are built (``make data``), so no geometry or coverage check
+    runs here. A layer with no file of its own is dissolved from its atom layer (see
+    :func:`dissolved_units`), and the dissolved frame is cached on disk outside the repository.
 
     With ``copy=False`` the Layer is the shared cached one: read-only, callers must not change its
     frame. ``copy=True`` returns a Layer with its own frame (geometries are immutable and shared).
@@ -189,21 +197,147 @@ def bundled_layer(layer_id: str, *, copy: bool = False) -> Layer:
     import dataclasses
 
     entry = get_entry(layer_id)
-    try:
-        stat = entry.path.stat()
-        version = (str(entry.path), stat.st_mtime_ns, stat.st_size, _READING.get().engine)
-    except OSError:
-        version = (str(entry.path), 0, 0, _READING.get().engine)
-    cached = _read_bundled(layer_id, version)
+    cached = _read_bundled(layer_id, (*_file_version(entry), _READING.get().engine))
     return dataclasses.replace(cached, frame=cached.frame.copy(), derived={}) if copy else cached
 
 
-@functools.lru_cache(maxsize=12)
+def _file_version(entry: Entry) -> tuple:
+    """What a cached copy of a bundled layer depends on: its file's (or atom file's) path, size and mtime."""
+    paths = [entry.path] + ([entry.members_path] if entry.members_path else [])
+    version: list = []
+    for path in paths:
+        try:
+            stat = path.stat()
+            version += [str(path), stat.st_mtime_ns, stat.st_size]
+        except OSError:
+            version += [str(path), 0, 0]
+    return tuple(version)
+
+
+@functools.lru_cache(maxsize=16)
 def _read_bundled(layer_id: str, version: tuple) -> Layer:
     entry = get_entry(layer_id)
-    frame = read_frame(entry.path, layer=entry.layer)
-    return layer_from_frame(frame, path=entry.path, code=entry.code, name=entry.name, geometry=entry.geometry,
-                            entry=entry)
+    frame = _dissolved_frame(entry) if entry.dissolved else read_frame(entry.path, layer=entry.layer)
+    if len(frame) == 0:
+        raise LayerError("has no features", path=entry.path)
+    if frame.crs is None or frame.crs.to_epsg() != 27700:
+        frame = _checked_crs(frame, entry.path, None).to_crs(BNG)
+    return Layer(id=entry.id, title=entry.title, frame=frame.reset_index(drop=True), code=entry.code, name=entry.name,
+                 source=str(entry.path), entry=entry, population=entry.population)
+
+
+# --------------------------------------------------------------------------------------------------
+# unit layers with no file: dissolved from their atom layer on first use, cached outside the repository
+
+DISSOLVE_FORMAT = 1  # bump when the dissolved frame's layout changes: old cache files are then ignored
+
+
+def cache_dir() -> Path:
+    """Where dissolved layers are cached: ``PLACEGEO_CACHE_DIR``, else ``$XDG_CACHE_HOME/placegeo``, else
+    ``~/.cache/placegeo``."""
+    env = os.environ.get("PLACEGEO_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "placegeo"
+
+
+def _cache_path(entry: Entry) -> Path:
+    import hashlib
+
+    from placegeo.io import safe_filename
+
+    key = repr((DISSOLVE_FORMAT, entry.id, entry.code, entry.name, entry.population, _grouping_key(entry),
+                _file_version(entry)))
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return cache_dir() / f"{safe_filename(entry.id)}-{digest}.parquet"
+
+
+def _grouping_key(entry: Entry) -> tuple[str, str]:
+    """(atom layer id, the atom column or members-file column that names the units)."""
+    if entry.blocks is not None:
+        return entry.blocks.layer, entry.blocks.key
+    return entry.extra["members_layer"], entry.code
+
+
+def _dissolved_frame(entry: Entry) -> gpd.GeoDataFrame:
+    """The dissolved frame of a file-less layer: from the disk cache when it is there and sound, else built
+    (and cached; a cache that cannot be read or written is never an error, only slower)."""
+    import contextlib
+
+    import geopandas as gpd
+
+    path = _cache_path(entry)
+    with contextlib.suppress(Exception):  # a missing, corrupt or foreign cache file: dissolve again
+        frame = gpd.read_parquet(path)
+        if {entry.code, entry.name, "LSOA_COUNT"} <= set(frame.columns) and len(frame) and frame.crs is not None:
+            return frame
+    frame = dissolved_units(entry)
+    with contextlib.suppress(Exception):  # read-only home, full disk, ...: carry on without a cache
+        from placegeo.io import atomic_path
+
+        with atomic_path(path, force=True) as tmp:
+            frame.to_parquet(tmp, compression="zstd", index=False)
+    return frame
+
+
+def dissolved_units(entry: Entry) -> gpd.GeoDataFrame:
+    """One row per unit of a block-built layer: ``shapely.coverage_union_all`` of its atoms' polygons, its
+    name, the atoms' population summed (the entry's population column) and ``LSOA_COUNT``; sorted by code.
+
+    The atoms come from the atom layer's column ``blocks.key`` (names from the entry's name column there),
+    or from a ``members_file`` CSV (atom code, unit code, unit name). The atom layer is a valid coverage
+    (checked at build), which is what makes the coverage union exact.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    atom_id, key = _grouping_key(entry)
+    atoms = bundled_layer(atom_id)
+    if entry.members_path is not None:
+        try:
+            table = pd.read_csv(entry.members_path, dtype=str)
+        except (OSError, ValueError) as exc:
+            raise LayerError(f"cannot read the membership table: {_first_line(exc)}", path=entry.members_path) from None
+        table = table.rename(columns={table.columns[0]: atoms.code})
+        missing = [c for c in (key, entry.name) if c not in table.columns]
+        if missing:
+            raise LayerError(f"has no column '{missing[0]}'", path=entry.members_path)
+        position = pd.Series(np.arange(len(atoms)), index=atoms.frame[atoms.code].astype(str))
+        table = table.dropna(subset=[key])
+        where = position.reindex(table[atoms.code]).to_numpy()
+        if np.isnan(where).any():
+            raise LayerError(f"names atoms not in {atom_id}", path=entry.members_path)
+        atom_rows = where.astype(np.int64)
+        units = table[key].to_numpy(dtype=object)
+        names = table[entry.name].to_numpy(dtype=object)
+    else:
+        frame = atoms.frame
+        has = frame[key].notna().to_numpy()
+        atom_rows = np.flatnonzero(has)
+        units = frame[key].to_numpy(dtype=object)[has]
+        names = frame[entry.name].to_numpy(dtype=object)[has] if entry.name in frame.columns else units
+    codes, group = np.unique(units.astype(str), return_inverse=True)
+    order = np.argsort(group, kind="stable")
+    starts = np.searchsorted(group[order], np.arange(len(codes) + 1))
+    geoms = atoms.frame.geometry.values
+    pop_column = atoms.population
+    pops = atoms.frame[pop_column].to_numpy() if pop_column else None
+    rows: dict[str, list] = {entry.code: [], entry.name: []}
+    if pops is not None:
+        rows[entry.population or pop_column] = []
+    rows |= {"LSOA_COUNT": [], "geometry": []}
+    for k, code in enumerate(codes):
+        members = atom_rows[order[starts[k]:starts[k + 1]]]
+        rows[entry.code].append(code)
+        rows[entry.name].append(str(names[order[starts[k]]]))
+        rows["LSOA_COUNT"].append(len(members))
+        rows["geometry"].append(shapely.coverage_union_all(geoms[members]))
+        if pops is not None:
+            rows[entry.population or pop_column].append(pops[members].sum())
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=atoms.frame.crs)
 
 
 def as_layer(source: Any) -> Layer:

@@ -110,17 +110,19 @@ def members_of(layer_id: str, codes: list[str] | tuple[str, ...]) -> frozenset[s
     return frozenset(out)
 
 
-def shared_sums(row_owner: np.ndarray, col_owner: np.ndarray, n_rows: int, n_cols: int,
-                weights: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Sums of atom weights over the atoms two unit sets share: M[i, j] = sum of w(atom) over atoms in
-    row unit i and column unit j (``row_owner`` / ``col_owner``: each atom's unit position or -1, as
-    :func:`owner_array` gives). Returns ({weight: M as an n_rows × n_cols array}, the flat indices of the
-    cells that share at least one atom). One ``bincount`` per weight: exact, and no geometry."""
+def shared_sums(row_owner: np.ndarray, col_owner: np.ndarray, n_cols: int,
+                weights: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Sums of atom weights over the atoms two unit sets share, sparse: (row positions, column positions,
+    {weight: sum per pair}) for the pairs (i, j) sharing at least one atom, sorted by (i, j).
+    ``row_owner`` / ``col_owner`` give each atom's unit position or -1, as :func:`owner_array` does.
+    M[i, j] = sum of w(atom) over the atoms in row unit i and column unit j: exact, no geometry, and
+    sparse, so two fine layers (LSOAs x wards) cost what their shared atoms cost, not rows x columns."""
     import numpy as np
 
     both = (row_owner >= 0) & (col_owner >= 0)
     cell = row_owner[both] * n_cols + col_owner[both]
-    size = n_rows * n_cols
-    sums = {key: np.bincount(cell, weights=np.asarray(w)[both], minlength=size).reshape(n_rows, n_cols)
+    pairs, inverse = np.unique(cell, return_inverse=True)
+    rows, cols = np.divmod(pairs, n_cols)
+    sums = {key: np.bincount(inverse, weights=np.asarray(w)[both], minlength=len(pairs))
             for key, w in weights.items()}
-    return sums, np.flatnonzero(np.bincount(cell, minlength=size))
+    return rows, cols, sums

@@ -437,7 +437,7 @@ def membership_overlap(
 
     ``weights`` maps a weight name (``area_m2``, ``population``) to a Series indexed by atom code.
     Exact, and no geometry: w(A ∩ B) = sum of w(atom) over atoms in both A and B. Within one side
-    units are disjoint (each atom in at most one unit), so the sum is one ``bincount``.
+    units are disjoint (each atom in at most one unit), so the sum is one ``bincount`` over the pairs present.
     """
     import pandas as pd
 
@@ -447,13 +447,11 @@ def membership_overlap(
     index = _positions(first.index)
     left_codes, lu = owner_array(left, index)
     right_codes, ru = owner_array(right, index)
-    sums, pairs = shared_sums(lu, ru, len(left_codes), len(right_codes),
-                              {name: _aligned(series, first) for name, series in weights.items()})
-    li, ri = np.divmod(pairs, len(right_codes))
+    li, ri, sums = shared_sums(lu, ru, len(right_codes),
+                               {name: _aligned(series, first) for name, series in weights.items()})
     columns = {"left": pd.Series(np.asarray(left_codes, dtype=object)[li], dtype=object),  # (no str inference)
                "right": pd.Series(np.asarray(right_codes, dtype=object)[ri], dtype=object)}
-    for name, cells in sums.items():
-        columns[name] = cells.ravel()[pairs]
+    columns |= sums
     return pd.DataFrame(columns)
 
 

@@ -136,7 +136,12 @@ def validate_layer(source: str | Path, settings: Settings | None = None) -> File
         path = Path(text)
         if not path.exists() and "/" not in text and "." not in text:
             get_entry(text)  # raises, suggesting the nearest bundled ids
-    frame = read_frame(path, layer=layer)
+    if is_bundled(text) and get_entry(text).dissolved:
+        from placegeo.layers import bundled_layer
+
+        frame = bundled_layer(text, copy=True).frame  # no file of its own: the units dissolved from its atoms
+    else:
+        frame = read_frame(path, layer=layer)
     report = FileReport(file=text, type="layer")
     report.findings = _layer_findings(frame, text, settings, code, name, kind, kind_source, points, report.summary)
     geometry_checks = {"not-polygonal", "sliver"} | {c for c in LAYER_CHECKS if c.startswith("coverage-")}

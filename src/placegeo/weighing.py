@@ -180,9 +180,13 @@ class Weighing:
         source, index, weights = self._atoms()
         codes, unit_owner = _unit_owner(source, index, ref.id, units)
         order = _table_order(ref, codes)
-        sums = shared_sums(unit_owner, self._owner(), len(codes), len(self.places), weights)[0]
+        rows, cols, sums = shared_sums(unit_owner, self._owner(), len(self.places), weights)
         mine = unit_owner >= 0
-        values = {key: m[order] for key, m in sums.items()}
+        values = {}
+        for key, per_pair in sums.items():
+            m = np.zeros((len(codes), len(self.places)))
+            m[rows, cols] = per_pair
+            values[key] = m[order]
         totals = {key: np.bincount(unit_owner[mine], weights=w[mine], minlength=len(codes))[order]
                   for key, w in weights.items()}
         return Matrix([codes[i] for i in order], self.places, values, totals, MEMBERSHIP)

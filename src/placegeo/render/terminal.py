@@ -39,11 +39,27 @@ def print_catalogue(fmt: str = "table") -> None:
     from rich.table import Table
 
     table = Table(title="Bundled layers (placegeo layers show ID for details)")
-    for column in ("id", "title", "kind", "features", "population"):
+    for column in ("id", "title", "features", "exactness", "vintage", "built from", "population"):
         table.add_column(column, justify="right" if column == "features" else "left", no_wrap=column == "id")
     for r in records:
-        table.add_row(r["id"], r["title"], r["kind"], f"{r['features']:,}", r["population"] or "")
+        table.add_row(r["id"], r["title"], f"{r['features']:,}", r["exactness"], _short(r["vintage"], ";"),
+                      built_from_short(r), r["population"] or "")
     Console().print(table)
+
+
+def _short(text: str, stop: str, width: int = 48) -> str:
+    head = (text or "").split(stop)[0].strip()
+    return head if len(head) <= width else head[: width - 1].rstrip() + "…"
+
+
+def built_from_short(record: dict[str, Any]) -> str:
+    """What a layer is built from, in a few words: ``england/lsoa21 by lookup_lsoa21_ward24_ltla24_EW.csv``."""
+    first = (record.get("built_from") or "").split(":")[0].split(" ")[0]
+    source = first.rsplit("/", 1)[-1]
+    blocks = record.get("blocks")
+    if blocks:
+        return f"{blocks['layer']} by {source}" if source.endswith(".csv") else f"union of {blocks['layer']}"
+    return source or "-"
 
 
 def layer_details(layer_id: str) -> dict[str, Any]:
@@ -76,8 +92,8 @@ def print_layer_details(layer_id: str, fmt: str = "text") -> None:
     table = Table(show_header=False, title=f"{record['id']}: {record['title']}")
     table.add_column("field", style="bold")
     table.add_column("value")
-    for key in ("features_read", "kind", "code", "name", "vintage", "population", "population_total",
-                "area_km2", "extent_bng", "publisher", "licence", "built_from", "notes", "path"):
+    for key in ("features_read", "kind", "code", "name", "exactness", "caveat", "vintage", "population",
+                "population_total", "area_km2", "extent_bng", "publisher", "licence", "built_from", "notes", "path"):
         value = record.get(key)
         if value not in (None, ""):
             table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
