@@ -143,7 +143,7 @@ def gravity_within_icbs(lsoas: pd.DataFrame, practices: pd.DataFrame, icb_of_pcn
     practices = practices.assign(PCN_ICB=practices.PCN_CODE.map(icb_of_pcn))
     out = []
     for icb, here in lsoas.groupby("ICB24CD", sort=True):
-        pull = practices[practices.PCN_ICB == icb]
+        pull = practices[practices.PCN_ICB.eq(icb)]
         if pull.empty:
             raise InputError(f"ICB {icb} has no PCN in the membership")
         codes, column = np.unique(pull.PCN_CODE.to_numpy(), return_inverse=True)
@@ -212,6 +212,7 @@ def lsc_agreement(members21: pd.DataFrame, lsc_members: pd.DataFrame, lsoa11_lso
     out = {}
     for label, rows in [("all", pairs), *pairs.groupby("rule")]:
         same = rows.lsc == rows.england
-        out[label] = {"population": int(round(rows.weight.sum())), "population_same": int(round(rows.weight[same].sum())),
-                      "share": round(float(rows.weight[same].sum() / rows.weight.sum()), 4)}
+        total, agreeing = float(rows.weight.sum()), float(rows.weight[same].sum())
+        out[label] = {"population": round(total), "population_same": round(agreeing),
+                      "share": round(agreeing / total, 4)}
     return out
