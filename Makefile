@@ -36,6 +36,7 @@ lint: $(BIN)/placegeo-dev-installed
 data: $(BIN)/placegeo-installed
 	$(BIN)/python scripts/build_boundaries.py --sources $(SHARED) --out data/boundaries
 	$(BIN)/python scripts/build_pcn.py --sources $(SHARED) --out data/boundaries
+	$(BIN)/python scripts/build_pcn_england.py --sources $(SHARED) --out data/boundaries
 
 ## bench: the engine against a geopandas.overlay baseline, as ratios
 bench: $(BIN)/placegeo-installed

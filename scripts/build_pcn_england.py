@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build_pcn import LICENCE_NHSD, LICENCE_NHSE, LICENCE_ONSPD, LIST_SIZES, LOCATIONS, MEMBERSHIP, REGISTRATIONS
+from build_pcn import LICENCE_NHSD, LICENCE_NHSE, LICENCE_ONSPD, held_out_caveat, held_out_constants
 
 LICENCE_ONS = ("Source: Office for National Statistics licensed under the Open Government Licence v.3.0. Contains OS "
                "data © Crown copyright and database right 2022.")
@@ -35,15 +35,6 @@ def main(argv: list[str] | None = None) -> int:
     facts = build(args.sources, args.out)
     print("\n".join(facts["lines"]))
     return 0
-
-
-def held_out_constants(sources: Path):
-    """The held-out tuning over Pennine Lancashire (placegeo.pcn.tune)."""
-    from placegeo.pcn import tune
-
-    reference = tune.pennine_reference(sources / REGISTRATIONS, sources / MEMBERSHIP)
-    practices = tune.lsc_practices(sources / MEMBERSHIP, sources / LOCATIONS, sources / LIST_SIZES)
-    return tune.held_out(reference, practices)
 
 
 def build(sources: Path, out: Path) -> dict:
@@ -80,14 +71,6 @@ def build(sources: Path, out: Path) -> dict:
     return {"lines": lines, "built": built, "held_out": result, "lsc": lsc}
 
 
-def caveat(result) -> str:
-    """The one sentence every use of the layer repeats."""
-    folds = {f.test: f.test_share for f in result.folds}
-    return ("Modelled footprints (nearest-gravity from practice locations and list sizes, not registrations): on "
-            f"held-out Pennine Lancashire registrations they place {result.share:.1%} of people in the PCN most of "
-            f"them are registered with ({', '.join(f'{v:.1%} in {k}' for k, v in folds.items())}).")
-
-
 def catalogue_text(built, result, lsc: dict) -> str:
     import yaml
 
@@ -107,7 +90,7 @@ def catalogue_text(built, result, lsc: dict) -> str:
         "kind": "pcn",
         "geometry": "polygon",
         "exactness": "modelled",
-        "caveat": caveat(result),
+        "caveat": held_out_caveat(result, ""),
         "vintage": (f"PCN membership {built.vintage} (NHS England); practice locations early 2024 (ONSPD); list "
                     "sizes May 2022; ICB 2024 (LSOA 2021 lookup); LSOA December 2021 blocks; population Census 2021"),
         "publisher": "NHS England / NHS Digital (membership, list sizes, registrations); ONS (LSOAs, lookups, "
