@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -332,3 +334,5 @@ def test_held_out_agreement_matches_a_pandas_count(shared_sources, held_out, eng
         assert f"they place {pooled:.1%} of people" in entry.extra["caveat"]
         assert entry.extra["exactness"] == "modelled"
     assert "HELD-OUT (placegeo.pcn.tune" in get_entry("pcn").notes
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "pcn.md").read_text(encoding="utf-8")
+    assert f"**{pooled:.1%}**".replace("%", " %") in docs
