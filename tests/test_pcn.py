@@ -233,7 +233,7 @@ def test_england_members_file_is_what_the_builder_makes(england_build, england_m
     pd.testing.assert_frame_equal(england_members, england_build.members.astype(str))
     assert england_members.LSOA21CD.is_monotonic_increasing
     assert england_entry.features == england_members.PCN_CODE.nunique() == len(england_build.pcns)
-    assert england_entry.extra["members_layer"] == "england/lsoa21" and england_entry.file is None
+    assert england_entry.extra["members_layer"] == "england/lsoa21" and not england_entry.file
 
 
 def test_every_english_lsoa21_is_in_exactly_one_pcn(shared_sources, england_members):
