@@ -39,6 +39,7 @@ data: $(BIN)/placegeo-installed
 	$(BIN)/python scripts/build_boundaries.py --sources $(SHARED) --out data/boundaries
 	$(BIN)/python scripts/build_england.py --sources $(SHARED) --out data/boundaries
 	$(BIN)/python scripts/build_pcn.py --sources $(SHARED) --out data/boundaries
+	$(BIN)/python scripts/build_pcn_england.py --sources $(SHARED) --out data/boundaries
 
 ## bench: the engine against a geopandas.overlay baseline, as ratios
 bench: $(BIN)/placegeo-installed

@@ -7,7 +7,8 @@ Writes into ``--out`` (data/boundaries):
 - ``lsc/lsoa11_pcn.csv``: LSOA11CD -> PCN_CODE for the 1,058 ICB LSOAs (the layer's exact membership) and the rule
   that decided each; ``lsc/lsoa11_pcn_shares.csv``: registered-patient shares per (LSOA, PCN) where known.
 - ``lsc/pcn_edec2020.gpkg``: the eDEC 2020 PCN catchment polygons, a comparison layer (they overlap and leave gaps).
-- ``catalogue.d/pcn.yaml``: catalogue entries ``pcn`` and ``pcn-edec2020`` with the agreement figures.
+- ``catalogue.d/pcn.yaml``: catalogue entries ``pcn`` and ``pcn-edec2020`` with the agreement figures, and the
+  held-out agreement of the gravity model (constants chosen on one half of Pennine Lancashire, scored on the other).
 """
 
 from __future__ import annotations
@@ -39,8 +40,27 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["PLACEGEO_DATA"] = str(args.out.resolve().parent)  # read the lsoa11/icb just built there
     facts = build(args.sources, args.out)
     print(f"pcn: {facts['features']} PCNs; agreement with registrations (population): "
-          + ", ".join(f"{k} {v['population_share']:.1%}" for k, v in facts["agreement"].items()))
+          + ", ".join(f"{k} {v['population_share']:.1%}" for k, v in facts["agreement"].items())
+          + f"; held-out nearest-gravity {facts['held_out']:.1%}")
     return 0
+
+
+def held_out_constants(sources: Path):
+    """The gravity model's constants chosen on one half of Pennine Lancashire and scored on the other
+    (placegeo.pcn.tune), both ways."""
+    from placegeo.pcn import tune
+
+    reference = tune.pennine_reference(sources / REGISTRATIONS, sources / MEMBERSHIP)
+    practices = tune.lsc_practices(sources / MEMBERSHIP, sources / LOCATIONS, sources / LIST_SIZES)
+    return tune.held_out(reference, practices)
+
+
+def held_out_caveat(result, where: str) -> str:
+    """The sentence every modelled PCN layer carries: the held-out agreement, not the in-sample one."""
+    folds = ", ".join(f"{f.test_share:.1%} in {f.test}" for f in result.folds)
+    return (f"Modelled footprints{where}: nearest-gravity from practice locations and list sizes, not "
+            f"registrations; on held-out Pennine Lancashire registrations they place {result.share:.1%} of people "
+            f"in the PCN most of them are registered with ({folds}).")
 
 
 def build(sources: Path, out: Path) -> dict:
@@ -81,10 +101,11 @@ def build(sources: Path, out: Path) -> dict:
     edec = edec_layer(catchments, set(frame.PCN_CODE), icb_geom)
     with atomic_path(lsc / "pcn_edec2020.gpkg", force=True) as tmp:
         edec.frame.to_file(tmp, layer="pcn_edec2020", driver="GPKG")
-    catalogue = catalogue_text(built, checks, edec, lsoa11.entry.licence)
+    held_out = held_out_constants(sources)
+    catalogue = catalogue_text(built, checks, edec, lsoa11.entry.licence, held_out)
     (out / "catalogue.d").mkdir(exist_ok=True)
     write_text(out / "catalogue.d" / "pcn.yaml", catalogue, force=True)
-    return {"features": len(frame), "agreement": built.agreement}
+    return {"features": len(frame), "agreement": built.agreement, "held_out": held_out.share}
 
 
 class Edec:
@@ -118,7 +139,7 @@ def edec_layer(catchments, current: set[str], icb_geom) -> Edec:
     return Edec(frame.reset_index(drop=True), facts)
 
 
-def catalogue_text(built, checks: dict, edec: Edec, lsoa_licence: str) -> str:
+def catalogue_text(built, checks: dict, edec: Edec, lsoa_licence: str, held_out) -> str:
     import yaml
 
     frame = built.frame
@@ -139,6 +160,10 @@ def catalogue_text(built, checks: dict, edec: Edec, lsoa_licence: str) -> str:
         "name": "PCN_NAME",
         "kind": "pcn",
         "geometry": "polygon",
+        "exactness": "modelled",
+        "caveat": held_out_caveat(held_out, f" outside Pennine Lancashire ({rules.get('nearest-gravity', 0)} of "
+                                            f"{len(built.lookup):,} LSOAs; registrations decide the other "
+                                            f"{rules.get('registrations', 0)})"),
         "vintage": (f"PCN membership {built.membership.vintage} (NHS England); registered patients by LSOA April 2020 "
                     "(Pennine Lancashire); practice locations early 2024 (ONSPD); list sizes May 2022; LSOA December "
                     "2011 blocks"),
@@ -166,7 +191,12 @@ def catalogue_text(built, checks: dict, edec: Edec, lsoa_licence: str) -> str:
             f"icb layer's (difference {checks['area_difference_m2']} m²), POP2020 sums to {checks['population']:,} "
             f"(the ICB's 1,058 LSOAs: {checks['icb_population']:,}). Agreement with registrations in Pennine "
             f"Lancashire ({next(iter(agreement.values()))['lsoas']} LSOAs, modal PCN of April-2020 registered patients "
-            f"under the Oct-2025 membership): {figures}. Best method without registrations: {best}. "
+            f"under the Oct-2025 membership), IN-SAMPLE (the gravity constants, exponent 2 and 500 m floor, were "
+            f"chosen on these same registrations): {figures}. Best method without registrations: {best}. "
+            f"HELD-OUT (placegeo.pcn.tune: constants chosen on one half of Pennine Lancashire, scored on the other, "
+            f"both ways): {held_out.share:.1%} of population "
+            f"({'; '.join(f'{f.test_share:.1%} in {f.test}' for f in held_out.folds)}), the figure to expect "
+            "where there are no registrations. "
             f"Unallocated practice {unallocated or 'none'} (PCN_CODE U) is in no PCN: it has no footprint and "
             f"does not pull LSOAs; its point lies in a neighbouring PCN. {len(report)} practices lie in an LSOA "
             "given to another PCN (mostly town-centre practices whose patients live around them; some points are "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -188,3 +190,149 @@ def test_validate_passes_pcn_and_flags_the_edec_overlaps(run_cli):
     assert run_cli("validate", "pcn").exit_code == 0
     edec = run_cli("validate", "pcn-edec2020")
     assert edec.exit_code == 1 and "coverage-overlap" in edec.stdout and "coverage-gap" in edec.stdout
+
+
+# --- England: LSOA 2021 membership within ICBs, held-out constants -------------------------------------------------
+
+ENGLAND_MEMBERSHIP = "pcn-membership-2025-10/gp-reg-pat-prac-map_2025-10_England.csv"
+ICB_LOOKUP = "england-nhs-lookups/lookup_lsoa21_sicbl24_icb24_England.csv"
+CENSUS = "lsoa21-population-census2021/census21_pop_lsoa21_EW_total.csv"
+
+
+@pytest.fixture(scope="module")
+def england_entry():
+    return get_entry("england/pcn")
+
+
+@pytest.fixture(scope="module")
+def england_members(england_entry):
+    from placegeo.catalogue import data_dir
+
+    return pd.read_csv(data_dir() / "boundaries" / england_entry.extra["members_file"], dtype=str)
+
+
+@pytest.fixture(scope="module")
+def england_build(shared_sources, england_entry):
+    from placegeo.pcn.england import build_england_pcns
+
+    held = england_entry.extra["held_out"]
+    return build_england_pcns(shared_sources, beta=held["beta"], floor=held["floor"])
+
+
+@pytest.fixture(scope="module")
+def held_out(shared_sources):
+    from placegeo.pcn import tune
+
+    reference = tune.pennine_reference(shared_sources / REGISTRATIONS, shared_sources / MEMBERSHIP)
+    practices = tune.lsc_practices(shared_sources / MEMBERSHIP, shared_sources / LOCATIONS, shared_sources / LIST_SIZES)
+    return tune.held_out(reference, practices)
+
+
+def test_england_members_file_is_what_the_builder_makes(england_build, england_members, england_entry):
+    assert list(england_members.columns) == ["LSOA21CD", "PCN_CODE", "PCN_NAME"]
+    pd.testing.assert_frame_equal(england_members, england_build.members.astype(str))
+    assert england_members.LSOA21CD.is_monotonic_increasing
+    assert england_entry.features == england_members.PCN_CODE.nunique() == len(england_build.pcns)
+    assert england_entry.extra["members_layer"] == "england/lsoa21" and not england_entry.file
+
+
+def test_every_english_lsoa21_is_in_exactly_one_pcn(shared_sources, england_members):
+    lookup = pd.read_csv(shared_sources / ICB_LOOKUP, dtype=str)
+    assert len(lookup) == 33755 and not england_members.LSOA21CD.duplicated().any()
+    assert set(england_members.LSOA21CD) == set(lookup.lsoa21_code)
+    assert england_members.PCN_CODE.notna().all() and "U" not in set(england_members.PCN_CODE)
+    # one name per code, the membership's
+    names = pd.read_csv(shared_sources / ENGLAND_MEMBERSHIP, dtype=str).drop_duplicates("PCN_CODE")
+    assert (england_members.PCN_CODE.map(names.set_index("PCN_CODE").PCN_NAME) == england_members.PCN_NAME).all()
+
+
+def test_every_membership_pcn_is_listed_or_counted_as_winning_none(shared_sources, england_members, england_entry,
+                                                                    england_build):
+    members = pd.read_csv(shared_sources / ENGLAND_MEMBERSHIP, dtype=str)
+    real = set(members.PCN_CODE) - {"U"}
+    listed, none = set(england_members.PCN_CODE), set(england_entry.extra["pcns_without_lsoa"])
+    assert listed | none == real and not listed & none
+    assert sorted(none) == england_build.empty
+    assert f"{len(none)} PCNs of the membership win no LSOA" in england_entry.notes
+    assert len(real) == 1297 and (members.PCN_CODE == "U").sum() == len(england_build.practices.unallocated) == 71
+
+
+def test_every_icb_is_tiled_exactly_by_its_pcns(shared_sources, england_members):
+    members = pd.read_csv(shared_sources / ENGLAND_MEMBERSHIP, dtype=str)
+    members = members[members.PCN_CODE != "U"]
+    counts = members.groupby(["PCN_CODE", "ONS_ICB_CODE"]).size().unstack(fill_value=0)
+    majority = counts.idxmax(axis=1)
+    clear = counts.max(axis=1) > counts.apply(lambda row: row.nlargest(2).iloc[-1] if (row > 0).sum() > 1 else 0,
+                                             axis=1)
+    lookup = pd.read_csv(shared_sources / ICB_LOOKUP, dtype=str).set_index("lsoa21_code").icb24_code
+    icb_of_lsoa = england_members.LSOA21CD.map(lookup)
+    # every PCN's LSOAs lie in one ICB, that of most of its practices (where the majority is clear)
+    per_pcn = icb_of_lsoa.groupby(england_members.PCN_CODE.to_numpy()).agg(set)
+    assert (per_pcn.map(len) == 1).all()
+    icb_of_pcn = per_pcn.map(lambda s: next(iter(s)))
+    decided = icb_of_pcn.index[clear.reindex(icb_of_pcn.index).to_numpy()]
+    assert (icb_of_pcn[decided] == majority[decided]).all() and len(decided) >= len(icb_of_pcn) - 1
+    for icb, lsoas in lookup.groupby(lookup).groups.items():
+        pcns = icb_of_pcn.index[icb_of_pcn == icb]
+        assert set(england_members.LSOA21CD[england_members.PCN_CODE.isin(pcns)]) == set(lsoas), icb
+    assert lookup.nunique() == 42
+
+
+def test_pcn_population_is_the_census_sum_over_its_lsoas(shared_sources, england_members, england_build):
+    census = pd.read_csv(shared_sources / CENSUS, dtype={"lsoa21_code": str})
+    joined = england_members.merge(census, left_on="LSOA21CD", right_on="lsoa21_code", how="left", validate="1:1")
+    assert joined.usual_residents.notna().all()
+    by_hand = joined.groupby("PCN_CODE").usual_residents.sum().round().astype("int64")
+    reported = england_build.pcns.set_index("PCN_CODE").POP2021
+    assert (by_hand.reindex(reported.index) == reported).all() and len(by_hand) == len(reported)
+    england = census[census.lsoa21_code.str.startswith("E")].usual_residents.sum()
+    assert int(reported.sum()) == int(round(england))
+
+
+def _gravity_by_hand(shared_sources, lsoas: gpd.GeoDataFrame, beta: float, floor: float) -> pd.Series:
+    """LSOA -> PCN with the strongest sum of list size / max(distance, floor) ** beta: a pandas cross join."""
+    members = pd.read_csv(shared_sources / MEMBERSHIP, dtype=str)
+    members = members[members.PCN_CODE != "U"][["PRACTICE_CODE", "PCN_CODE"]]
+    where = pd.read_csv(shared_sources / LOCATIONS, dtype={"PRAC_CODE": str})
+    sizes = pd.read_csv(shared_sources / LIST_SIZES, dtype={"CODE": str})
+    sizes = sizes[(sizes.SEX == "ALL") & (sizes.AGE == "ALL")].groupby("CODE").NUMBER_OF_PATIENTS.sum()
+    where = where[["PRAC_CODE", "PRAC_LAT", "PRAC_LNG"]]
+    practices = members.merge(where, left_on="PRACTICE_CODE", right_on="PRAC_CODE", how="inner", validate="1:1")
+    assert len(practices) == len(members)
+    xy = gpd.GeoSeries(gpd.points_from_xy(practices.PRAC_LNG, practices.PRAC_LAT), crs=4326).to_crs(27700)
+    practices = practices.assign(PX=xy.x.to_numpy(), PY=xy.y.to_numpy(),
+                                 SIZE=practices.PRACTICE_CODE.map(sizes).astype(float))
+    practices["SIZE"] = practices.SIZE.fillna(practices.SIZE.median())
+    centroids = lsoas.geometry.centroid
+    points = pd.DataFrame({"LSOA": lsoas.LSOA11CD.to_numpy(), "LX": centroids.x.to_numpy(),
+                           "LY": centroids.y.to_numpy()})
+    pairs = points.merge(practices[["PCN_CODE", "PX", "PY", "SIZE"]], how="cross")
+    distance = ((pairs.LX - pairs.PX) ** 2 + (pairs.LY - pairs.PY) ** 2) ** 0.5
+    pairs["PULL"] = pairs.SIZE / distance.clip(lower=floor) ** beta
+    pull = pairs.groupby(["LSOA", "PCN_CODE"]).PULL.sum().reset_index()
+    pull = pull.sort_values(["LSOA", "PULL", "PCN_CODE"], ascending=[True, False, True])
+    return pull.drop_duplicates("LSOA").set_index("LSOA").PCN_CODE
+
+
+def test_held_out_agreement_matches_a_pandas_count(shared_sources, held_out, england_entry):
+    from placegeo.pcn.tune import HALVES
+
+    lsoas = load_layer("lsoa11").frame
+    catalogue = england_entry.extra["held_out"]
+    for fold, stored in zip(held_out.folds, catalogue["folds"], strict=True):
+        test = lsoas[lsoas.LAD21CD.isin(HALVES[fold.test])]
+        modal = modal_pcn_by_hand(shared_sources, set(test.LSOA11CD))
+        got = _gravity_by_hand(shared_sources, test, fold.beta, fold.floor)
+        pop = test.set_index("LSOA11CD").POP2020
+        same = got.reindex(pop.index) == modal.reindex(pop.index)
+        assert fold.test_population_same == int(pop[same].sum()) == stored["test_population_same"]
+        assert fold.test_population == int(pop.sum()) == stored["test_population"]
+        assert fold.test_lsoas_same == int(same.sum())
+    pooled = sum(f.test_population_same for f in held_out.folds) / sum(f.test_population for f in held_out.folds)
+    assert held_out.share == pytest.approx(pooled) and catalogue["share"] == round(pooled, 4)
+    for entry in (england_entry, get_entry("pcn")):  # every modelled PCN layer quotes the held-out figure
+        assert f"they place {pooled:.1%} of people" in entry.extra["caveat"]
+        assert entry.extra["exactness"] == "modelled"
+    assert "HELD-OUT (placegeo.pcn.tune" in get_entry("pcn").notes
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "pcn.md").read_text(encoding="utf-8")
+    assert f"**{pooled:.1%}**".replace("%", " %") in docs

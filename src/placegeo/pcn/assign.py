@@ -45,12 +45,13 @@ class Practices:
     size: np.ndarray  # list size, nan when unknown
 
 
-def pcn_scores(points: np.ndarray, practices: Practices, weight: str = "none") -> tuple[np.ndarray, np.ndarray]:
+def pcn_scores(points: np.ndarray, practices: Practices, weight: str = "none", *, beta: float = BETA,
+               floor: float = FLOOR) -> tuple[np.ndarray, np.ndarray]:
     """(PCN codes, points x PCNs score matrix): the higher the score, the likelier a block's patients use that PCN.
 
     ``none``: minus the distance to the PCN's nearest practice. ``list-size``: the same with distances divided by
     (list size / median) ** ``ALPHA``. ``gravity``: the Huff model, the sum over the PCN's practices of
-    list size / max(distance, ``FLOOR``) ** ``BETA``.
+    list size / max(distance, ``floor``) ** ``beta`` (defaults ``FLOOR``, ``BETA``).
     """
     distance = np.hypot(points[:, None, 0] - practices.xy[None, :, 0], points[:, None, 1] - practices.xy[None, :, 1])
     size = practices.size.astype(float)
@@ -58,7 +59,7 @@ def pcn_scores(points: np.ndarray, practices: Practices, weight: str = "none") -
     median = np.median(size[known]) if known.any() else 1.0
     size = np.where(known, size, median)
     if weight == "gravity":
-        score = size[None, :] / np.maximum(distance, FLOOR) ** BETA
+        score = size[None, :] / np.maximum(distance, floor) ** beta
     elif weight == "list-size":
         score = -distance / (size[None, :] / median) ** ALPHA
     else:
@@ -72,12 +73,12 @@ def pcn_scores(points: np.ndarray, practices: Practices, weight: str = "none") -
 
 
 def nearest_pcn(points: np.ndarray, practices: Practices, *, weight: str = "none",
-                allowed: list[set[str]] | None = None) -> np.ndarray:
+                allowed: list[set[str]] | None = None, beta: float = BETA, floor: float = FLOOR) -> np.ndarray:
     """The best-scoring PCN for each point (see ``pcn_scores``).
 
     ``allowed`` (one set of PCN codes per point, or an empty set for any) restricts the candidates.
     """
-    codes, score = pcn_scores(points, practices, weight)
+    codes, score = pcn_scores(points, practices, weight, beta=beta, floor=floor)
     if allowed is not None:
         for row, wanted in enumerate(allowed):
             if wanted:
