@@ -405,6 +405,11 @@ DEFAULT_AGAINST = {
 }
 
 
+# An option built of national blocks is reviewed inside the ICBs it touches: its "blocks in no place" are
+# those of these units (by LSOA membership), not the rest of England.
+STUDY_AREA = {"england": "england/icb24"}
+
+
 def write_catalogue(out: Path, entries: list[dict[str, Any]]) -> None:
     """Replace the ``england/*`` entries of catalogue.yaml (written by build_boundaries.py) with ``entries``."""
     path = out / "catalogue.yaml"
@@ -415,8 +420,9 @@ def write_catalogue(out: Path, entries: list[dict[str, Any]]) -> None:
     raw = yaml.safe_load(text)
     kept = [e for e in raw["layers"] if not str(e["id"]).startswith("england/")]
     raw["default_against"] = DEFAULT_AGAINST
+    raw["study_area"] = STUDY_AREA
     raw["layers"] = kept + entries
-    order = ["crs", "default_population_layer", "default_against", "layers"]
+    order = ["crs", "default_population_layer", "default_against", "study_area", "layers"]
     raw = {k: raw[k] for k in order if k in raw} | {k: v for k, v in raw.items() if k not in order}
     body = yaml.dump(raw, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
     write_text(path, header + body, force=True)

@@ -133,8 +133,8 @@ def _atom_units(layer_id: str) -> pd.Series:
 @pytest.mark.parametrize("pair", list(itertools.combinations(sorted(england_layers()), 2)),
                          ids=lambda p: f"{p[0]}~{p[1]}")
 def test_membership_and_geometry_agree_for_every_pair_and_no_unit_splits_by_a_sliver(pair):
+    from placegeo.api import overlap
     from placegeo.layers import bundled_layer
-    from placegeo.overlaps import overlap
 
     a, b = pair
     exact = overlap(a, b).set_index(["left", "right"]).area_m2

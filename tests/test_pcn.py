@@ -331,8 +331,8 @@ def test_held_out_agreement_matches_a_pandas_count(shared_sources, held_out, eng
     pooled = sum(f.test_population_same for f in held_out.folds) / sum(f.test_population for f in held_out.folds)
     assert held_out.share == pytest.approx(pooled) and catalogue["share"] == round(pooled, 4)
     for entry in (england_entry, get_entry("pcn")):  # every modelled PCN layer quotes the held-out figure
-        assert f"they place {pooled:.1%} of people" in entry.extra["caveat"]
-        assert entry.extra["exactness"] == "modelled"
+        assert f"they place {pooled:.1%} of people" in entry.caveat
+        assert entry.exactness == "modelled"
     assert "HELD-OUT (placegeo.pcn.tune" in get_entry("pcn").notes
     docs = (Path(__file__).resolve().parent.parent / "docs" / "pcn.md").read_text(encoding="utf-8")
     assert f"**{pooled:.1%}**".replace("%", " %") in docs

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from placegeo.catalogue import load_catalogue
 from placegeo.registry import LAYER_METRICS, OPTION_METRICS, Metric
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,8 +26,8 @@ HUMBER = ROOT / "docs" / "examples" / "humber-north-yorkshire"
 OPTIONS = [HUMBER / "councils-2024.yaml", HUMBER / "four-partnerships-2021.yaml"]
 # the district layer generalised separately from the options' blocks (england/lad24), so its units carry
 # edge pieces; after the layers are rebuilt as exact LSOA unions that layer is published/lad21
-EDGE_LAYER = "published/lad21" if "published/lad21" in load_catalogue() else "england/lad21"
-SPLIT_LAYER = "england/sicbl23"  # sub-ICB locations: the partnerships split some of them
+EDGE_LAYER = "published/lad21"  # separately generalised: its units carry edge pieces
+SPLIT_LAYER = "published/sicbl23"  # sub-ICB locations: the partnerships split some of them
 AGAINST = [EDGE_LAYER, SPLIT_LAYER]
 TOL = 0.01
 
@@ -106,7 +105,7 @@ def independent(comparison) -> dict[tuple[str, str], dict[str, float]]:
 def test_the_premise_units_carry_edge_pieces_and_some_are_split(comparison):
     expected = independent(comparison)
     edge = sum(v["_edge_people"] for (_, lid), v in expected.items() if lid == EDGE_LAYER)
-    assert edge > 1000, "the edge layer's whole units should carry edge pieces (people in other places)"
+    assert edge > 100, "the edge layer's whole units should carry edge pieces (people in other places)"
     assert sum(v["split_units"] for v in expected.values()) >= 2
     assert sum(v["people_moving"] for v in expected.values()) > 10_000
 
@@ -346,4 +345,6 @@ def test_people_moving_is_over_split_units_only_in_every_view(comparison, writte
         assert markdown[(opt.name, EDGE_LAYER)]["people_moving"] == f"{round(want['people_moving']):,}"
     councils = expected[("Six council places (2024)", EDGE_LAYER)]
     assert councils["split_units"] == 0 and councils["people_moving"] == 0
-    assert councils["_edge_people"] == pytest.approx(3842, abs=500)  # what the CSV used to add up
+    # the edge pieces the CSV used to add up as "people moving" (3,842 with the old generalised lad24 blocks;
+    # the exact LSOA-built blocks leave fewer, but never none, against a separately generalised layer)
+    assert councils["_edge_people"] > 100

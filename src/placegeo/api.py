@@ -160,7 +160,7 @@ def compare_loaded(loaded: list[Option], against: Sequence[Any] | None, settings
         for ref in refs:
             check_reference(ref, settings.tol)
             if ref.entry is not None and ref.entry.caveat:  # best-fit, modelled or separately generalised
-                warn(ref.entry.caveat)
+                warn(f"{ref.id}: {ref.entry.caveat}")
         pop = choose_population(loaded, refs, settings, warn)
         measured = Settings(weights=settings.weights, tol=settings.tol, snap=settings.snap,
                             population_layer=pop.id if pop else None, place_band=settings.place_band,
@@ -357,9 +357,11 @@ def _same_kind_in_region(ref: Layer, option: Option) -> str | None:
     if ref.kind is None:
         return None
     region = option_region([option])
-    same = [e.id for e in load_catalogue().values() if e.region == region and e.kind == ref.kind and e.id != ref.id]
+    catalogue = load_catalogue()
+    same = [e.id for e in catalogue.values() if e.region == region and e.kind == ref.kind and e.id != ref.id]
     tail = ref.id.rpartition("/")[2]
-    same.sort(key=lambda i: i.rpartition("/")[2] != tail)
+    # exact layers before separately generalised publications, then the same id ending (lad21 -> england/lad21)
+    same.sort(key=lambda i: (catalogue[i].exactness == "published", i.rpartition("/")[2] != tail))
     return same[0] if same else None
 
 

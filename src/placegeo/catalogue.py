@@ -136,12 +136,23 @@ def load_catalogue() -> dict[str, Entry]:
         entries.update((item["id"], _entry(item)) for item in raw["layers"])
         if isinstance(raw.get("default_population_layer"), dict):
             _REGION_POPULATION.update(raw["default_population_layer"])
+        if isinstance(raw.get("study_area"), dict):
+            _STUDY_AREA.update(raw["study_area"])
         if isinstance(raw.get("default_against"), dict):
             _REGION_AGAINST.update({k: list(v) for k, v in raw["default_against"].items()})
     return entries
 
 
 _REGION_POPULATION: dict[str, str] = {"lsc": "lsoa11", "england": "england/lsoa21"}
+_STUDY_AREA: dict[str, str] = {}
+
+
+def study_area(region: str) -> str | None:
+    """The layer whose units frame a review of an option built of ``region``'s blocks (``england`` ->
+    ``england/icb24``: an option is reviewed inside the ICBs it touches), or None (the whole blocks layer)."""
+    catalogue = load_catalogue()
+    layer_id = _STUDY_AREA.get(region)
+    return layer_id if layer_id in catalogue else None
 _REGION_AGAINST: dict[str, list[str]] = {"lsc": ["lad21", "ctyua21", "ccg21"]}
 
 

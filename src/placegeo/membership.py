@@ -126,3 +126,25 @@ def shared_sums(row_owner: np.ndarray, col_owner: np.ndarray, n_cols: int,
     sums = {key: np.bincount(inverse, weights=np.asarray(w)[both], minlength=len(pairs))
             for key, w in weights.items()}
     return rows, cols, sums
+
+
+def blocks_in_study_area(blocks_id: str, assigned: set[str] | frozenset[str], study_id: str) -> set[str] | None:
+    """Codes of the ``blocks_id`` units lying in the ``study_id`` units that the ``assigned`` blocks mostly fill.
+
+    By LSOA membership, so exact: an option of England districts is reviewed inside its ICB, and its "blocks
+    in no place" are that ICB's districts, not all of England's. A study unit counts when at least half of
+    its LSOAs are in the option (an ICB the option only reaches into is not reviewed), else the one holding
+    most of the option. None when either layer is not built of the same atoms.
+    """
+    blocks, study = unit_members(blocks_id), unit_members(study_id)
+    if blocks is None or study is None or atom_layer(blocks_id) != atom_layer(study_id):
+        return None
+    mine: set[str] = set()
+    for code in assigned:
+        mine |= blocks.get(code, frozenset())
+    held = {code: len(atoms & mine) for code, atoms in study.items()}
+    chosen = [code for code, n in held.items() if n and 2 * n >= len(study[code])]
+    if not chosen and mine:
+        chosen = [max(held, key=held.__getitem__)]
+    area: set[str] = set().union(*(study[code] for code in chosen)) if chosen else set()
+    return {code for code, atoms in blocks.items() if atoms & area}

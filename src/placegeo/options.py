@@ -119,9 +119,24 @@ def option_from_spec(spec: OptionSpec) -> Option:
                     subunits=option_from_spec(p.subunits) if p.subunits is not None else None)
               for p in spec.places]
     assigned = {code for p in places for code in p.blocks}
-    unassigned = [c for c in blocks.codes if c not in assigned]
+    unassigned = [c for c in _reviewed_blocks(blocks, assigned) if c not in assigned]
     return Option(name=spec.name, description=spec.description, places=places,
                   frame=_place_frame(places, blocks), blocks=blocks, source=spec.path, unassigned=unassigned)
+
+
+def _reviewed_blocks(blocks: Layer, assigned: set[str]) -> list[str]:
+    """The blocks an option is reviewed against: all of a study-area layer (L&SC), or for national blocks
+    those inside the catalogue's study-area units (ICBs) that hold the option's blocks."""
+    from placegeo.catalogue import study_area
+
+    area_id = study_area(blocks.entry.region) if blocks.entry is not None else None
+    if area_id is not None:
+        from placegeo.membership import blocks_in_study_area
+
+        inside = blocks_in_study_area(blocks.id, assigned, area_id)
+        if inside is not None:
+            return [c for c in blocks.codes if c in inside]
+    return blocks.codes
 
 
 def with_subunits(options: list[Option]) -> list[Option]:
