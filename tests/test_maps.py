@@ -36,7 +36,7 @@ def options():
 
 @pytest.fixture(scope="module")
 def four_map(options):
-    from placegeo.render.maps import map_options
+    from placegeo.tasks import map_options
 
     return map_options([options["four"]], overlays=["lad21"], highlight_splits="ccg21")
 
@@ -125,7 +125,7 @@ def test_one_legend_entry_per_place(four_map, options):
 
 
 def test_side_by_side_has_one_legend_and_one_scale(options):
-    from placegeo.render.maps import map_options
+    from placegeo.tasks import map_options
 
     fig = map_options([options["five"], options["four"]], labels=False)
     assert len(fig.legends) == 1
@@ -141,8 +141,8 @@ def test_side_by_side_has_one_legend_and_one_scale(options):
 def test_a_place_keeps_its_colour_across_maps(options):
     from matplotlib.colors import to_hex
 
-    from placegeo.render.maps import map_options
     from placegeo.render.palette import TOL_LIGHT, place_colours
+    from placegeo.tasks import map_options
 
     def fills(fig):
         return {p.get_gid(): to_hex(p.get_facecolor()) for ax in fig.axes for p in ax.patches if p.get_gid()}
@@ -174,7 +174,7 @@ def test_highlighted_splits_are_the_units_split_by_population(options):
     import geopandas as gpd
 
     from placegeo.catalogue import get_entry
-    from placegeo.render.maps import map_options
+    from placegeo.tasks import map_options
 
     lsoa = gpd.read_file(get_entry("lsoa11").path)
     ccg_place = {c: p.name for p in options["five"].places for c in p.blocks}
@@ -195,7 +195,7 @@ def test_highlighted_splits_are_the_units_split_by_population(options):
 
 def test_practices_are_drawn(options):
     from placegeo.layers import load_layer
-    from placegeo.render.maps import map_options
+    from placegeo.tasks import map_options
 
     fig = map_options([options["five"]], practices=True, labels=False)
     dots = [c for ax in fig.axes for c in ax.collections if c.get_gid() == "practices"]
@@ -295,7 +295,8 @@ CASES = {
 def test_baseline_image(case, tmp_path):
     from matplotlib.testing.compare import compare_images
 
-    from placegeo.render.maps import map_options, save_map
+    from placegeo.render.maps import save_map
+    from placegeo.tasks import map_options
 
     sources, kwargs = CASES[case]
     fig = map_options(sources, **kwargs)
@@ -319,7 +320,7 @@ def test_england_splits_follow_compare_and_leave_neighbours_unhatched():
     reports (England population by default), not the neighbours Doncaster and Lincolnshire that touch the
     footprint only through generalisation slivers."""
     from placegeo.comparison import compare
-    from placegeo.render.maps import map_options
+    from placegeo.tasks import map_options
 
     option = OPTIONS.parent.parent / "docs" / "examples" / "humber-north-yorkshire" / "councils-2024.yaml"
     cmp = compare([option], ["published/ctyua21"], boundary=False)
@@ -333,7 +334,7 @@ def test_england_splits_follow_compare_and_leave_neighbours_unhatched():
 
 def test_map_population_option_matches_compare(run_cli, options, tmp_path):
     from placegeo.comparison import compare
-    from placegeo.render.maps import map_options
+    from placegeo.tasks import map_options
 
     res = compare([options["five"]], ["lad21"], population="lsoa21", boundary=False).options[0].results["lad21"]
     fig = map_options([options["five"]], highlight_splits="lad21", population="lsoa21")
@@ -345,7 +346,7 @@ def test_map_population_option_matches_compare(run_cli, options, tmp_path):
 
 def test_comparison_only_layer_cannot_be_highlighted(options):
     from placegeo.errors import UsageError
-    from placegeo.render.maps import map_options
+    from placegeo.tasks import map_options
 
     with pytest.raises(UsageError, match="pcn-edec2020"):
         map_options([options["four"]], highlight_splits="pcn-edec2020")

@@ -46,7 +46,7 @@ def written(comparison, tmp_path_factory):
     from placegeo.render.scorecard import render_scorecard
 
     out = tmp_path_factory.mktemp("views") / "report"
-    write_report(comparison, out, maps=False)
+    write_report(comparison, out, maps=None)
     return out, render_scorecard(comparison, width=400)
 
 

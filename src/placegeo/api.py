@@ -33,7 +33,6 @@ from placegeo.results import (
 )
 
 if TYPE_CHECKING:
-    import geopandas as gpd
     import numpy as np
     import pandas as pd
 
@@ -198,7 +197,8 @@ def load_options(options: Iterable[Any], *, subunits: bool = False) -> list[Opti
 
 def is_option_source(source: Any) -> bool:
     """True when a reference names an option (an Option, an option file, or ``FILE#PLACE``) not a layer."""
-    from placegeo.options import OPTION_SUFFIXES, Option
+    from placegeo.option_file import OPTION_SUFFIXES
+    from placegeo.options import Option
 
     if isinstance(source, Option):
         return True
@@ -480,7 +480,7 @@ def _unit_rings(ref: Layer, snap: float, mask: Any) -> Any:
     from placegeo.boundaries import boundary_rings
 
     rings = ref.derived.setdefault(f"rings@{snap:g}", np.full(len(ref.frame), None, dtype=object))
-    todo = mask & np.equal(rings, None)
+    todo = mask & np.asarray([ring is None for ring in rings], dtype=bool)
     if todo.any():
         rings[todo] = boundary_rings(np.asarray(ref.frame.geometry.values)[todo], snap)
     return rings[mask]
@@ -507,19 +507,6 @@ def _boundary(option: Option, ref: Layer, matrix: Matrix, footprint: dict[str, f
             return boundary_lengths(places, units_geoms, snap, internal=internal, covered=True, gaps=gap > 1e-9,
                                     rings=_unit_rings(ref, snap, mask))
     return boundary_lengths(places, frame.geometry.values, snap, internal=internal)
-
-
-def option_frames(comparison: Comparison) -> dict[str, gpd.GeoDataFrame]:
-    """Each option's places with their sizes, ready to write as GeoPackage (EPSG:27700)."""
-    out = {}
-    for opt in comparison.options:
-        frame = opt.frame.copy()
-        sizes = {p.name: p for p in opt.places}
-        frame["population"] = [sizes[n].population for n in frame["place"]]
-        frame["area_km2"] = [sizes[n].area_km2 for n in frame["place"]]
-        frame["band"] = [sizes[n].band for n in frame["place"]]
-        out[opt.name] = frame
-    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -646,6 +633,19 @@ def _polygon_layer(layer: Layer, flag: str) -> Layer:
         hint = "use --practices for GP practices" if layer.id == "practices" else "give a polygon layer"
         raise UsageError(f"{flag} {layer.id}: not a polygon layer", hint=hint)
     return layer
+
+
+def report_maps(comparison: Comparison, options: Sequence[Option]) -> dict[str, MapInputs]:
+    """What the report's map of each option draws: its places, with the units of the first reference layer
+    that it splits (read from ``comparison``, so the hatching is what the report's tables say)."""
+    split_layer = comparison.layers[0].id if comparison.layers else None
+    return {option.name: map_inputs([option], highlight_splits=split_layer, comparison=comparison,
+                                    tol=comparison.settings.tol, warn=lambda _: None)
+            for option in options if _in(comparison, option)}
+
+
+def _in(comparison: Comparison, option: Option) -> bool:
+    return any(opt.name == option.name for opt in comparison.options)
 
 
 def report_inputs(options: Sequence[Any], against: Sequence[Any] | None, settings: CompareSettings,

@@ -41,8 +41,8 @@ def check_outputs(directory: Path, force: bool) -> None:
 
 def write_outputs(comparison: Comparison, directory: str | Path, *, force: bool = False) -> list[Path]:
     """Write scorecard.csv, splits.csv, places.csv, overlap.csv, comparison.json, places-<option>.gpkg."""
-    from placegeo.api import option_frames
     from placegeo.io import atomic_directory
+    from placegeo.results import option_frames
 
     option_names = [o.name for o in comparison.options]
     names = output_names(option_names)

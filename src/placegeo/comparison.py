@@ -18,7 +18,6 @@ from placegeo.api import (
     check_reference,
     compare,
     default_population,
-    option_frames,
     self_overlap,
 )
 from placegeo.population import population_coverage
@@ -33,6 +32,7 @@ from placegeo.results import (
     PlaceSummary,
     Settings,
     UnitResult,
+    option_frames,
 )
 
 __all__ = [

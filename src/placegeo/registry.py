@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 Value = float | int | None
 View = Literal["terminal", "csv", "json", "xlsx", "md", "html"]
 REPORT: frozenset[View] = frozenset({"xlsx", "md", "html"})
+_CSV: frozenset[View] = frozenset({"csv"})
+_TERMINAL_CSV: frozenset[View] = frozenset({"terminal", "csv"})
 
 
 @dataclass(frozen=True)
@@ -100,12 +102,12 @@ LAYER_METRICS: tuple[Metric, ...] = (
     Metric("outside_units", "Neighbours outside the footprint", "Neighbours outside", "count", None,
            lambda r: len(r.outside_units), views=frozenset({"json"})),
     Metric("split_units", "Split units", "Split units", "count", "lower", split_count,
-           views=frozenset({"terminal", "csv"}) | REPORT, tag="split_count"),
+           views=REPORT | _TERMINAL_CSV, tag="split_count"),
     Metric("split_population", "Population of split units", "Population of split units", "people", None,
            split_weight("population"), weight="population", views=frozenset({"terminal", "csv", "xlsx"})),
     Metric("people_moving", "People moved (in split units, outside the best-fit place)", "People moved",
            "people", "lower", moving("population"), weight="population",
-           views=frozenset({"csv"}) | REPORT, tag="people_moved"),
+           views=REPORT | _CSV, tag="people_moved"),
     Metric("area_moving_km2", "Area moved (in split units, outside the best-fit place)", "Area moved (km²)",
            "km2", "lower", moving("area", 1e6), weight="area"),  # in no view yet: add "xlsx" to show it
     Metric("coterminous_places", "Coterminous places", "Coterminous places", "places", "higher",

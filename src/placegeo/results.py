@@ -244,3 +244,16 @@ class Comparison:
 
         return tables(self)
 
+
+
+def option_frames(comparison: Comparison) -> dict[str, Any]:
+    """Each option's places (GeoDataFrames, EPSG:27700) with their sizes, ready to write as GeoPackage."""
+    out = {}
+    for opt in comparison.options:
+        frame = opt.frame.copy()
+        sizes = {p.name: p for p in opt.places}
+        frame["population"] = [sizes[n].population for n in frame["place"]]
+        frame["area_km2"] = [sizes[n].area_km2 for n in frame["place"]]
+        frame["band"] = [sizes[n].band for n in frame["place"]]
+        out[opt.name] = frame
+    return out

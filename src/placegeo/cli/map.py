@@ -45,8 +45,9 @@ def map_command(
     """Draw a map of an option for a board paper: places, overlays, split units, legend, scale, attribution."""
     from placegeo.errors import UsageError
     from placegeo.io import safe_filename
-    from placegeo.render.maps import map_options, save_map
+    from placegeo.render.maps import save_map
     from placegeo.render.pages import format_for
+    from placegeo.tasks import map_options
 
     if len(options) > 1 and not side_by_side:
         raise UsageError(f"{len(options)} options given", hint="add --side-by-side to put them on one page, "

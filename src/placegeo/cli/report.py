@@ -48,7 +48,7 @@ def report_command(
     force: Force = False,
 ) -> None:
     """Write a coterminosity report: summary, scorecard, maps, places, split units, overlaps, methods, sources."""
-    from placegeo.render.report import report
+    from placegeo.tasks import report
 
     place_band, neighbourhood_band = guidance_bands(place_max, neighbourhood_min, neighbourhood_max)
     written = report(options, against or None, out, formats=[str(f) for f in formats], weight=weight, tol=tol,

@@ -1,4 +1,4 @@
-"""Board-paper maps of place options: ``map_options`` returns a matplotlib Figure, ``save_map`` writes it.
+"""Board-paper maps of place options: ``draw_map`` returns a matplotlib Figure, ``save_map`` writes it.
 
 One option, or several side by side at one scale with one legend. Each place is filled in its own colour
 (stable by name, colour-blind safe: :mod:`placegeo.render.palette`); sub-units are lighter tints of their
@@ -8,16 +8,19 @@ page has a title, subtitle, legend, scale bar in km, north arrow and the data's 
 
 Usable from a notebook::
 
-    from placegeo.render.maps import map_options
-    fig = map_options(["data/options/lsc-four-places-2022.yaml"], overlays=["lad21"], highlight_splits="ccg21")
-    fig  # displays inline; or save_map(fig, "board.pdf")
+    import placegeo
+    fig = placegeo.map(["data/options/lsc-four-places-2022.yaml"], overlays=["lad21"], highlight_splits="ccg21")
+    fig  # displays inline; or placegeo.save_map(fig, "board.pdf")
+
+``placegeo.map`` (:func:`placegeo.tasks.map_options`) loads and measures through :func:`placegeo.api.map_inputs`
+and hands the typed inputs to :func:`draw_map`, which only draws.
 """
 
 from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,10 +37,10 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from placegeo.api import MapInputs
     from placegeo.layers import Layer
     from placegeo.options import Option
     from placegeo.render.splits import SplitUnit
-    from placegeo.results import Comparison
 
 MARGIN_MM = 8.0
 LEGEND_WIDTH_MM = 64.0
@@ -64,42 +67,30 @@ class _Panel:
     splits: list[tuple[SplitUnit, Any]] = field(default_factory=list)  # (unit, simplified polygon)
 
 
-def map_options(
-    options: Sequence[Option | str | Path] | Option | str | Path,
+def draw_map(
+    inputs: MapInputs,
     *,
-    overlays: Sequence[str | Path] = (),
-    highlight_splits: str | Path | None = None,
     labels: bool = True,
-    practices: bool = False,
     paper: str = "a4-landscape",
     title: str | None = None,
     subtitle: str | None = None,
     attribution: str | None = None,
     tol: float | None = None,
-    population: Any = None,
-    comparison: Comparison | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> Figure:
-    """Draw one option, or several side by side at one scale with one legend, on a page of ``paper``.
+    """Draw the options of ``inputs`` (:func:`placegeo.api.map_inputs`: one option, or several side by side at
+    one scale with one legend) on a page of ``paper``; loads and measures nothing.
 
-    ``overlays``: layer ids or boundary files drawn as outlines. ``highlight_splits``: a reference layer
-    whose units the option splits are hatched and labelled with their shares (``tol`` as in
-    docs/metrics.md; read from ``comparison`` when it holds them; ``population`` is the small-area
-    population layer, defaulting as in :func:`placegeo.comparison.compare`, so that the shares match
-    ``placegeo compare``). ``attribution``: a licence line for
-    data without a catalogue entry (a user's own file); without it such a map warns through ``warn``
-    (default: :mod:`warnings`). What the map shows is loaded and measured by :func:`placegeo.api.map_inputs`;
-    this function only draws.
+    ``attribution``: a licence line for data without a catalogue entry (a user's own file); without it such a
+    map warns through ``warn`` (default: :mod:`warnings`). ``tol`` is only named in the subtitle.
+    :func:`placegeo.map` (``placegeo.tasks.map_options``) loads, measures and draws in one call.
     """
     import matplotlib
 
-    from placegeo.api import map_inputs
     from placegeo.render.figure import as_map_figure  # Jupyter shows it inline without pyplot
 
     warn = warn or _warn
     page = pages.paper(paper)
-    inputs = map_inputs(options, overlays=overlays, highlight_splits=highlight_splits, practices=practices, tol=tol,
-                        population=population, comparison=comparison, warn=warn)
     loaded, overlay_layers = inputs.options, inputs.overlays
     split_layer, practice_layer = inputs.split_layer, inputs.practice_layer
 
@@ -152,14 +143,6 @@ def map_options(
         handles += _other_handles(overlay_layers, split_layer, practice_layer, page)
         legend(fig, page, handles, legend_box, headings=headings)
     return as_map_figure(fig)
-
-
-def draw_option(option: Option | str | Path, **kwargs: Any) -> Figure:
-    """Draw one option (see :func:`map_options` for the keyword arguments); returns the Figure."""
-    return map_options([option], **kwargs)
-
-
-map = map_options  # noqa: A001 - the public name `placegeo.map`
 
 
 def save_map(fig: Figure, out: str | Path, *, fmt: str | None = None, dpi: int = 200, force: bool = False) -> Path:

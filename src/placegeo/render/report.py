@@ -11,18 +11,16 @@ only replaced with ``force``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from placegeo.errors import UsageError
-from placegeo.metrics import DEFAULT_SNAP, DEFAULT_TOL, NEIGHBOURHOOD_BAND, PLACE_BAND
 from placegeo.registry import LAYER_METRICS, Metric
 from placegeo.render.report_model import Matrix, ReportModel, Source, build_model, km2, pct, people, score_cell
 
 if TYPE_CHECKING:
-    from placegeo.metrics import Band
-    from placegeo.options import Option
+    from placegeo.api import MapInputs
     from placegeo.results import Comparison, OptionResult
 
 FORMATS = ("html", "xlsx", "md", "csv", "json")
@@ -45,62 +43,22 @@ def parse_formats(text: str | Iterable[str]) -> list[str]:
     return [f for f in FORMATS if f in wanted]
 
 
-# --------------------------------------------------------------------------------------------------
-# the library entry point
-
-
-def report(
-    options: Sequence[Any],
-    against: Sequence[str | Path] | None,
-    out: str | Path,
-    *,
-    formats: Iterable[str] = FORMATS,
-    weight: str = "both",
-    tol: float | None = None,
-    snap: float | None = None,
-    population: Any = None,
-    place_band: Band | None = None,
-    neighbourhood_band: Band | None = None,
-    subunits: bool = False,
-    force: bool = False,
-    maps: bool = True,
-    warn: Callable[[str], None] | None = None,
-) -> list[Path]:
-    """Compare ``options`` with ``against`` and write the report in ``formats`` into ``out``; return the paths.
-
-    ``weight``, ``tol``, ``snap``, ``population``, the guidance bands, ``subunits`` and ``warn`` are those
-    of :func:`placegeo.compare` (defaults: both weights, 1 %, 50 m, the layers' population, up to 500,000
-    people a place and 30,000 to 50,000 a neighbourhood); ``against`` None follows the options' region.
-    Existing files are refused (without ``force``) before any work. The loading and comparing is
-    :func:`placegeo.api.report_inputs`; this function only writes."""
-    from placegeo.api import CompareSettings, report_inputs
-    from placegeo.io import refuse_overwrite
-
-    formats = parse_formats(formats)
-    refuse_overwrite([Path(out) / n for n in output_names(formats)], force)
-    settings = CompareSettings(weight=weight, tol=DEFAULT_TOL if tol is None else tol,
-                               snap=DEFAULT_SNAP if snap is None else snap, population=population,
-                               place_band=place_band or PLACE_BAND,
-                               neighbourhood_band=neighbourhood_band or NEIGHBOURHOOD_BAND, subunits=subunits)
-    settings.check()
-    comparison, loaded = report_inputs(options, against, settings, warn)
-    return write_report(comparison, out, formats=formats, force=force, options=loaded, maps=maps)
-
-
 def write_report(
     comparison: Comparison,
     out: str | Path,
     *,
     formats: Iterable[str] = FORMATS,
     force: bool = False,
-    options: Sequence[Option] | None = None,
-    maps: bool = True,
+    maps: Mapping[str, MapInputs] | None = None,
 ) -> list[Path]:
-    """Write an existing Comparison as a report: every file staged first, then moved into ``out`` together."""
+    """Write an existing Comparison as a report: every file staged first, then moved into ``out`` together.
+
+    ``maps`` holds, per option name, what its HTML map draws (:func:`placegeo.api.report_maps`); an option
+    without one gets a plain map of its places, and ``None`` leaves the maps out."""
     from placegeo.io import atomic_directory
 
     formats = parse_formats(formats)
-    model = report_model(comparison, options)
+    model = report_model(comparison)
     names = output_names(formats)
     with atomic_directory(out, names, force=force) as staging:
         if "csv" in formats or "json" in formats:
@@ -114,7 +72,7 @@ def write_report(
 
             write_xlsx(model, staging / XLSX_NAME)
         if "html" in formats:
-            svgs = option_maps(comparison, options) if maps else {}
+            svgs = option_maps(comparison, maps) if maps is not None else {}
             (staging / HTML_NAME).write_text(html(model, comparison, svgs), encoding="utf-8")
     return [Path(out) / n for n in names]
 
@@ -150,9 +108,9 @@ def engine_files(comparison: Comparison, staging: Path, names: list[str]) -> Non
 # the model: tables and sentences from the Comparison
 
 
-def report_model(comparison: Comparison, options: Sequence[Option] | None = None) -> ReportModel:
+def report_model(comparison: Comparison) -> ReportModel:
     """The report's tables and sentences (from the typed Comparison), with overlap matrices and data sources."""
-    return build_model(comparison, sources=sources(comparison, options), matrices=matrices(comparison))
+    return build_model(comparison, sources=sources(comparison), matrices=matrices(comparison))
 
 
 def matrices(comparison: Comparison) -> list[Matrix]:
@@ -170,7 +128,7 @@ def matrices(comparison: Comparison) -> list[Matrix]:
     return out
 
 
-def sources(comparison: Comparison, options: Sequence[Option] | None = None) -> list[Source]:
+def sources(comparison: Comparison) -> list[Source]:
     """Every layer the report used (reference layers, options' building blocks, population), once each."""
     from placegeo.catalogue import load_catalogue
 
@@ -191,9 +149,9 @@ def sources(comparison: Comparison, options: Sequence[Option] | None = None) -> 
 
     for info in comparison.layers:
         add(info.id, "reference layer", info.title, info.attribution)
-    for opt in options or []:
-        if opt.blocks is not None:
-            add(opt.blocks.id, "building blocks", opt.blocks.title, opt.blocks.attribution)
+    for opt in comparison.options:
+        entry = catalogue.get(opt.blocks_layer) if opt.blocks_layer else None
+        add(opt.blocks_layer, "building blocks", entry.title if entry else None, entry.licence if entry else None)
     add(comparison.settings.population_layer, "population")
     out = []
     for layer_id, role in roles.items():
@@ -301,34 +259,30 @@ def html(model: ReportModel, comparison: Comparison, maps: dict[str, str] | None
 # maps as inline SVG
 
 
-def option_maps(comparison: Comparison, options: Sequence[Option] | None = None) -> dict[str, str]:
+def option_maps(comparison: Comparison, maps: Mapping[str, MapInputs]) -> dict[str, str]:
     """Option name -> inline SVG of its map (ids prefixed per map, so several maps share one page).
 
-    Drawn by :func:`placegeo.render.maps.map_options`, with the units of the first reference layer that the
-    option splits hatched; an option without its loaded :class:`Option` gets a plain map of its places.
+    Drawn by :func:`placegeo.render.maps.draw_map` from ``maps`` (the units of the first reference layer that
+    the option splits hatched); an option not in ``maps`` gets a plain map of its places.
     """
     import warnings
 
-    by_name = {o.name: o for o in options or []}
-    split_layer = comparison.layers[0].id if comparison.layers else None
     out = {}
     for index, opt in enumerate(comparison.options, start=1):
-        option = by_name.get(opt.name)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the report's own sources section carries the licence lines
-            figure = option_figure(opt, option, comparison, split_layer)
+            figure = option_figure(opt, maps.get(opt.name), comparison)
         if figure is not None:
             out[opt.name] = inline_svg(figure, prefix=f"map{index}-")
     return out
 
 
-def option_figure(opt: OptionResult, option: Option | None, comparison: Comparison, split_layer: str | None):
+def option_figure(opt: OptionResult, inputs: MapInputs | None, comparison: Comparison):
     """The option's map as a matplotlib Figure (None when there is nothing to draw)."""
-    if option is not None:
-        from placegeo.render.maps import map_options
+    if inputs is not None:
+        from placegeo.render.maps import draw_map
 
-        return map_options([option], highlight_splits=split_layer, comparison=comparison,
-                           tol=comparison.settings.tol, title=option.name, warn=lambda _: None)
+        return draw_map(inputs, tol=comparison.settings.tol, title=opt.name, warn=lambda _: None)
     if opt.frame is None or len(opt.frame) == 0:
         return None
     return plain_figure(opt)
