@@ -318,3 +318,72 @@ def test_a_members_file_layer_is_dissolved_like_a_blocks_layer(tmp_path):
     assert (units.PCN_NAME == councils.LAD24NM).all()
     assert np.allclose(units.area, councils.area, rtol=1e-12)
     assert units.geometry.symmetric_difference(councils.geometry).area.max() < 1e-3
+
+
+# --------------------------------------------------------------------------------------------------
+# Cheshire and Merseyside in every view: the terminal, the JSON, the report and the map say the same
+
+
+CM_OPTION = EXAMPLES / "cheshire-merseyside" / "councils-2024.yaml"
+CM_LAYERS = ["england/ctyua24", "england/ccg21", "england/sicbl24"]
+
+
+@pytest.fixture(scope="module")
+def cm_expected(lookups) -> dict[str, dict]:
+    """Per layer, from the lookups: coterminous places, the split units and their people who move."""
+    from placegeo.options import load_option
+
+    places = {p.blocks[0]: p.name for p in load_option(CM_OPTION).places}
+    return {layer_id: _expected(lookups, places, UNIT_COLUMNS[layer_id]) for layer_id in CM_LAYERS}
+
+
+def test_cheshire_and_merseyside_in_the_terminal_and_json(cm_expected):
+    import json
+
+    from typer.testing import CliRunner
+
+    from placegeo.cli import app
+
+    runner = CliRunner()
+    args = ["compare", str(CM_OPTION), "--against", ",".join(CM_LAYERS)]
+    text = runner.invoke(app, args, env={"COLUMNS": "240"})
+    assert text.exit_code == 0, text.output
+    assert text.output.count("coterminous 9/9") == 1 and text.output.count("coterminous 7/9") == 2
+    assert "NHS Cheshire CCG: 53 % Cheshire East / 47 % Cheshire West and Chester, 357,200 people move" in text.output
+    doc = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    layers = doc["options"][0]["layers"]
+    for layer_id, want in cm_expected.items():
+        got = layers[layer_id]
+        assert got["method"] == "membership"
+        assert got["coterminosity"]["population"] == pytest.approx(want["C"], abs=1e-12)
+        assert got["coterminous_places"] == want["coterminous"]
+        assert {u["code"]: u["moving"]["population"] for u in got["split_units"]} == pytest.approx(want["moving"])
+
+
+def test_cheshire_and_merseyside_in_the_report(cm_expected, tmp_path):
+    import json
+
+    from placegeo.tasks import report
+
+    report([CM_OPTION], CM_LAYERS, tmp_path / "r", formats=["md", "json", "html"])
+    doc = json.loads((tmp_path / "r" / "comparison.json").read_text())
+    md = (tmp_path / "r" / "report.md").read_text()
+    html = (tmp_path / "r" / "report.html").read_text()
+    for layer_id, want in cm_expected.items():
+        got = doc["options"][0]["layers"][layer_id]
+        assert got["coterminous_places"] == want["coterminous"]
+        assert {u["code"] for u in got["split_units"]} == set(want["split"])
+        assert f"| {layer_id} | Coterminous places | {want['coterminous']} of 9 |" in md
+        moved = round(sum(want["moving"].values()))
+        assert f"| {layer_id} | People moved (in split units, outside the best-fit place) | {moved:,} |" in md
+        assert f"{moved:,}" in html
+
+
+def test_cheshire_and_merseyside_on_the_map(cm_expected):
+    from placegeo.tasks import map_options
+
+    for layer_id, want in cm_expected.items():
+        fig = map_options([CM_OPTION], highlight_splits=layer_id, labels=False)
+        hatched = {p.get_gid().removeprefix("split-") for ax in fig.axes for p in ax.patches
+                   if (p.get_gid() or "").startswith("split-")}
+        assert hatched == set(want["split"]), layer_id

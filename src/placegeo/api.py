@@ -164,7 +164,8 @@ def compare_loaded(loaded: list[Option], against: Sequence[Any] | None, settings
         measured = Settings(weights=settings.weights, tol=settings.tol, snap=settings.snap,
                             population_layer=pop.id if pop else None, place_band=settings.place_band,
                             neighbourhood_band=settings.neighbourhood_band)
-        infos = [LayerInfo(r.id, r.title, r.attribution) for r in refs]
+        infos = [LayerInfo(r.id, r.title, r.attribution, r.entry.exactness if r.entry else None,
+                           r.entry.caveat if r.entry else None) for r in refs]
         results = [compare_option(o, refs, measured, pop, settings.boundary, warn) for o in loaded]
     return Comparison(settings=measured, layers=infos, options=results)
 

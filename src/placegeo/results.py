@@ -54,9 +54,14 @@ class Settings:
 
 @dataclass
 class LayerInfo:
+    """A reference layer as the results name it: its licence line, how exact it is (``exact``, ``best-fit``,
+    ``modelled``, ``published``; None for a user's file) and the caveat to show wherever it is used."""
+
     id: str
     title: str
     attribution: str | None = None
+    exactness: str | None = None
+    caveat: str | None = None
 
 
 @dataclass

@@ -96,6 +96,8 @@ def draw_map(
 
     sources = [o.blocks for o in loaded] + overlay_layers + [split_layer, practice_layer]
     lines = list(attributions([(s.attribution, s.id) for s in sources if s is not None] + [(attribution, None)]))
+    drawn = [layer for layer in [split_layer, *overlay_layers] if layer is not None and layer.entry is not None]
+    lines += list(dict.fromkeys(f"Note: {layer.id}: {layer.entry.caveat}" for layer in drawn if layer.entry.caveat))
     unlicensed = [_source_name(o) for o in loaded if o.blocks is None or o.blocks.entry is None]
     unlicensed += [layer.source for layer in overlay_layers if layer.entry is None]
     if unlicensed and not attribution:

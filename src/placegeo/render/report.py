@@ -165,6 +165,7 @@ def sources(comparison: Comparison) -> list[Source]:
             publisher=entry.publisher if entry else "",
             licence=licences.get(layer_id) or (entry.licence if entry else "") or "",
             role=", ".join(role),
+            caveat=(entry.caveat or "") if entry else "",
         ))
     return out
 

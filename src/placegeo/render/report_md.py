@@ -67,5 +67,8 @@ def markdown(model: ReportModel) -> str:
     out += ["## Data sources", ""]
     out += _table(["Layer", "Used as", "Vintage"],
                   [[f"{esc(s.title)} ({esc(s.id)})", esc(s.role), esc(s.vintage)] for s in model.sources])
+    caveats = [s for s in model.sources if s.caveat]
+    if caveats:
+        out += ["", "**Caveats.**", ""] + [f"- {esc(s.id)}: {esc(s.caveat)}" for s in caveats] + [""]
     out += [f"- {esc(line)}" for line in licence_lines(model)]
     return "\n".join(out).rstrip() + "\n"

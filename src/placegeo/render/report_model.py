@@ -66,6 +66,7 @@ class Source:
     publisher: str
     licence: str
     role: str
+    caveat: str = ""  # said wherever the layer is used: best-fit, modelled or separately generalised
 
 
 @dataclass
