@@ -157,41 +157,13 @@ def _footprint(shapes: list, file: str, settings: Settings, summary: dict[str, A
 def people_in_parts(footprint: Layer, parts: list) -> list[tuple[int, list[str]]] | None:
     """(population, small-area codes) in each of ``parts``; None when no population layer covers the footprint.
 
-    The one place ``validate`` counts people. It counts a small area in the part that holds its inner point
-    (point-in-polygon), while ``compare`` weighs by area inside each small area: to count people one way
-    everywhere, replace this body with a call to the core's people-in-area method.
+    Counted as ``compare`` counts people: :func:`placegeo.population.people_counter` (the one population
+    policy) and its people-in-area method, areal weighting inside each small area.
     """
-    people = _population_points(footprint)
-    return None if people is None else [_people_in(people, part) for part in parts]
+    from placegeo.population import people_counter
 
-
-def _population_points(footprint: Layer):
-    """(inner points, populations, codes) of the small areas of the footprint's region, or None."""
-    import shapely
-
-    from placegeo.catalogue import default_population_layer, is_bundled
-    from placegeo.errors import PlacegeoError
-    from placegeo.layers import load_layer
-
-    region = footprint.entry.region if footprint.entry else "lsc"
-    try:
-        layer_id = default_population_layer(region)
-        small = load_layer(layer_id) if is_bundled(layer_id) else None
-    except PlacegeoError:
-        small = None
-    if small is None or not small.population:
-        return None
-    return (shapely.point_on_surface(small.frame.geometry.values), small.frame[small.population].to_numpy(),
-            small.frame[small.code].astype(str).to_numpy())
-
-
-def _people_in(people, part) -> tuple[int, list[str]]:
-    """Population and codes of the small areas whose inner point lies in ``part``."""
-    import shapely
-
-    points, values, codes = people
-    inside = shapely.contains_xy(part, shapely.get_x(points), shapely.get_y(points))
-    return int(round(float(values[inside].sum()))), codes[inside].tolist()
+    count = people_counter(footprint)
+    return None if count is None else [count(part) for part in parts]
 
 
 def _polygon_option(file: Path, place_column: str | None, label: str, settings: Settings,
