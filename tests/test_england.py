@@ -387,3 +387,29 @@ def test_cheshire_and_merseyside_on_the_map(cm_expected):
         hatched = {p.get_gid().removeprefix("split-") for ax in fig.axes for p in ax.patches
                    if (p.get_gid() or "").startswith("split-")}
         assert hatched == set(want["split"]), layer_id
+
+
+def _console_blocks(page: Path) -> list[tuple[str, str]]:
+    """(command, shown output) of each ```console block of a docs page that shows its whole output."""
+    import re
+
+    blocks = []
+    for body in re.findall(r"```console\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S):
+        lines = body.rstrip("\n").split("\n")
+        if lines[0].startswith("$ placegeo overlap"):  # the complete outputs (others are abridged with ...)
+            blocks.append((lines[0][2:], "\n".join(lines[1:])))
+    return blocks
+
+
+@pytest.mark.parametrize(("command", "shown"), _console_blocks(ROOT / "docs" / "england.md"))
+def test_england_page_shows_what_the_commands_print(command, shown, tmp_path):
+    """docs/england.md's overlap examples are real output: run each through the shell and compare."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    run = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, cwd=ROOT,
+                         env=env, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.rstrip("\n") == shown

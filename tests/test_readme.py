@@ -42,3 +42,22 @@ def test_people_outside_the_four_places_in_the_readme():
     lsoa = load_layer("lsoa11").frame
     outside = lsoa[(lsoa.ICB22CD == "E54000048") & lsoa.LAD21CD.isin(["E07000029", "E07000163"])]
     assert f"LSOAs, {int(outside.POP2020.sum()):,} people, outside every place" in README
+
+
+def test_cheshire_and_merseyside_figures_in_the_readme():
+    """The England example: the defaults follow the option, and the quoted split is the computed one."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the modelled-PCN caveat
+        result = placegeo.compare([ROOT / "docs" / "examples" / "cheshire-merseyside" / "councils-2024.yaml"])
+    results = result.options[0].results
+    assert list(results) == ["england/ctyua24", "england/lad24", "england/ccg21", "england/sicbl24", "england/pcn"]
+    assert results["england/ctyua24"].coterminous_places == 9 and not results["england/ctyua24"].split_units
+    for layer in ("england/ccg21", "england/sicbl24"):
+        assert results[layer].coterminous_places == 7
+        (unit,) = results[layer].split_units
+        assert [round(s * 100) for s in unit.parts.values()] == [53, 47]
+        assert f"{round(unit.moving['population']):,} people" in README
+    assert "9/9 coterminous with the councils" in README
+    assert "53 % Cheshire East / 47 % Cheshire West and Chester" in README
