@@ -26,6 +26,8 @@ from placegeo.errors import UsageError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from placegeo.layers import Layer
+
 METHODS = ("majority", "centroid")
 
 
@@ -110,7 +112,7 @@ def misallocation(matrix: pd.DataFrame, chosen: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _centroid_choice(ls, ll, pop, majority: pd.Series) -> pd.Series:
+def _centroid_choice(ls: Layer, ll: Layer, pop: Layer | None, majority: pd.Series) -> pd.Series:
     """Large area containing each small area's population-weighted centroid (majority where none does)."""
     import pandas as pd
     import shapely

@@ -39,7 +39,7 @@ def atom_layer(layer_id: str) -> str | None:
     if grouping:
         return grouping[0]
     catalogue = load_catalogue()
-    if layer_id in catalogue and any(_grouping(other) and _grouping(other)[0] == layer_id for other in catalogue):
+    if layer_id in catalogue and any((_grouping(other) or ("", ""))[0] == layer_id for other in catalogue):
         return layer_id
     return None
 
@@ -55,7 +55,9 @@ def unit_members(layer_id: str) -> Mapping[str, frozenset[str]] | None:
     atoms = bundled_layer(atom)  # shared with compare and population: read once, never changed here
     if atom == layer_id:
         return {code: frozenset([code]) for code in atoms.codes}
-    key = _grouping(layer_id)[1]
+    grouping = _grouping(layer_id)
+    assert grouping is not None  # atom_layer found one
+    key = grouping[1]
     members_file = load_catalogue()[layer_id].extra.get("members_file")
     if members_file:
         import pandas as pd
@@ -67,7 +69,7 @@ def unit_members(layer_id: str) -> Mapping[str, frozenset[str]] | None:
     else:
         frame = atoms.frame[[atoms.code, key]].dropna()
     # one pass over plain Python objects (not a pandas groupby over arrow strings); keys sorted as groupby does
-    groups: dict = {}
+    groups: dict[str, list[str]] = {}
     for atom, unit in zip(frame[atoms.code].to_numpy(dtype=object).tolist(), frame[key].to_numpy(dtype=object).tolist(),
                           strict=True):
         groups.setdefault(unit, []).append(atom)

@@ -70,11 +70,17 @@ class Option:
 
     def members(self) -> dict[str, frozenset[str]] | None:
         """Place name -> atom codes (e.g. LSOA codes), when the blocks layer is block-built; else None."""
-        if self.atom_layer is None:
+        if self.atom_layer is None or self.blocks is None:
             return None
         from placegeo.membership import members_of
 
-        return {p.name: members_of(self.blocks.id, p.blocks) for p in self.places}
+        out: dict[str, frozenset[str]] = {}
+        for place in self.places:
+            members = members_of(self.blocks.id, place.blocks)
+            if members is None:
+                return None
+            out[place.name] = members
+        return out
 
     @property
     def has_subunits(self) -> bool:
@@ -115,6 +121,7 @@ def option_from_spec(spec: OptionSpec) -> Option:
         return drawn_option(spec.file, place_column=spec.place_column, name=spec.name,
                             description=spec.description, option_path=path)
     blocks = spec.blocks
+    assert blocks is not None  # a parsed option without problems names its blocks layer or its drawing
     places = [Place(name=p.name, blocks=p.blocks,
                     subunits=option_from_spec(p.subunits) if p.subunits is not None else None)
               for p in spec.places]

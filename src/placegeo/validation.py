@@ -210,7 +210,7 @@ def _layer_findings(frame: gpd.GeoDataFrame, file: str, settings: Settings, code
     return findings
 
 
-def _to_bng(findings: list[Finding], crs) -> None:
+def _to_bng(findings: list[Finding], crs: Any) -> None:
     """Move finding locations from the file's CRS to EPSG:27700, in place."""
     from pyproj import Transformer
 
