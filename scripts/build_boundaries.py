@@ -41,7 +41,15 @@ from placegeo.catalogue import Blocks, Entry, catalogue_yaml, entry_record, merg
 from placegeo.checks.coverage import CoverageValidity, coverage_validity
 from placegeo.errors import PlacegeoError
 from placegeo.io import write_geopackage, write_text
-from placegeo.layers import BNG, as_multipolygons, drop_specks, read_frame, repair_polygons, to_bng
+from placegeo.layers import (
+    BNG,
+    as_multipolygons,
+    dissolve_blocks,
+    drop_specks,
+    read_frame,
+    repair_polygons,
+    to_bng,
+)
 
 CRS = BNG
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -410,20 +418,12 @@ def build_lsoa21(sources: Path) -> tuple[gpd.GeoDataFrame, int, CoverageValidity
 
 
 def dissolve_lsoas(lsoa11: gpd.GeoDataFrame, key: str, names: dict[str, str], code: str, name: str) -> gpd.GeoDataFrame:
-    """Units = ``shapely.coverage_union_all`` of the LSOA rows grouped by ``key`` (rows with a key only)."""
-    rows = []
-    for unit, group in lsoa11.dropna(subset=[key]).groupby(key, sort=True):
-        merged = as_multipolygons([shapely.coverage_union_all(group.geometry.values)])[0]
-        rows.append(
-            {
-                code: unit,
-                name: names[unit],
-                "POP2020": int(group["POP2020"].sum()),
-                "LSOA_COUNT": len(group),
-                "geometry": merged,
-            }
-        )
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    """Units = ``shapely.coverage_union_all`` of the LSOA rows grouped by ``key`` (rows with a key only), as
+    MultiPolygons, by placegeo's own dissolve (the one that builds the ``england/*`` unit layers on use)."""
+    rows = lsoa11.dropna(subset=[key])
+    units = dissolve_blocks(rows.geometry.values, rows[key], rows[key].map(names), code=code, name=name,
+                            populations=rows["POP2020"], population="POP2020", crs=CRS)
+    return units.set_geometry(gpd.GeoSeries(as_multipolygons(units.geometry.values), crs=CRS))
 
 
 def first_value(lsoa11: gpd.GeoDataFrame, key: str, column: str) -> dict[str, str]:

@@ -296,10 +296,8 @@ def dissolved_units(entry: Entry) -> gpd.GeoDataFrame:
     or from a ``members_file`` CSV (atom code, unit code, unit name). The atom layer is a valid coverage
     (checked at build), which is what makes the coverage union exact.
     """
-    import geopandas as gpd
     import numpy as np
     import pandas as pd
-    import shapely
 
     atom_id, key = _grouping_key(entry)
     atoms = bundled_layer(atom_id)
@@ -326,25 +324,44 @@ def dissolved_units(entry: Entry) -> gpd.GeoDataFrame:
         atom_rows = np.flatnonzero(has)
         units = frame[key].to_numpy(dtype=object)[has]
         names = frame[entry.name].to_numpy(dtype=object)[has] if entry.name in frame.columns else units
+    pop_column = atoms.population
+    pops = atoms.frame[pop_column].to_numpy()[atom_rows] if pop_column else None
+    return dissolve_blocks(atoms.frame.geometry.values[atom_rows], units, names, code=entry.code, name=entry.name,
+                           populations=pops, population=entry.population or pop_column, crs=atoms.frame.crs)
+
+
+def dissolve_blocks(geoms: Any, units: Any, names: Any, *, code: str, name: str, populations: Any = None,
+                    population: str | None = None, crs: Any = BNG) -> gpd.GeoDataFrame:
+    """One row per unit, sorted by code: ``shapely.coverage_union_all`` of its blocks' polygons, its name (that
+    of its first block), the blocks' ``populations`` summed (column ``population``) and ``LSOA_COUNT``.
+
+    ``geoms``, ``units`` (unit code per block), ``names`` and ``populations`` are aligned, one per block; blocks
+    keep their order within a unit. The blocks must form a valid coverage for the union to be exact.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    units = np.asarray(units, dtype=object)
+    names = np.asarray(names, dtype=object)
+    pops = None if populations is None else np.asarray(populations)
     codes, group = np.unique(units.astype(str), return_inverse=True)
     order = np.argsort(group, kind="stable")
     starts = np.searchsorted(group[order], np.arange(len(codes) + 1))
-    geoms = atoms.frame.geometry.values
-    pop_column = atoms.population
-    pops = atoms.frame[pop_column].to_numpy() if pop_column else None
-    rows: dict[str, list] = {entry.code: [], entry.name: []}
+    rows: dict[str, list] = {code: [], name: []}
     if pops is not None:
-        rows[entry.population or pop_column] = []
+        rows[population or "POPULATION"] = []
     rows |= {"LSOA_COUNT": [], "geometry": []}
-    for k, code in enumerate(codes):
-        members = atom_rows[order[starts[k]:starts[k + 1]]]
-        rows[entry.code].append(code)
-        rows[entry.name].append(str(names[order[starts[k]]]))
+    for k, unit in enumerate(codes):
+        members = order[starts[k]:starts[k + 1]]
+        rows[code].append(unit)
+        rows[name].append(str(names[members[0]]))
         rows["LSOA_COUNT"].append(len(members))
         rows["geometry"].append(shapely.coverage_union_all(geoms[members]))
         if pops is not None:
-            rows[entry.population or pop_column].append(pops[members].sum())
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=atoms.frame.crs)
+            rows[population or "POPULATION"].append(pops[members].sum())
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
 
 
 def as_layer(source: Any) -> Layer:
