@@ -34,7 +34,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 from placegeo.catalogue import Blocks, Entry, catalogue_yaml, entry_record, merge_licences
@@ -1115,7 +1114,8 @@ def write_all(layers: list[Layer], out: Path) -> None:
     """Write every layer, the catalogue, the README and the licence file."""
     for layer in layers:
         geometry_type = "Point" if layer.geometry == "point" else "MultiPolygon"
-        write_geopackage(layer.gdf, out / layer.file, layer.layer, force=True, geometry_type=geometry_type)
+        write_geopackage(layer.gdf, out / layer.file, layer.layer, force=True, geometry_type=geometry_type,
+                         timestamp=PINNED_TIMESTAMP)
     catalogue = {
         "crs": CRS,
         "default_population_layer": {"lsc": "lsoa11", "england": "england/lsoa21"},
@@ -1146,7 +1146,6 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     try:
         check_sources(args.sources)
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": PINNED_TIMESTAMP})
         lsc_layers, report = build_lsc(args.sources)
         layers = lsc_layers + build_published(args.sources)
         write_all(layers, args.out)

@@ -165,12 +165,24 @@ def write_text(target: str | Path, text: str, *, force: bool = False) -> Path:
 
 
 def write_geopackage(frame: Any, target: str | Path, layer: str, *, force: bool = False,
-                     geometry_type: str | None = None) -> Path:
-    """Write a GeoDataFrame as a one-layer GeoPackage atomically (``geometry_type`` pins the column's
-    type, e.g. ``MultiPolygon``; otherwise it is read from the data)."""
+                     geometry_type: str | None = None, timestamp: str | None = None) -> Path:
+    """Write a GeoDataFrame as a one-layer GeoPackage atomically.
+
+    ``geometry_type`` pins the column's type (e.g. ``MultiPolygon``; otherwise it is read from the data);
+    ``timestamp`` (ISO 8601, e.g. ``2000-01-01T00:00:00.000Z``) pins the time GDAL stamps into the file, so
+    the same frame always gives the same bytes."""
+    import pyogrio
+
     kwargs = {"geometry_type": geometry_type} if geometry_type else {}
-    with atomic_path(target, force=force) as tmp:
-        frame.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio", **kwargs)
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    if timestamp:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": timestamp})
+    try:
+        with atomic_path(target, force=force) as tmp:
+            frame.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio", **kwargs)
+    finally:
+        if timestamp:
+            pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
     return Path(target)
 
 
