@@ -19,6 +19,10 @@ Every layer is in EPSG:27700, one layer per GeoPackage, polygons as valid MultiP
 written to a temporary name and moved into place. Output is deterministic: rows are sorted by code and the
 GeoPackage timestamp is pinned (GDAL ``OGR_CURRENT_DATE``), so a rebuild from the same sources gives the
 same bytes.
+
+Reading, the CRS check and reprojection, repair, coverage checks, dissolving, writing and the catalogue's
+structure are placegeo's own (``placegeo.layers``, ``placegeo.checks.coverage``, ``placegeo.io``,
+``placegeo.catalogue``); this script holds only the sources, the joins and the words.
 """
 
 from __future__ import annotations
