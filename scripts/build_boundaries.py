@@ -19,15 +19,18 @@ Every layer is in EPSG:27700, one layer per GeoPackage, polygons as valid MultiP
 written to a temporary name and moved into place. Output is deterministic: rows are sorted by code and the
 GeoPackage timestamp is pinned (GDAL ``OGR_CURRENT_DATE``), so a rebuild from the same sources gives the
 same bytes.
+
+Reading, the CRS check and reprojection, repair, coverage checks, dissolving, writing and the catalogue's
+structure are placegeo's own (``placegeo.layers``, ``placegeo.checks.coverage``, ``placegeo.io``,
+``placegeo.catalogue``); this script holds only the sources, the joins and the words.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,11 +38,23 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
-import yaml
 
-CRS = "EPSG:27700"
+from placegeo.catalogue import Blocks, Entry, catalogue_yaml, entry_record, merge_licences
+from placegeo.checks.coverage import CoverageValidity, coverage_validity
+from placegeo.errors import PlacegeoError
+from placegeo.io import write_geopackage, write_text
+from placegeo.layers import (
+    BNG,
+    as_multipolygons,
+    dissolve_blocks,
+    drop_specks,
+    read_frame,
+    repair_polygons,
+    to_bng,
+)
+
+CRS = BNG
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCES = REPO_ROOT.parent / "shared" / "data" / "sources"
 DEFAULT_OUT = REPO_ROOT / "data" / "boundaries"
@@ -250,19 +265,6 @@ def check_sources(sources: Path) -> None:
         raise BuildError(f"missing {len(missing)} source file(s) under {sources}: {', '.join(missing)}")
 
 
-def merge_licences(lines: Iterable[str]) -> str:
-    """Join attribution lines, dropping repeats and lines another line already says (v3.0 == v.3.0)."""
-
-    def norm(text: str) -> str:
-        return text.replace("v.3.0", "v3.0")
-
-    kept: list[str] = []
-    for line in lines:
-        if not any(norm(other).startswith(norm(line).rstrip(".")) for other in kept):
-            kept.append(line)
-    return "\n".join(kept)
-
-
 def licence_of(*keys: str) -> str:
     """The merged attribution lines of the given sources."""
     return merge_licences(SOURCES[key].licence for key in keys)
@@ -273,82 +275,18 @@ def licence_of(*keys: str) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-def polygonal_multipolygon(geom: shapely.Geometry) -> shapely.MultiPolygon:
-    """``geom`` as a MultiPolygon, keeping only its polygon parts (drops stray lines and points)."""
-    parts = [part for part in shapely.get_parts(geom) if isinstance(part, shapely.Polygon | shapely.MultiPolygon)]
-    polygons = [poly for part in parts for poly in shapely.get_parts(part)]
-    return shapely.MultiPolygon(polygons)
-
-
-def repair_and_promote(geoms: np.ndarray) -> tuple[np.ndarray, int]:
-    """Make invalid geometries valid (polygon parts only) and promote everything to MultiPolygon.
-
-    Returns the new geometries and how many were repaired.
-    """
-    geoms = np.asarray(geoms, dtype=object).copy()
-    invalid = ~shapely.is_valid(geoms)
-    if invalid.any():
-        geoms[invalid] = [polygonal_multipolygon(g) for g in shapely.make_valid(geoms[invalid])]
-    single = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
-    geoms[single] = [shapely.MultiPolygon([g]) for g in geoms[single]]
-    if not shapely.is_valid(geoms).all():
-        raise BuildError("geometries still invalid after make_valid")
-    return geoms, int(invalid.sum())
-
-
 MIN_PART_M2 = 1.0
 
 
-def drop_specks(geoms: np.ndarray) -> tuple[np.ndarray, int]:
-    """Drop polygon parts under :data:`MIN_PART_M2` (specks left by generalisation and repair), never a
-    whole feature; returns the geometries and how many parts went. Coverage validity is re-checked after."""
-    geoms = np.asarray(geoms, dtype=object).copy()
-    dropped = 0
-    for k, geom in enumerate(geoms):
-        parts = shapely.get_parts(geom)
-        keep = [part for part in parts if part.area >= MIN_PART_M2]
-        if keep and len(keep) < len(parts):
-            geoms[k] = shapely.MultiPolygon(keep)
-            dropped += len(parts) - len(keep)
-    return geoms, dropped
-
-
-def to_bng(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
-    """Reproject to EPSG:27700, then repair, drop specks and promote; returns the frame and the repaired count."""
-    gdf = gdf.to_crs(CRS)
-    geoms, repaired = repair_and_promote(gdf.geometry.values)
-    geoms, specks = drop_specks(geoms)
+def in_bng(gdf: gpd.GeoDataFrame, path: Path) -> tuple[gpd.GeoDataFrame, int]:
+    """Reproject to EPSG:27700 (CRS checked), mend invalid polygons, promote to MultiPolygon and drop specks
+    under :data:`MIN_PART_M2`, all with placegeo's own functions; returns the frame and the repaired count."""
+    gdf = to_bng(gdf, path=path)
+    geoms, invalid = repair_polygons(gdf.geometry.values)
+    geoms, specks = drop_specks(as_multipolygons(geoms), MIN_PART_M2)
     if specks:
         print(f"  dropped {specks} polygon part(s) under {MIN_PART_M2:g} m²")
-    return gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=CRS)), repaired
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """Result of ``shapely.coverage_is_valid`` on a layer."""
-
-    valid: bool
-    features_with_invalid_edges: int = 0
-    invalid_edge_length_m: float = 0.0
-
-    def describe(self) -> str:
-        """Words for the catalogue notes."""
-        if self.valid:
-            return "shapely.coverage_is_valid: True (no overlaps, shared edges match vertex for vertex)"
-        return (
-            f"shapely.coverage_is_valid: False ({self.features_with_invalid_edges} features have invalid "
-            f"edges, {self.invalid_edge_length_m / 1000:,.1f} km of edge in all)"
-        )
-
-
-def coverage_check(geoms: Iterable[shapely.Geometry]) -> Coverage:
-    """Check that polygons form a valid coverage and, if not, measure the invalid edges."""
-    geoms = np.asarray(list(geoms), dtype=object)
-    if shapely.coverage_is_valid(geoms):
-        return Coverage(True)
-    edges = shapely.coverage_invalid_edges(geoms)
-    bad = ~shapely.is_empty(edges)
-    return Coverage(False, int(bad.sum()), float(shapely.length(edges[bad]).sum()))
+    return gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=CRS)), int(invalid.sum())
 
 
 # --------------------------------------------------------------------------------------------------
@@ -420,11 +358,12 @@ def lsoa11_attributes(sources: Path) -> pd.DataFrame:
 def build_lsoa11(sources: Path) -> tuple[gpd.GeoDataFrame, int]:
     """The 1,294 LSOA 2011 of the 21 districts, geographr geometry, with attributes."""
     attrs = lsoa11_attributes(sources)
-    geom = gpd.read_file(source_path(sources, "lsoa11_geom"), columns=["lsoa11_code"])
+    path = source_path(sources, "lsoa11_geom")
+    geom = read_frame(path, columns=["lsoa11_code"])
     geom = geom[geom["lsoa11_code"].isin(attrs["LSOA11CD"])].rename(columns={"lsoa11_code": "LSOA11CD"})
     if len(geom) != len(attrs) or not geom["LSOA11CD"].is_unique:
         raise BuildError(f"lsoa11 geometry: found {len(geom)} of {len(attrs)} LSOAs")
-    geom, repaired = to_bng(geom)
+    geom, repaired = in_bng(geom, path)
     gdf = gpd.GeoDataFrame(attrs.merge(geom, on="LSOA11CD", validate="one_to_one"), crs=CRS)
     return gdf.sort_values("LSOA11CD", ignore_index=True), repaired
 
@@ -450,7 +389,7 @@ def check_census_totals(sources: Path, ages: pd.DataFrame) -> None:
         raise BuildError("Census 2021: L&SC age groups disagree with the England and Wales totals file")
 
 
-def build_lsoa21(sources: Path) -> tuple[gpd.GeoDataFrame, int, Coverage]:
+def build_lsoa21(sources: Path) -> tuple[gpd.GeoDataFrame, int, CoverageValidity]:
     """LSOA 2021 whose LAD22 is one of the 21 districts, BGC geometry, Census 2021 population.
 
     Also returns the coverage check of the geometry as published (reprojected, before repair).
@@ -469,32 +408,25 @@ def build_lsoa21(sources: Path) -> tuple[gpd.GeoDataFrame, int, Coverage]:
     if set(ages["LSOA21CD"]) != set(lookup["LSOA21CD"]):
         raise BuildError("Census 2021 L&SC LSOAs differ from the LSOA21 -> LAD22 selection")
     check_census_totals(sources, ages)
-    geom = gpd.read_file(source_path(sources, "lsoa21_geom"), columns=["LSOA21CD"])
-    geom = geom[geom["LSOA21CD"].isin(lookup["LSOA21CD"])].to_crs(CRS)
+    path = source_path(sources, "lsoa21_geom")
+    geom = read_frame(path, columns=["LSOA21CD"])
+    geom = to_bng(geom[geom["LSOA21CD"].isin(lookup["LSOA21CD"])], path=path)
     if len(geom) != len(lookup):
         raise BuildError(f"lsoa21 geometry: found {len(geom)} of {len(lookup)} LSOAs")
-    as_published = coverage_check(geom.geometry.values)
-    geom, repaired = to_bng(geom)
+    as_published = coverage_validity(geom.geometry.values)
+    geom, repaired = in_bng(geom, path)
     attrs = lookup[["LSOA21CD", "LSOA21NM", "LAD22CD", "LAD22NM"]].merge(ages, on="LSOA21CD", validate="one_to_one")
     gdf = gpd.GeoDataFrame(attrs.merge(geom, on="LSOA21CD", validate="one_to_one"), crs=CRS)
     return gdf.sort_values("LSOA21CD", ignore_index=True), repaired, as_published
 
 
 def dissolve_lsoas(lsoa11: gpd.GeoDataFrame, key: str, names: dict[str, str], code: str, name: str) -> gpd.GeoDataFrame:
-    """Units = ``shapely.coverage_union_all`` of the LSOA rows grouped by ``key`` (rows with a key only)."""
-    rows = []
-    for unit, group in lsoa11.dropna(subset=[key]).groupby(key, sort=True):
-        merged = polygonal_multipolygon(shapely.coverage_union_all(group.geometry.values))
-        rows.append(
-            {
-                code: unit,
-                name: names[unit],
-                "POP2020": int(group["POP2020"].sum()),
-                "LSOA_COUNT": len(group),
-                "geometry": merged,
-            }
-        )
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    """Units = ``shapely.coverage_union_all`` of the LSOA rows grouped by ``key`` (rows with a key only), as
+    MultiPolygons, by placegeo's own dissolve (the one that builds the ``england/*`` unit layers on use)."""
+    rows = lsoa11.dropna(subset=[key])
+    units = dissolve_blocks(rows.geometry.values, rows[key], rows[key].map(names), code=code, name=name,
+                            populations=rows["POP2020"], population="POP2020", crs=CRS)
+    return units.set_geometry(gpd.GeoSeries(as_multipolygons(units.geometry.values), crs=CRS))
 
 
 def first_value(lsoa11: gpd.GeoDataFrame, key: str, column: str) -> dict[str, str]:
@@ -560,8 +492,9 @@ def build_practices(sources: Path) -> gpd.GeoDataFrame:
             "POSTCODE_MOVED": moved.to_numpy(),
         }
     )
-    points = gpd.points_from_xy(df["PRAC_LNG"], df["PRAC_LAT"], crs="EPSG:4326").to_crs(CRS)
-    return gpd.GeoDataFrame(out, geometry=points, crs=CRS).sort_values("PRACTICE_CODE", ignore_index=True)
+    points = gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(df["PRAC_LNG"], df["PRAC_LAT"]), crs="EPSG:4326")
+    return to_bng(points, path=source_path(sources, "practice_geocoded")).sort_values("PRACTICE_CODE",
+                                                                                      ignore_index=True)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -571,19 +504,21 @@ def build_practices(sources: Path) -> gpd.GeoDataFrame:
 
 def england_polygons(
     sources: Path, key: str, code: str, name: str, rename: dict[str, str] | None = None
-) -> tuple[gpd.GeoDataFrame, int, Coverage]:
+) -> tuple[gpd.GeoDataFrame, int, CoverageValidity]:
     """Read a national layer, keep English codes and the code/name columns, reproject and repair.
 
     Also returns the coverage check of the English features as published (reprojected, before repair).
     """
     rename = rename or {}
     src_cols = [next((k for k, v in rename.items() if v == col), col) for col in (code, name)]
-    gdf = gpd.read_file(source_path(sources, key), columns=src_cols).rename(columns=rename)
+    path = source_path(sources, key)
+    gdf = read_frame(path, columns=src_cols).rename(columns=rename)
     gdf = gdf[gdf[code].str.startswith("E")][[code, name, "geometry"]]
     if not gdf[code].is_unique:
         raise BuildError(f"{key}: duplicate codes")
-    published = coverage_check(gdf.to_crs(CRS).geometry.values)
-    gdf, repaired = to_bng(gdf)
+    gdf = to_bng(gdf, path=path)
+    published = coverage_validity(gdf.geometry.values)
+    gdf, repaired = in_bng(gdf, path)
     return gdf.sort_values(code, ignore_index=True), repaired, published
 
 
@@ -633,41 +568,6 @@ def practice_checks(practices: gpd.GeoDataFrame, lsoa11: gpd.GeoDataFrame, icb: 
 
 
 # --------------------------------------------------------------------------------------------------
-# Writing
-# --------------------------------------------------------------------------------------------------
-
-
-def write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
-    """Write one GeoPackage layer to a temporary file in the same folder, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp.gpkg")
-    tmp.unlink(missing_ok=True)
-    geometry_type = "Point" if (gdf.geom_type == "Point").all() else "MultiPolygon"
-    pyogrio.write_dataframe(gdf, tmp, layer=layer, driver="GPKG", geometry_type=geometry_type)
-    os.replace(tmp, path)
-
-
-def write_text(text: str, path: Path) -> None:
-    """Write a text file via a temporary file and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-class _Dumper(yaml.SafeDumper):
-    """YAML dumper that writes multi-line strings as literal blocks."""
-
-
-def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str_presenter)
-
-
-# --------------------------------------------------------------------------------------------------
 # Layer descriptions (catalogue + README)
 # --------------------------------------------------------------------------------------------------
 
@@ -711,31 +611,14 @@ class Layer:
         """``point`` or ``polygon``."""
         return "point" if self.kind == "practice" else "polygon"
 
-    def catalogue_entry(self) -> dict[str, Any]:
-        """The mapping written to catalogue.yaml (exactly the agreed keys, in order)."""
-        return {
-            "id": self.id,
-            "title": self.title,
-            "region": self.region,
-            "file": self.file,
-            "layer": self.layer,
-            "code": self.code,
-            "name": self.name,
-            "kind": self.kind,
-            "geometry": self.geometry,
-            "vintage": self.vintage,
-            "publisher": self.publisher,
-            "licence": licence_of(*self.sources),
-            "features": len(self.gdf),
-            "population": self.population,
-            "population_vintage": self.population_vintage,
-            "blocks": {"layer": "lsoa11", "key": self.blocks_key} if self.blocks_key else None,
-            "built_from": self.built_from,
-            "exactness": self.exactness,
-            "caveat": self.caveat,
-            "notes": self.notes,
-            "crs": CRS,
-        }
+    def catalogue_entry(self) -> Entry:
+        """The layer's catalogue entry, as placegeo reads it back (written with ``entry_record``)."""
+        return Entry(id=self.id, title=self.title, region=self.region, file=self.file, layer=self.layer,
+                     code=self.code, name=self.name, kind=self.kind, geometry=self.geometry, vintage=self.vintage,
+                     publisher=self.publisher, licence=licence_of(*self.sources), features=len(self.gdf), crs=CRS,
+                     population=self.population, population_vintage=self.population_vintage,
+                     blocks=Blocks("lsoa11", self.blocks_key) if self.blocks_key else None,
+                     built_from=self.built_from, notes=self.notes, exactness=self.exactness, caveat=self.caveat)
 
 
 MYE_VINTAGE = "mid-2020 (ONS small area population estimates SAPE23DT2, released September 2021)"
@@ -750,11 +633,11 @@ def repaired_note(count: int) -> str:
     return f"{count} {noun} invalid and repaired with shapely.make_valid (polygon parts kept)."
 
 
-def coverage_notes(published: Coverage, repaired: int, gdf: gpd.GeoDataFrame) -> str:
+def coverage_notes(published: CoverageValidity, repaired: int, gdf: gpd.GeoDataFrame) -> str:
     """Coverage validity as published and as written, with the repair count."""
     if repaired == 0:
         return f"{repaired_note(0)} {published.describe()}."
-    final = coverage_check(gdf.geometry.values)
+    final = coverage_validity(gdf.geometry.values)
     return (
         f"As published (reprojected): {published.describe()}. {repaired_note(repaired)} After repair: "
         f"{final.describe()}."
@@ -779,7 +662,7 @@ def lsc_derived_layer(
             f"shapely.coverage_union_all of the lsc/lsoa11.gpkg polygons grouped by {key}; POP2020 and "
             "LSOA_COUNT summed over the same LSOAs."
         ),
-        notes=f"{coverage_check(gdf.geometry.values).describe()}. Nests exactly in lsoa11 (verified: area and "
+        notes=f"{coverage_validity(gdf.geometry.values).describe()}. Nests exactly in lsoa11 (verified: area and "
         f"symmetric difference against the union of its LSOAs). {extra_note}".strip(),
         gdf=gdf,
         population="POP2020",
@@ -794,7 +677,7 @@ def describe_lsc(
     lsoa11_repaired: int,
     lsoa21: gpd.GeoDataFrame,
     lsoa21_repaired: int,
-    lsoa21_published: Coverage,
+    lsoa21_published: CoverageValidity,
     units: dict[str, gpd.GeoDataFrame],
     practices: gpd.GeoDataFrame,
     pchecks: dict[str, int],
@@ -822,7 +705,7 @@ def describe_lsc(
                 "the 1,294 LSOAs (Carlisle, Allerdale, Eden, most of Copeland and Craven) and its L&SC LSOAs do not "
                 "form a valid coverage; these 1,294 tile exactly. Coarse (~9 vertices per LSOA): good for "
                 "aggregation and nesting, not for precise coastlines. "
-                f"{coverage_check(lsoa11.geometry.values).describe()}. {repaired_note(lsoa11_repaired)} "
+                f"{coverage_validity(lsoa11.geometry.values).describe()}. {repaired_note(lsoa11_repaired)} "
                 f"CCG21CD/CCG21NM/ICB22CD are null for the {len(lsoa11) - icb_lsoas} LSOAs outside the "
                 f"{icb_lsoas:,} L&SC LSOAs (Carlisle, Allerdale, Eden, most of Copeland and Craven). CTYUA21 is the "
                 "county for two-tier districts (Craven -> North Yorkshire E10000023) and the district itself for "
@@ -1200,13 +1083,13 @@ def build_lsc(sources: Path) -> tuple[list[Layer], list[str]]:
     }
     keys = {"lad21": "LAD21CD", "ctyua21": "CTYUA21CD", "ccg21": "CCG21CD", "icb": "ICB22CD"}
     report = [
-        f"coverage lsoa11: {coverage_check(lsoa11.geometry.values).valid}",
+        f"coverage lsoa11: {coverage_validity(lsoa11.geometry.values).valid}",
         f"coverage lsoa21: as published {lsoa21_published.valid} "
         f"({lsoa21_published.features_with_invalid_edges} features with invalid edges), "
-        f"after repair {coverage_check(lsoa21.geometry.values).valid}",
+        f"after repair {coverage_validity(lsoa21.geometry.values).valid}",
     ]
     for lid, gdf in units.items():
-        cov = coverage_check(gdf.geometry.values)
+        cov = coverage_validity(gdf.geometry.values)
         if not cov.valid:
             raise BuildError(f"{lid} is not a valid coverage: {cov.describe()}")
         check_nesting(lsoa11, gdf, keys[lid])
@@ -1234,17 +1117,18 @@ def build_lsc(sources: Path) -> tuple[list[Layer], list[str]]:
 def write_all(layers: list[Layer], out: Path) -> None:
     """Write every layer, the catalogue, the README and the licence file."""
     for layer in layers:
-        write_gpkg(layer.gdf, out / layer.file, layer.layer)
+        geometry_type = "Point" if layer.geometry == "point" else "MultiPolygon"
+        write_geopackage(layer.gdf, out / layer.file, layer.layer, force=True, geometry_type=geometry_type,
+                         timestamp=PINNED_TIMESTAMP)
     catalogue = {
         "crs": CRS,
         "default_population_layer": {"lsc": "lsoa11", "england": "england/lsoa21"},
-        "layers": [layer.catalogue_entry() for layer in layers],
+        "layers": [entry_record(layer.catalogue_entry()) for layer in layers],
     }
     header = "# Generated by scripts/build_boundaries.py -- do not edit by hand.\n"
-    body = yaml.dump(catalogue, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
-    write_text(header + body, out / "catalogue.yaml")
-    write_text(render_readme(layers, out), out / "README.md")
-    write_text(LICENCE_TEXT, out / "LICENCE-DATA.md")
+    write_text(out / "catalogue.yaml", header + catalogue_yaml(catalogue), force=True)
+    write_text(out / "README.md", render_readme(layers, out), force=True)
+    write_text(out / "LICENCE-DATA.md", LICENCE_TEXT, force=True)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -1266,11 +1150,10 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     try:
         check_sources(args.sources)
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": PINNED_TIMESTAMP})
         lsc_layers, report = build_lsc(args.sources)
         layers = lsc_layers + build_published(args.sources)
         write_all(layers, args.out)
-    except BuildError as exc:
+    except (BuildError, PlacegeoError) as exc:
         print(f"build_boundaries: error: {exc}", file=sys.stderr)
         return 1
     for layer in layers:

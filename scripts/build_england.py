@@ -31,26 +31,25 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 import yaml
 
+from placegeo.catalogue import Blocks, Entry, catalogue_yaml, entry_record, merge_licences
+from placegeo.checks.coverage import coverage_validity
+from placegeo.errors import PlacegeoError
+from placegeo.io import write_geoparquet, write_text
+from placegeo.layers import BNG, as_multipolygons, drop_specks, read_frame, repair_polygons, to_bng
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_boundaries import (  # noqa: E402 - the sibling script, for its shared build helpers
-    CRS,
+from build_boundaries import (  # noqa: E402 - the sibling script, for the build's shared constants
     DEFAULT_OUT,
     DEFAULT_SOURCES,
     MIN_PART_M2,
     ONS_2022,
     ONS_PLAIN,
     BuildError,
-    _Dumper,
-    coverage_check,
-    drop_specks,
-    merge_licences,
 )
 
-from placegeo.io import atomic_path, write_text  # noqa: E402
-from placegeo.layers import polygonal_part  # noqa: E402
+CRS = BNG
 
 ENGLAND_LSOAS = 33_755
 ATOM_FILE = "england/lsoa21.parquet"
@@ -241,17 +240,11 @@ def build_geometry(sources: Path) -> Geometry:
     path = sources / SOURCE_FILES["geometry"]
     if not path.is_file():
         raise BuildError(f"missing source file {path}")
-    frame = gpd.read_file(path, columns=["LSOA21CD"]).to_crs(CRS).sort_values("LSOA21CD", ignore_index=True)
-    published = coverage_check(frame.geometry.values)
-    geoms = np.asarray(frame.geometry.values, dtype=object)
-    invalid = ~shapely.is_valid(geoms)
-    geoms[invalid] = [polygonal_part(g) for g in geoms[invalid]]
-    single = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
-    geoms[single] = [shapely.MultiPolygon([g]) for g in geoms[single]]
-    geoms, specks = drop_specks(geoms)
-    if not shapely.is_valid(geoms).all() or shapely.is_empty(geoms).any():
-        raise BuildError("LSOA 2021 geometries still invalid or empty after make_valid")
-    after = coverage_check(geoms)
+    frame = to_bng(read_frame(path, columns=["LSOA21CD"]), path=path).sort_values("LSOA21CD", ignore_index=True)
+    published = coverage_validity(frame.geometry.values)
+    geoms, invalid = repair_polygons(frame.geometry.values)
+    geoms, specks = drop_specks(as_multipolygons(geoms), MIN_PART_M2)
+    after = coverage_validity(geoms)
     if not after.valid:
         raise BuildError(f"LSOA 2021 is not a valid coverage after repair: {after.describe()}")
     frame = gpd.GeoDataFrame({"LSOA21CD": frame["LSOA21CD"]}, geometry=gpd.GeoSeries(geoms, crs=CRS))
@@ -336,67 +329,67 @@ def units(straddling: dict[str, list[str]]) -> list[Unit]:
 def atom_entry(attrs: Attributes, geometry: Geometry, size: int) -> dict[str, Any]:
     """The catalogue entry of england/lsoa21."""
     repaired = ", ".join(geometry.repaired)
-    return {
-        "id": ATOM_ID,
-        "title": "LSOA 2021, England, with Census 2021 population, IMD 2025 and every unit layer's code",
-        "region": "england",
-        "file": ATOM_FILE,
-        "layer": "lsoa21",
-        "code": "LSOA21CD",
-        "name": "LSOA21NM",
-        "kind": "lsoa",
-        "geometry": "polygon",
-        "vintage": "LSOA December 2021 (BGC, 20 m generalised, clipped); population Census 2021 (21 March 2021) "
+    return entry_record(Entry(
+        id=ATOM_ID,
+        title="LSOA 2021, England, with Census 2021 population, IMD 2025 and every unit layer's code",
+        region="england",
+        file=ATOM_FILE,
+        layer="lsoa21",
+        code="LSOA21CD",
+        name="LSOA21NM",
+        kind="lsoa",
+        geometry="polygon",
+        vintage="LSOA December 2021 (BGC, 20 m generalised, clipped); population Census 2021 (21 March 2021) "
         "usual residents; IMD 2025",
-        "publisher": "Office for National Statistics (boundaries, lookups, Census 2021); MHCLG (IMD 2025)",
-        "licence": ATOM_LICENCE,
-        "features": len(attrs.table),
-        "population": "POP2021",
-        "population_vintage": POP_VINTAGE,
-        "blocks": None,
-        "built_from": f"{SOURCE_FILES['geometry']} reprojected, joined to {SOURCE_FILES['ages']} (POP2021 and six "
+        publisher="Office for National Statistics (boundaries, lookups, Census 2021); MHCLG (IMD 2025)",
+        licence=ATOM_LICENCE,
+        features=len(attrs.table),
+        population="POP2021",
+        population_vintage=POP_VINTAGE,
+        blocks=None,
+        built_from=f"{SOURCE_FILES['geometry']} reprojected, joined to {SOURCE_FILES['ages']} (POP2021 and six "
         f"age groups), {SOURCE_FILES['imd']} (IMD25_DECILE/RANK/SCORE) and the unit lookups (see each unit layer).",
-        "exactness": "published",
-        "caveat": "",
-        "notes": f"{FORMAT_NOTE}, {size / 1e6:.1f} MB. As published (reprojected) {geometry.published_invalid_edges} "
+        exactness="published",
+        caveat="",
+        notes=f"{FORMAT_NOTE}, {size / 1e6:.1f} MB. As published (reprojected) {geometry.published_invalid_edges} "
         f"features have invalid coverage edges; {len(geometry.repaired)} geometries were invalid ({repaired}) and "
         f"were repaired with make_valid (polygon parts kept); {geometry.specks} polygon parts under {MIN_PART_M2:g} m² "
         "dropped. After repair: shapely.coverage_is_valid: True (checked at build), so every unit layer dissolved "
         "from it is exact. Columns: LSOA21CD/NM, POP2021, POP2021_0_15 ... POP2021_65PLUS, IMD25_DECILE/RANK/SCORE "
         "(1 = most deprived), and a CD/NM pair per unit layer: LAD21, LAD24, CTYUA21, CTYUA24, CCG21, SICBL22, "
         "ICB22, SICBL24, ICB24, WD24.",
-        "crs": CRS,
-    }
+        crs=CRS,
+    ))
 
 
 def unit_entry(unit: Unit, table: pd.DataFrame) -> dict[str, Any]:
     """The catalogue entry of a unit layer dissolved from england/lsoa21."""
     licence = merge_licences([ONS_2022, ONS_LOOKUP])
     exact = "an exact union of whole LSOA 2021s" if unit.exactness == "exact" else "a union of whole LSOA 2021s"
-    return {
-        "id": unit.id,
-        "title": unit.title,
-        "region": "england",
-        "file": None,
-        "layer": unit.id.split("/")[-1],
-        "code": unit.code,
-        "name": unit.name,
-        "kind": unit.kind,
-        "geometry": "polygon",
-        "vintage": f"{unit.vintage}; LSOA December 2021 blocks; population {POP_VINTAGE}",
-        "publisher": PUBLISHER,
-        "licence": licence,
-        "features": int(table[unit.code].nunique()),
-        "population": "POP2021",
-        "population_vintage": POP_VINTAGE,
-        "blocks": {"layer": ATOM_ID, "key": unit.code},
-        "built_from": f"{unit.source}: {unit.how}. Dissolved from england/lsoa21 on first use "
+    return entry_record(Entry(
+        id=unit.id,
+        title=unit.title,
+        region="england",
+        file=None,
+        layer=unit.id.split("/")[-1],
+        code=unit.code,
+        name=unit.name,
+        kind=unit.kind,
+        geometry="polygon",
+        vintage=f"{unit.vintage}; LSOA December 2021 blocks; population {POP_VINTAGE}",
+        publisher=PUBLISHER,
+        licence=licence,
+        features=int(table[unit.code].nunique()),
+        population="POP2021",
+        population_vintage=POP_VINTAGE,
+        blocks=Blocks(ATOM_ID, unit.code),
+        built_from=f"{unit.source}: {unit.how}. Dissolved from england/lsoa21 on first use "
         "(shapely.coverage_union_all per unit; POP2021 and LSOA_COUNT summed).",
-        "exactness": unit.exactness,
-        "caveat": unit.caveat,
-        "notes": f"Each unit is {exact}. {unit.notes}".strip(),
-        "crs": CRS,
-    }
+        exactness=unit.exactness,
+        caveat=unit.caveat,
+        notes=f"Each unit is {exact}. {unit.notes}".strip(),
+        crs=CRS,
+    ))
 
 
 DEFAULT_AGAINST = {
@@ -424,8 +417,7 @@ def write_catalogue(out: Path, entries: list[dict[str, Any]]) -> None:
     raw["layers"] = kept + entries
     order = ["crs", "default_population_layer", "default_against", "study_area", "layers"]
     raw = {k: raw[k] for k in order if k in raw} | {k: v for k, v in raw.items() if k not in order}
-    body = yaml.dump(raw, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
-    write_text(path, header + body, force=True)
+    write_text(path, header + catalogue_yaml(raw), force=True)
 
 
 def write_readme(out: Path, attrs: Attributes, geometry: Geometry, size: int, unit_list: list[Unit]) -> None:
@@ -493,8 +485,7 @@ def build(sources: Path, out: Path) -> dict[str, Any]:
         raise BuildError(f"{SOURCE_FILES['geometry']}: its LSOA codes differ from the lookups' {ENGLAND_LSOAS:,}")
     frame = gpd.GeoDataFrame(attrs.table, geometry=geometry.frame.geometry.values, crs=CRS)
     target = out / ATOM_FILE
-    with atomic_path(target, force=True) as tmp:
-        frame.to_parquet(tmp, compression="zstd", index=False)
+    write_geoparquet(frame, target, force=True)
     size = target.stat().st_size
     unit_list = units(attrs.straddling)
     entries = [atom_entry(attrs, geometry, size)] + [unit_entry(u, attrs.table) for u in unit_list]
@@ -513,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     try:
         facts = build(args.sources, args.out)
-    except BuildError as exc:
+    except (BuildError, PlacegeoError) as exc:
         print(f"build_england: error: {exc}", file=sys.stderr)
         return 1
     print(f"{ATOM_ID}: {facts['lsoas']:,} LSOAs, {facts['size'] / 1e6:.1f} MB ({ATOM_FILE}); "

@@ -66,7 +66,8 @@ def held_out_caveat(result, where: str) -> str:
 def build(sources: Path, out: Path) -> dict:
     import shapely
 
-    from placegeo.io import atomic_path, write_text
+    from placegeo.checks.coverage import coverage_validity
+    from placegeo.io import write_csv, write_geopackage, write_text
     from placegeo.layers import load_layer
     from placegeo.pcn import build_pcns, read_list_sizes, read_membership, read_practices, read_registrations
 
@@ -83,7 +84,7 @@ def build(sources: Path, out: Path) -> dict:
     geoms = frame.geometry.to_numpy()
     icb_geom = icb.frame.geometry.iloc[0]
     checks = {
-        "coverage_is_valid": bool(shapely.coverage_is_valid(geoms)),
+        "coverage_is_valid": coverage_validity(geoms).valid,
         "area_difference_m2": round(float(abs(shapely.union_all(geoms).area - icb_geom.area)), 3),
         "population": int(frame.POP2020.sum()),
         "icb_population": int(lsoa11.frame.loc[lsoa11.frame.ICB22CD.notna(), "POP2020"].sum()),
@@ -91,19 +92,15 @@ def build(sources: Path, out: Path) -> dict:
     if not checks["coverage_is_valid"] or checks["area_difference_m2"] > 1 or checks["population"] != checks[
             "icb_population"]:
         raise SystemExit(f"build_pcn: the PCN layer does not tile the ICB footprint: {checks}")
-    with atomic_path(lsc / "pcn.gpkg", force=True) as tmp:  # a build script rebuilds in place
-        frame.to_file(tmp, layer="pcn", driver="GPKG")
-    with atomic_path(lsc / "lsoa11_pcn.csv", force=True) as tmp:
-        built.lookup.rename(columns={built.block_code: "LSOA11CD"}).to_csv(tmp, index=False)
+    # a build script rebuilds in place: force=True
+    write_geopackage(frame, lsc / "pcn.gpkg", "pcn", force=True)
+    write_csv(built.lookup.rename(columns={built.block_code: "LSOA11CD"}), lsc / "lsoa11_pcn.csv", force=True)
     shares = built.shares.rename(columns={"LSOA_CODE": "LSOA11CD"}).assign(SHARE=lambda f: f.SHARE.round(6))
-    with atomic_path(lsc / "lsoa11_pcn_shares.csv", force=True) as tmp:
-        shares.to_csv(tmp, index=False)
+    write_csv(shares, lsc / "lsoa11_pcn_shares.csv", force=True)
     edec = edec_layer(catchments, set(frame.PCN_CODE), icb_geom)
-    with atomic_path(lsc / "pcn_edec2020.gpkg", force=True) as tmp:
-        edec.frame.to_file(tmp, layer="pcn_edec2020", driver="GPKG")
+    write_geopackage(edec.frame, lsc / "pcn_edec2020.gpkg", "pcn_edec2020", force=True)
     held_out = held_out_constants(sources)
     catalogue = catalogue_text(built, checks, edec, lsoa11.entry.licence, held_out)
-    (out / "catalogue.d").mkdir(exist_ok=True)
     write_text(out / "catalogue.d" / "pcn.yaml", catalogue, force=True)
     return {"features": len(frame), "agreement": built.agreement, "held_out": held_out.share}
 
@@ -120,6 +117,8 @@ def edec_layer(catchments, current: set[str], icb_geom) -> Edec:
     """eDEC PCN polygons in EPSG:27700 with a flag for codes still current in Oct 2025, and how far from a tiling."""
     import shapely
 
+    from placegeo.checks.coverage import coverage_validity
+
     frame = catchments.frame.rename(columns={"pcn_code": "PCN_CODE", "pcn_name": "PCN_NAME"})
     frame = frame[["PCN_CODE", "PCN_NAME", "geometry"]].copy()
     frame["CURRENT_2025"] = frame.PCN_CODE.isin(current)
@@ -132,7 +131,7 @@ def edec_layer(catchments, current: set[str], icb_geom) -> Edec:
         "icb_area_km2": round(float(icb_geom.area / 1e6), 1),
         "icb_gap_km2": round(float(icb_geom.difference(union).area / 1e6), 1),
         "outside_icb_km2": round(float(union.difference(icb_geom).area / 1e6), 1),
-        "coverage_is_valid": bool(shapely.coverage_is_valid(frame.geometry.to_numpy())),
+        "coverage_is_valid": coverage_validity(frame.geometry.to_numpy()).valid,
         "not_current": sorted(set(frame.PCN_CODE) - current),
         "current_missing": sorted(current - set(frame.PCN_CODE)),
     }

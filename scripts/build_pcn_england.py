@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 def build(sources: Path, out: Path) -> dict:
     import pandas as pd
 
-    from placegeo.io import atomic_path, write_text
+    from placegeo.io import write_csv, write_text
     from placegeo.pcn import england, tune
 
     start = time.perf_counter()
@@ -49,13 +49,10 @@ def build(sources: Path, out: Path) -> dict:
     tuned = time.perf_counter()
     built = england.build_england_pcns(sources, beta=beta, floor=floor)
     seconds = time.perf_counter() - tuned
-    (out / "england").mkdir(parents=True, exist_ok=True)
-    with atomic_path(out / MEMBERS, force=True) as tmp:
-        built.members.to_csv(tmp, index=False, lineterminator="\n")
+    write_csv(built.members, out / MEMBERS, force=True, lineterminator="\n")
     lsc = england.lsc_agreement(
         built.members, pd.read_csv(out / "lsc" / "lsoa11_pcn.csv", dtype=str),
         pd.read_csv(sources / england.LSOA11_LSOA21, dtype=str), england.read_census(sources / england.CENSUS))
-    (out / "catalogue.d").mkdir(exist_ok=True)
     write_text(out / "catalogue.d" / "pcn-england.yaml", catalogue_text(built, result, lsc), force=True)
     lines = ["england/pcn: held-out tuning on Pennine Lancashire registrations (nearest-gravity):",
              *tune.format_held_out(result),

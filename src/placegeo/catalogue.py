@@ -22,6 +22,7 @@ from __future__ import annotations
 import difflib
 import functools
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -211,3 +212,48 @@ def comparison_only(entry: Entry | None) -> str | None:
     if entry is None or not entry.extra.get("comparison_only"):
         return None
     return "its polygons overlap and leave gaps (comparison only: draw it, do not measure against it)"
+
+
+# --------------------------------------------------------------------------------------------------
+# writing the catalogue (the build scripts under scripts/)
+
+RECORD_KEYS = ("id", "title", "region", "file", "layer", "code", "name", "kind", "geometry", "vintage", "publisher",
+               "licence", "features", "population", "population_vintage", "blocks", "built_from", "exactness",
+               "caveat", "notes", "crs")
+
+
+def entry_record(entry: Entry) -> dict[str, Any]:
+    """``entry`` as the mapping ``catalogue.yaml`` holds: the keys of :data:`RECORD_KEYS` in that order, then
+    the extra keys; :func:`load_catalogue` reads it back as the same Entry."""
+    record: dict[str, Any] = {key: getattr(entry, key) for key in RECORD_KEYS}
+    record["blocks"] = {"layer": entry.blocks.layer, "key": entry.blocks.key} if entry.blocks else None
+    return record | entry.extra
+
+
+def merge_licences(lines: Iterable[str]) -> str:
+    """Attribution lines joined one per line, dropping repeats and lines another line already says
+    (``v.3.0`` is read as ``v3.0``)."""
+
+    def norm(text: str) -> str:
+        return text.replace("v.3.0", "v3.0")
+
+    kept: list[str] = []
+    for line in lines:
+        if not any(norm(other).startswith(norm(line).rstrip(".")) for other in kept):
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def catalogue_yaml(data: dict[str, Any]) -> str:
+    """YAML text of a catalogue mapping, keys in the given order, multi-line strings (licences) as literal
+    blocks, so the generated file reads like a hand-written one."""
+    import yaml
+
+    class LiteralDumper(yaml.SafeDumper):
+        """SafeDumper writing multi-line strings as ``|`` blocks."""
+
+    def text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+    LiteralDumper.add_representer(str, text)
+    return yaml.dump(data, Dumper=LiteralDumper, sort_keys=False, allow_unicode=True, width=110)

@@ -13,6 +13,7 @@ import tempfile
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from placegeo.errors import OutputError
 
@@ -160,6 +161,42 @@ def write_text(target: str | Path, text: str, *, force: bool = False) -> Path:
     """Write a text file atomically."""
     with atomic_path(target, force=force) as tmp:
         tmp.write_text(text, encoding="utf-8")
+    return Path(target)
+
+
+def write_geopackage(frame: Any, target: str | Path, layer: str, *, force: bool = False,
+                     geometry_type: str | None = None, timestamp: str | None = None) -> Path:
+    """Write a GeoDataFrame as a one-layer GeoPackage atomically.
+
+    ``geometry_type`` pins the column's type (e.g. ``MultiPolygon``; otherwise it is read from the data);
+    ``timestamp`` (ISO 8601, e.g. ``2000-01-01T00:00:00.000Z``) pins the time GDAL stamps into the file, so
+    the same frame always gives the same bytes."""
+    import pyogrio
+
+    kwargs = {"geometry_type": geometry_type} if geometry_type else {}
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    if timestamp:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": timestamp})
+    try:
+        with atomic_path(target, force=force) as tmp:
+            frame.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio", **kwargs)
+    finally:
+        if timestamp:
+            pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+    return Path(target)
+
+
+def write_geoparquet(frame: Any, target: str | Path, *, force: bool = False) -> Path:
+    """Write a GeoDataFrame as GeoParquet (zstd, no index) atomically."""
+    with atomic_path(target, force=force) as tmp:
+        frame.to_parquet(tmp, compression="zstd", index=False)
+    return Path(target)
+
+
+def write_csv(frame: Any, target: str | Path, *, force: bool = False, **kwargs: Any) -> Path:
+    """Write a DataFrame as CSV atomically (no index; ``kwargs`` go to ``DataFrame.to_csv``)."""
+    with atomic_path(target, force=force) as tmp:
+        frame.to_csv(tmp, index=False, **kwargs)
     return Path(target)
 
 

@@ -22,6 +22,7 @@ from placegeo.errors import LayerError, UsageError
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import numpy as np
     import shapely
 
 BNG = "EPSG:27700"
@@ -119,8 +120,11 @@ def resolve_engine(engine: str | None = None) -> str:
     return engine
 
 
-def read_frame(path: str | Path, *, layer: str | None = None, engine: str | None = None) -> gpd.GeoDataFrame:
-    """Read a vector file as it is (no checks), turning every reader failure into one LayerError."""
+def read_frame(path: str | Path, *, layer: str | None = None, engine: str | None = None,
+               columns: list[str] | None = None) -> gpd.GeoDataFrame:
+    """Read a vector file as it is (no checks), turning every reader failure into one LayerError.
+
+    ``columns`` reads only those attribute columns (and the geometry)."""
     import geopandas as gpd
 
     path = Path(path)
@@ -130,8 +134,11 @@ def read_frame(path: str | Path, *, layer: str | None = None, engine: str | None
         raise LayerError("is a directory, not a boundary file", path=path)
     try:
         if path.suffix.lower() in (".parquet", ".geoparquet"):
-            return gpd.read_parquet(path)
-        kwargs = {"layer": layer} if layer else {}
+            frame = gpd.read_parquet(path)
+            return frame if columns is None else frame[[*columns, frame.geometry.name]]
+        kwargs: dict[str, Any] = {"layer": layer} if layer else {}
+        if columns is not None:
+            kwargs["columns"] = columns
         return gpd.read_file(path, engine=resolve_engine(engine), **kwargs)
     except (LayerError, UsageError):
         raise
@@ -275,10 +282,9 @@ def _dissolved_frame(entry: Entry) -> gpd.GeoDataFrame:
             return frame
     frame = dissolved_units(entry)
     with contextlib.suppress(Exception):  # read-only home, full disk, ...: carry on without a cache
-        from placegeo.io import atomic_path
+        from placegeo.io import write_geoparquet
 
-        with atomic_path(path, force=True) as tmp:
-            frame.to_parquet(tmp, compression="zstd", index=False)
+        write_geoparquet(frame, path, force=True)
     return frame
 
 
@@ -290,10 +296,8 @@ def dissolved_units(entry: Entry) -> gpd.GeoDataFrame:
     or from a ``members_file`` CSV (atom code, unit code, unit name). The atom layer is a valid coverage
     (checked at build), which is what makes the coverage union exact.
     """
-    import geopandas as gpd
     import numpy as np
     import pandas as pd
-    import shapely
 
     atom_id, key = _grouping_key(entry)
     atoms = bundled_layer(atom_id)
@@ -320,25 +324,44 @@ def dissolved_units(entry: Entry) -> gpd.GeoDataFrame:
         atom_rows = np.flatnonzero(has)
         units = frame[key].to_numpy(dtype=object)[has]
         names = frame[entry.name].to_numpy(dtype=object)[has] if entry.name in frame.columns else units
+    pop_column = atoms.population
+    pops = atoms.frame[pop_column].to_numpy()[atom_rows] if pop_column else None
+    return dissolve_blocks(atoms.frame.geometry.values[atom_rows], units, names, code=entry.code, name=entry.name,
+                           populations=pops, population=entry.population or pop_column, crs=atoms.frame.crs)
+
+
+def dissolve_blocks(geoms: Any, units: Any, names: Any, *, code: str, name: str, populations: Any = None,
+                    population: str | None = None, crs: Any = BNG) -> gpd.GeoDataFrame:
+    """One row per unit, sorted by code: ``shapely.coverage_union_all`` of its blocks' polygons, its name (that
+    of its first block), the blocks' ``populations`` summed (column ``population``) and ``LSOA_COUNT``.
+
+    ``geoms``, ``units`` (unit code per block), ``names`` and ``populations`` are aligned, one per block; blocks
+    keep their order within a unit. The blocks must form a valid coverage for the union to be exact.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    units = np.asarray(units, dtype=object)
+    names = np.asarray(names, dtype=object)
+    pops = None if populations is None else np.asarray(populations)
     codes, group = np.unique(units.astype(str), return_inverse=True)
     order = np.argsort(group, kind="stable")
     starts = np.searchsorted(group[order], np.arange(len(codes) + 1))
-    geoms = atoms.frame.geometry.values
-    pop_column = atoms.population
-    pops = atoms.frame[pop_column].to_numpy() if pop_column else None
-    rows: dict[str, list] = {entry.code: [], entry.name: []}
+    rows: dict[str, list] = {code: [], name: []}
     if pops is not None:
-        rows[entry.population or pop_column] = []
+        rows[population or "POPULATION"] = []
     rows |= {"LSOA_COUNT": [], "geometry": []}
-    for k, code in enumerate(codes):
-        members = atom_rows[order[starts[k]:starts[k + 1]]]
-        rows[entry.code].append(code)
-        rows[entry.name].append(str(names[order[starts[k]]]))
+    for k, unit in enumerate(codes):
+        members = order[starts[k]:starts[k + 1]]
+        rows[code].append(unit)
+        rows[name].append(str(names[members[0]]))
         rows["LSOA_COUNT"].append(len(members))
         rows["geometry"].append(shapely.coverage_union_all(geoms[members]))
         if pops is not None:
-            rows[entry.population or pop_column].append(pops[members].sum())
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=atoms.frame.crs)
+            rows[population or "POPULATION"].append(pops[members].sum())
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
 
 
 def as_layer(source: Any) -> Layer:
@@ -497,14 +520,70 @@ def _checked_geometries(
 
 
 def polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
-    """make_valid, keeping only the polygonal parts (a GeometryCollection's lines and points go)."""
+    """make_valid, keeping only the polygonal parts (a GeometryCollection's lines and points go).
+
+    make_valid gives at most one polygonal member; it is returned as it is (re-unioning it would only
+    reorder its vertices), several are unioned."""
     import shapely
 
     fixed = shapely.make_valid(geom)
     if fixed.geom_type in POLYGONAL:
         return fixed
     parts = [g for g in shapely.get_parts(fixed) if g.geom_type in POLYGONAL]
+    if len(parts) == 1:
+        return parts[0]
     return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def as_multipolygons(geoms: Any) -> np.ndarray:
+    """``geoms`` as an object array with every Polygon wrapped as a one-part MultiPolygon (one geometry type
+    per layer, as a GeoPackage column wants)."""
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object).copy()
+    single = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
+    geoms[single] = [shapely.MultiPolygon([g]) for g in geoms[single]]
+    return geoms
+
+
+def repair_polygons(geoms: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Mend the invalid polygons of ``geoms`` with :func:`polygonal_part`; return the geometries (an object
+    array) and the mask of those that were invalid. Raises LayerError if any is still invalid or empty."""
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object).copy()
+    invalid = ~shapely.is_valid(geoms)
+    geoms[invalid] = [polygonal_part(g) for g in geoms[invalid]]
+    if not shapely.is_valid(geoms).all() or shapely.is_empty(geoms).any():
+        raise LayerError("geometries still invalid or empty after make_valid")
+    return geoms, invalid
+
+
+def drop_specks(geoms: Any, min_area: float) -> tuple[np.ndarray, int]:
+    """Drop the polygon parts under ``min_area`` m² from multi-part features (specks left by generalisation
+    and repair), never a feature's last part; return the geometries and how many parts went."""
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object).copy()
+    dropped = 0
+    for k, geom in enumerate(geoms):
+        parts = shapely.get_parts(geom)
+        keep = [part for part in parts if part.area >= min_area]
+        if keep and len(keep) < len(parts):
+            geoms[k] = shapely.MultiPolygon(keep)
+            dropped += len(parts) - len(keep)
+    return geoms, dropped
+
+
+def to_bng(frame: gpd.GeoDataFrame, *, path: str | Path = "<GeoDataFrame>", crs: str | None = None
+           ) -> gpd.GeoDataFrame:
+    """``frame`` reprojected to EPSG:27700 after checking that its CRS fits its coordinates (``crs`` labels a
+    frame that has none); a LayerError naming ``path`` otherwise."""
+    frame = _checked_crs(frame, Path(path), crs)
+    return frame if frame.crs.to_epsg() == 27700 else frame.to_crs(BNG)
 
 
 def _looks_like_code(column: str) -> bool:

@@ -7,6 +7,8 @@ interiors meet, then the intersection); gaps are the holes of the union inside i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from placegeo.checks.base import Finding, at
@@ -15,6 +17,38 @@ if TYPE_CHECKING:
     import numpy as np
 
 MIN_AREA_M2 = 0.01  # overlaps and gaps smaller than this are floating-point noise, not data
+
+
+@dataclass(frozen=True)
+class CoverageValidity:
+    """``shapely.coverage_is_valid`` on a layer and, when it fails, how much edge does not match."""
+
+    valid: bool
+    features_with_invalid_edges: int = 0
+    invalid_edge_length_m: float = 0.0
+
+    def describe(self) -> str:
+        """The result in words (the bundled catalogue's notes quote it)."""
+        if self.valid:
+            return "shapely.coverage_is_valid: True (no overlaps, shared edges match vertex for vertex)"
+        return (
+            f"shapely.coverage_is_valid: False ({self.features_with_invalid_edges} features have invalid "
+            f"edges, {self.invalid_edge_length_m / 1000:,.1f} km of edge in all)"
+        )
+
+
+def coverage_validity(geoms: Iterable[Any]) -> CoverageValidity:
+    """Whether polygons form a valid coverage (no overlaps, shared edges match vertex for vertex) and, if not,
+    how many features have edges that do not match a neighbour's and how long those edges are."""
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(list(geoms), dtype=object)
+    if shapely.coverage_is_valid(geoms):
+        return CoverageValidity(True)
+    edges = shapely.coverage_invalid_edges(geoms)
+    bad = ~shapely.is_empty(edges)
+    return CoverageValidity(False, int(bad.sum()), float(shapely.length(edges[bad]).sum()))
 
 
 def check_overlaps(geoms: np.ndarray, codes: list[str], file: str, check: str = "coverage-overlap",
