@@ -249,11 +249,11 @@ def catalogue_yaml(data: dict[str, Any]) -> str:
     blocks, so the generated file reads like a hand-written one."""
     import yaml
 
-    class LiteralDumper(yaml.SafeDumper):
+    class LiteralDumper(yaml.SafeDumper):  # type: ignore[misc]  # PyYAML ships no type hints
         """SafeDumper writing multi-line strings as ``|`` blocks."""
 
     def text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
 
     LiteralDumper.add_representer(str, text)
-    return yaml.dump(data, Dumper=LiteralDumper, sort_keys=False, allow_unicode=True, width=110)
+    return str(yaml.dump(data, Dumper=LiteralDumper, sort_keys=False, allow_unicode=True, width=110))
