@@ -1184,12 +1184,12 @@ Contains OS data © Crown copyright and database right 2022.
 Contains OS data © Crown copyright and database right 2023.
 Contains OS data © Crown copyright and database right 2024.
 
-## Ministry of Housing, Communities and Local Government (IMD 2025 in `england/lsoa21.parquet`, IMD 2019 in `lsc/lsoa11.gpkg`)
+## Ministry of Housing, Communities and Local Government (IMD 2025 and IMD 2019)
 
 Contains public sector information licensed under the Open Government Licence v3.0. Source: MHCLG,
-English indices of deprivation 2025.
+English indices of deprivation 2025 (`england/lsoa21.parquet`).
 Contains public sector information licensed under the Open Government Licence v3.0. Source: MHCLG,
-English indices of deprivation 2019 (IMD19_DECILE, IMD19_RANK of the study-area LSOA 2011).
+English indices of deprivation 2019 (IMD19_DECILE, IMD19_RANK in `lsc/lsoa11.gpkg`).
 
 ## NHS England / NHS Digital (GP practice membership and list sizes)
 

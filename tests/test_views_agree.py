@@ -117,11 +117,11 @@ def test_the_registry_equals_the_sums_over_the_overlap_rows(comparison):
         for lid, res in opt.results.items():
             for m in LAYER_METRICS:
                 if m.key not in expected[(opt.name, lid)]:
-                    continue  # boundary match: compared across views only
+                    continue  # boundary match, Core20 moved (tests/test_profiles.py): compared across views only
                 assert m.value(res) == pytest.approx(expected[(opt.name, lid)][m.key], rel=1e-9, abs=1e-9), \
                     (opt.name, lid, m.key)
                 checked += 1
-    assert checked == len(comparison.options) * len(AGAINST) * (len(LAYER_METRICS) - 1)
+    assert checked == len(comparison.options) * len(AGAINST) * (len(LAYER_METRICS) - 2)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -154,6 +154,9 @@ def read_terminal(text: str, comparison) -> dict[tuple[str, str], dict[str, str]
             b = re.search(r"boundary (\S+ %)", cell)
             if b:
                 found["boundary_match"] = b.group(1)
+            core20 = re.search(r"Core20 moved ([\d,]+)", cell)
+            if core20:
+                found["core20_moving"] = core20.group(1)
             out[(option, lid)] = found
     return out
 
@@ -189,6 +192,7 @@ def read_json(path: Path) -> dict[tuple[str, str], dict[str, float | None]]:
                 "places": len(res["places"]),
                 "boundary_match": res["boundary_match"],
                 "outside_footprint": len(res["outside_footprint"]),
+                "core20_moving": res["core20_moving"],
             }
     return out
 

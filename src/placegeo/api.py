@@ -29,6 +29,7 @@ from placegeo.results import (
     LayerResult,
     OptionResult,
     PlaceSummary,
+    Profile,
     Settings,
 )
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
     from placegeo.layers import Layer
     from placegeo.options import Option
+    from placegeo.profiles import AtomProfile
     from placegeo.weighing import Matrix, Weighing
 
 DEFAULT_AGAINST = ("lad21", "ccg21", "ctyua21")
@@ -385,7 +387,7 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
     from placegeo.weighing import Weighing, option_tiling
 
     warn = warn or _warn
-    weighing = Weighing(option_tiling(option), settings.weights, pop)
+    weighing = Weighing(option_tiling(option), settings.weights, pop, extra=_core20_atoms(pop))
     internal = None
     if boundary:
         from placegeo.boundaries import internal_boundaries
@@ -396,7 +398,7 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
     place_w = weighing.place_weights()
     footprint = {k: float(v.sum()) for k, v in place_w.items()}
     footprint.setdefault("area", float(option.frame.geometry.area.sum()))  # reported whatever the weight
-    summaries = place_summaries(option, place_w, settings, pop)
+    summaries = place_summaries(option, place_w, settings, pop, weighing)
     results: dict[str, LayerResult] = {}
     for ref in refs:
         matrix = weighing.against(ref)
@@ -415,6 +417,7 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
         lengths = _boundary(option, ref, matrix, scored_f, internal, settings.snap) if boundary else None
         results[ref.id] = assess(matrix, settings, layer=ref.id, place_weights=scored_w, footprint=scored_f,
                                  unit_names=_names(ref), lengths=lengths, coverage=covered)
+        _split_people(results[ref.id], matrix)
     return OptionResult(
         name=option.name, description=option.description,
         source=str(option.source) if option.source else None,
@@ -432,25 +435,72 @@ def _block_names(option: Option, codes: list[str]) -> list[str]:
     return [names.get(code, code) for code in codes]
 
 
+def _core20_atoms(pop: Layer | None) -> dict[str, np.ndarray]:
+    """Per-small-area Core20 residents of the population layer, to share out over split units ({} without IMD)."""
+    from placegeo.profiles import atom_profile
+
+    atoms = atom_profile(pop) if pop is not None else None
+    return {"core20": atoms.values["core20"]} if atoms is not None and "core20" in atoms.values else {}
+
+
+def _split_people(result: LayerResult, matrix: Matrix) -> None:
+    """Residents and Core20 residents of each unit in each place, R_i ∩ P_j (cells with anyone in them)."""
+    row = {code: i for i, code in enumerate(matrix.units)}
+    people, core20 = matrix.values.get("population"), matrix.extra.get("core20")
+    result.core20_measured = core20 is not None
+    for unit in (*result.units, *result.outside_units):
+        i = row.get(unit.code)
+        if i is None:
+            continue
+        if people is not None:
+            unit.people = {p: float(v) for p, v in zip(matrix.places, people[i], strict=True) if v > 0}
+        if core20 is not None:
+            unit.core20 = {p: float(v) for p, v in zip(matrix.places, core20[i], strict=True) if v > 0}
+
+
+def place_profiles(weighing: Weighing) -> list[Profile | None]:
+    """Who lives in each of the weighing's places (:func:`placegeo.profiles.figures`): None for every place
+    when population is not measured."""
+    n = len(weighing.places)
+    atoms = atom_profile_of(weighing.pop)
+    if atoms is None:
+        return [None] * n
+    from placegeo.profiles import figures, profile_sums
+
+    target, atom, fraction = weighing.atom_pairs()
+    sums = profile_sums(atoms, target, atom, fraction, n)
+    return [Profile(**figures({k: float(v[j]) for k, v in sums.items()}, atoms)) for j in range(n)]
+
+
+def atom_profile_of(pop: Layer | None) -> AtomProfile | None:
+    """The population layer's per-small-area profile values (None without a population layer)."""
+    from placegeo.profiles import atom_profile
+
+    return atom_profile(pop) if pop is not None else None
+
+
 def place_summaries(option: Option, place_w: dict[str, np.ndarray], settings: Settings,
-                    pop: Layer | None) -> list[PlaceSummary]:
-    """Each place's population, area, blocks, guidance bands and sub-units."""
+                    pop: Layer | None, weighing: Weighing | None = None) -> list[PlaceSummary]:
+    """Each place's population, area, blocks, guidance bands, profile and sub-units."""
     from placegeo.weighing import Weighing, option_tiling
 
+    weighing = weighing or Weighing(option_tiling(option), settings.weights, pop)
+    profiles = place_profiles(weighing) if pop is not None else [None] * len(option.places)
     out = []
     for j, place in enumerate(option.places):
         population = float(place_w["population"][j]) if "population" in place_w else None
         area = _place_area(option, j, place.name, place_w)
         subunits: list[PlaceSummary] = []
         if place.subunits is not None:
-            sub_w = Weighing(option_tiling(place.subunits), settings.weights, pop).place_weights()
-            subunits = place_summaries(place.subunits, sub_w, settings, pop)
+            sub = Weighing(option_tiling(place.subunits), settings.weights, pop)
+            subunits = place_summaries(place.subunits, sub.place_weights(), settings, pop, sub)
         out.append(PlaceSummary(
             name=place.name, population=population, area_km2=area / 1e6, units=list(place.blocks),
             band=metrics.band_flag(population, settings.place_band) if population is not None else "unknown",
             subunits=subunits,
             neighbourhood=(metrics.band_flag(population, settings.neighbourhood_band) if population is not None
                            else "unknown"),
+            profile=profiles[j],
         ))
     return out
 
