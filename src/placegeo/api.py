@@ -30,7 +30,9 @@ from placegeo.results import (
     OptionResult,
     PlaceSummary,
     Profile,
+    ProfileTable,
     Settings,
+    UnitProfile,
 )
 
 if TYPE_CHECKING:
@@ -477,6 +479,37 @@ def atom_profile_of(pop: Layer | None) -> AtomProfile | None:
     from placegeo.profiles import atom_profile
 
     return atom_profile(pop) if pop is not None else None
+
+
+def profile(source: Any, *, population: Any = None) -> ProfileTable:
+    """Who lives in every unit of a layer (bundled id or boundary file) or place of an option (an option
+    file, ``FILE#PLACE`` or Option): :class:`ProfileTable`, figures as in :func:`place_profiles`. The small-area
+    layer follows the subject (:func:`placegeo.population.population_for`) unless ``population`` names it."""
+    from placegeo.population import population_for
+    from placegeo.weighing import Weighing, layer_tiling, option_tiling
+
+    if is_option_source(source):
+        option = load_options([source])[0]
+        pop = population_for(options=[option], source=population)
+        weighing = Weighing(option_tiling(option), ("population",), pop)
+        subject, codes, names = option.name, option.place_names, option.place_names
+    else:
+        layer = load_reference(source)
+        pop = population_for([layer], population)
+        weighing = Weighing(layer_tiling(layer), ("population",), pop)
+        if layer.id == pop.id:  # the small areas themselves: each is its own one atom
+            weighing.atom_pairs = _identity_pairs(len(layer.codes))  # type: ignore[method-assign]
+        subject, codes, names = layer.id, list(layer.codes), list(layer.names)
+    profiles = place_profiles(weighing)
+    return ProfileTable(subject=subject, population_layer=pop.id,
+                        units=[UnitProfile(str(c), str(n), p) for c, n, p in zip(codes, names, profiles, strict=True)])
+
+
+def _identity_pairs(n: int) -> Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    import numpy as np
+
+    index = np.arange(n)
+    return lambda: (index, index, np.ones(n))
 
 
 def place_summaries(option: Option, place_w: dict[str, np.ndarray], settings: Settings,

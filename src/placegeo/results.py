@@ -79,6 +79,24 @@ class Profile:
 
 
 @dataclass
+class UnitProfile:
+    """One unit of a layer (or place of an option) and who lives there."""
+
+    code: str
+    name: str
+    profile: Profile | None
+
+
+@dataclass
+class ProfileTable:
+    """``placegeo profile``: the profile of every unit of one layer or option."""
+
+    subject: str                      # the layer id or option name profiled
+    population_layer: str             # the small-area layer the figures were summed over
+    units: list[UnitProfile]
+
+
+@dataclass
 class PlaceSummary:
     """A place's size: population (None when not measured), area in km², its blocks, and where its
     population falls against the place band (``band``) and the neighbourhood band (``neighbourhood``):
