@@ -211,3 +211,28 @@ def test_figures_without_imd_or_ages_are_none():
 
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_placegeo_profile_cli_prints_every_unit_with_the_api_figures(run_cli, tmp_path):
+    out = tmp_path / "profile.csv"
+    result = run_cli("profile", "lad21", "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    table = pd.read_csv(out)
+    expected = placegeo.profile("lad21")
+    assert len(table) == len(expected.units) == 21
+    by_code = {u.code: u.profile for u in expected.units}
+    for row in table.itertuples():
+        assert row.core20_share == pytest.approx(by_code[row.code].core20_share, rel=1e-12)
+        assert row.residents == by_code[row.code].residents
+    assert set(table["imd_source"]) == {"English Indices of Deprivation 2019 (MHCLG), LSOA 2011 (ranks and deciles; "
+                                        "no scores)"}
+    text = run_cli("profile", "data/options/lsc-four-places-2022.yaml")
+    assert text.exit_code == 0 and "Blackpool" in text.stdout and "56.9 %" in text.stdout
+
+
+def test_profile_of_an_lsoa_layer_is_its_own_rows():
+    table = placegeo.profile("lsoa11")
+    frame = placegeo.load_layer("lsoa11").frame
+    assert [u.code for u in table.units] == list(frame["LSOA11CD"])
+    core20 = frame["POP2020"].where(frame["IMD19_DECILE"] <= 2, 0)
+    assert [u.profile.core20 for u in table.units] == core20.astype(float).tolist()
