@@ -236,3 +236,25 @@ def test_profile_of_an_lsoa_layer_is_its_own_rows():
     assert [u.code for u in table.units] == list(frame["LSOA11CD"])
     core20 = frame["POP2020"].where(frame["IMD19_DECILE"] <= 2, 0)
     assert [u.profile.core20 for u in table.units] == core20.astype(float).tolist()
+
+
+@needs_sources
+def test_registered_to_resident_ratio_of_the_four_lsc_places_equals_pandas_over_the_source_csvs():
+    """Patients of the practices located in each place (practice postcode LSOA -> district -> place, ONSPD
+    via the geocoded lookup), May 2022 list sizes, over the place's mid-2020 residents."""
+    geo = pd.read_csv(SOURCES / "practice-pcn-geocoded-2024" / "practice_pcn_lookup_geocoded_lsc.csv")
+    lists = pd.read_csv(SOURCES / "gp-list-size-2022-05" / "gp-reg-pat-prac-all_2022-05_lsc.csv")
+    bundled = set(placegeo.load_layer("practices").frame["PRACTICE_CODE"])  # practices open in October 2025
+    lad = pd.read_csv(SOURCES / "lsoa-lad-lookups" / "lookup_lsoa11_ltla21_EW.csv")
+    by_lad = {d: p for p, districts in FOUR_PLACES.items() for d in districts}
+    frame = geo.merge(lists, left_on="PRAC_CODE", right_on="CODE").merge(
+        lad, left_on="PRAC_LSOA11", right_on="lsoa11_code")
+    frame = frame[frame["PRAC_CODE"].isin(bundled)]
+    registered = frame.assign(place=frame["ltla21_name"].map(by_lad)).groupby("place")["NUMBER_OF_PATIENTS"].sum()
+    residents = lsoa11_sources().assign(place=lambda f: f["ltla21_name"].map(by_lad)).groupby("place")["people"].sum()
+    profiles = _profiles(FOUR)
+    for place in FOUR_PLACES:
+        prof = profiles[place]
+        assert prof.registered == registered[place], place
+        assert prof.registered_ratio == pytest.approx(registered[place] / residents[place], rel=1e-12)
+        assert "May 2022" in prof.registered_source

@@ -474,6 +474,42 @@ def place_profiles(weighing: Weighing) -> list[Profile | None]:
     return [Profile(**figures({k: float(v[j]) for k, v in sums.items()}, atoms)) for j in range(n)]
 
 
+PRACTICE_LAYERS = {"lsc": "practices"}
+"""The bundled GP practice layer (points with list sizes) of each catalogue region that has one."""
+
+
+def with_registered(profiles: list[Profile | None], geoms: Any, pop: Layer | None) -> list[Profile | None]:
+    """Profiles with the patients registered at the GP practices located in each polygon (a practice point
+    inside it) and their ratio to residents, where the population layer's region bundles practices;
+    unchanged otherwise."""
+    region = pop.entry.region if pop is not None and pop.entry is not None else None
+    if region not in PRACTICE_LAYERS or not any(p is not None for p in profiles):
+        return profiles
+    import numpy as np
+    import shapely
+
+    from placegeo.layers import load_layer
+    from placegeo.population import values
+
+    practices = load_layer(PRACTICE_LAYERS[region])
+    points = np.asarray(practices.frame.geometry.values, dtype=object)
+    tree = shapely.STRtree(points)
+    place, point = tree.query(np.asarray(geoms, dtype=object), predicate="contains")
+    lists = values(practices)
+    registered = np.bincount(place, weights=lists[point], minlength=len(profiles))
+    vintage = practices.entry.population_vintage if practices.entry is not None else practices.population
+    source = f"{vintage}, at the practices of layer {practices.id} located in the place (practice postcode)"
+    out: list[Profile | None] = []
+    for j, prof in enumerate(profiles):
+        if prof is None:
+            out.append(None)
+            continue
+        patients = float(registered[j])
+        ratio = patients / prof.residents if prof.residents > 0 else None
+        out.append(replace(prof, registered=patients, registered_ratio=ratio, registered_source=source))
+    return out
+
+
 def atom_profile_of(pop: Layer | None) -> AtomProfile | None:
     """The population layer's per-small-area profile values (None without a population layer)."""
     from placegeo.profiles import atom_profile
@@ -500,7 +536,7 @@ def profile(source: Any, *, population: Any = None) -> ProfileTable:
         if layer.id == pop.id:  # the small areas themselves: each is its own one atom
             weighing.atom_pairs = _identity_pairs(len(layer.codes))  # type: ignore[method-assign]
         subject, codes, names = layer.id, list(layer.codes), list(layer.names)
-    profiles = place_profiles(weighing)
+    profiles = with_registered(place_profiles(weighing), weighing.columns.geoms, pop)
     return ProfileTable(subject=subject, population_layer=pop.id,
                         units=[UnitProfile(str(c), str(n), p) for c, n, p in zip(codes, names, profiles, strict=True)])
 
@@ -518,7 +554,8 @@ def place_summaries(option: Option, place_w: dict[str, np.ndarray], settings: Se
     from placegeo.weighing import Weighing, option_tiling
 
     weighing = weighing or Weighing(option_tiling(option), settings.weights, pop)
-    profiles = place_profiles(weighing) if pop is not None else [None] * len(option.places)
+    profiles: list[Profile | None] = place_profiles(weighing) if pop is not None else [None] * len(option.places)
+    profiles = with_registered(profiles, weighing.columns.geoms, pop)
     out = []
     for j, place in enumerate(option.places):
         population = float(place_w["population"][j]) if "population" in place_w else None

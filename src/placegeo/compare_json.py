@@ -92,7 +92,8 @@ def _place_dict(p: PlaceSummary) -> dict[str, Any]:
            "band": p.band, "neighbourhood": p.neighbourhood,
            "profile": None if p.profile is None else {
                **{m.key: m.value(p) for m in shown_in("json", metrics=PLACE_METRICS)},
-               "imd_source": p.profile.imd_source, "population_source": p.profile.population_source}}
+               "imd_source": p.profile.imd_source, "population_source": p.profile.population_source,
+               "registered_source": p.profile.registered_source}}
     if p.subunits:
         out["subunits"] = [_place_dict(s) for s in p.subunits]
     return out

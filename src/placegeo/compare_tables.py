@@ -46,7 +46,8 @@ def tables(comparison: Comparison) -> dict[str, pd.DataFrame]:
                                "coterminous": pf.coterminous, "boundary_match": pf.boundary_match,
                                "best_fit_units": " ".join(pf.best_fit_units),
                                **({m.key: m.value(place) for m in place_metrics} if profile is not None else {}),
-                               **({"imd_source": profile.imd_source, "population_source": profile.population_source}
+                               **({"imd_source": profile.imd_source, "population_source": profile.population_source,
+                                   "registered_source": profile.registered_source}
                                   if profile is not None else {})})
             for r in res.overlap:
                 overlap.append({"option": opt.name, "layer": layer_id, "unit": r.unit, "place": r.place,

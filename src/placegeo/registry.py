@@ -33,8 +33,8 @@ class Metric:
     ``data-metric`` attribute (kept from earlier releases); ``label`` in the Markdown and HTML rows,
     ``heading`` in the XLSX column. ``unit`` is ``share`` (0..1), ``people``, ``count``, ``places``
     (a count out of the option's places), ``km2``, ``score`` (an IMD score), ``rank`` (an IMD rank, 1 = most
-    deprived) or ``decile`` (1 = most deprived tenth). ``weight`` is the weight the figure needs (None
-    for counts): without it measured the value is None."""
+    deprived), ``decile`` (1 = most deprived tenth) or ``ratio`` (e.g. registered patients per resident).
+    ``weight`` is the weight the figure needs (None for counts): without it measured the value is None."""
 
     key: str
     label: str
@@ -157,6 +157,10 @@ PLACE_METRICS: tuple[Metric, ...] = (
            _profile("imd_band"), views=_ALL),
     Metric("aged65", "Residents aged 65+", "Aged 65+", "people", None, _profile("aged65"), views=_ALL),
     Metric("aged65_share", "Share aged 65+", "Share aged 65+", "share", None, _profile("aged65_share"), views=_ALL),
+    Metric("registered", "Registered patients (GP practices located in the place)", "Registered patients", "people",
+           None, _profile("registered"), views=_ALL),
+    Metric("registered_ratio", "Registered patients per resident", "Registered / residents", "ratio", None,
+           _profile("registered_ratio"), views=_ALL),
 )
 """Who lives in one place (:class:`placegeo.results.Profile`), in the order the views show them."""
 
@@ -172,6 +176,8 @@ def profile_sources(places: list[PlaceSummary]) -> list[str]:
             out[f"Residents and ages: {prof.population_source}"] = None
         if prof.imd_source:
             out[f"Deprivation: {prof.imd_source}"] = None
+        if prof.registered_source:
+            out[f"Registered patients: {prof.registered_source}"] = None
     return list(out)
 
 

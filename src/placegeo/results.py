@@ -76,6 +76,9 @@ class Profile:
     aged65_share: float | None = None
     imd_source: str | None = None          # e.g. "English Indices of Deprivation 2025 (MHCLG), LSOA 2021"
     population_source: str | None = None   # e.g. "Census 2021 (21 March 2021), usual residents"
+    registered: float | None = None        # patients registered at the GP practices located in the place
+    registered_ratio: float | None = None  # registered / residents
+    registered_source: str | None = None   # e.g. "GP registered patients, May 2022 (NHS Digital); practices ..."
 
 
 @dataclass

@@ -33,6 +33,8 @@ def profile_frame(table: ProfileTable, *, rounded: bool = False) -> pd.DataFrame
     if not rounded and first is not None:
         frame["imd_source"] = first.imd_source
         frame["population_source"] = first.population_source
+        if first.registered_source:
+            frame["registered_source"] = first.registered_source
     return frame
 
 
@@ -45,6 +47,8 @@ def _rounded(unit: str, value: float | int) -> str:
         return f"{value:.1f}"
     if unit == "rank":
         return f"{value:,.0f}"
+    if unit == "ratio":
+        return f"{value:.2f}"
     return str(value)
 
 
@@ -56,4 +60,6 @@ def sources_line(table: ProfileTable) -> str:
     bits = [f"residents and ages: {first.population_source} ({table.population_layer})"]
     if first.imd_source:
         bits.append(f"deprivation: {first.imd_source}")
+    if first.registered_source:
+        bits.append(f"registered patients: {first.registered_source}")
     return "; ".join(bits)

@@ -217,6 +217,8 @@ def score_text(value: Value, item: Metric, places: Value = None) -> str:
         return f"{value:,.1f}"
     if item.unit == "rank":
         return f"{value:,.0f}"
+    if item.unit == "ratio":
+        return f"{value:.2f}"
     return f"{value:,}"
 
 

@@ -100,8 +100,8 @@ def _figure(metric: Metric, value: Value) -> str:
         return pct(value)
     if metric.unit == "people":
         return people(value)
-    if value is not None and metric.unit in ("score", "rank"):
-        return f"{value:,.1f}" if metric.unit == "score" else f"{value:,.0f}"
+    if value is not None and metric.unit in ("score", "rank", "ratio"):
+        return {"score": f"{value:,.1f}", "rank": f"{value:,.0f}", "ratio": f"{value:.2f}"}[metric.unit]
     return "–" if value is None else str(value)
 
 
@@ -123,6 +123,9 @@ def profile_phrase(place: PlaceSummary) -> str:
         bits.append(f"IMD decile {v['imd_band']} ({mean})")
     if "aged65_share" in shown and v["aged65_share"] is not None:
         bits.append(f"aged 65+ {_figure(shown['aged65_share'], v['aged65_share'])}")
+    if "registered" in shown and v["registered"] is not None:
+        bits.append(f"{_figure(shown['registered'], v['registered'])} registered patients "
+                    f"({_figure(shown['registered_ratio'], v['registered_ratio'])} per resident)")
     return "; " + ", ".join(bits) if bits else ""
 
 
