@@ -258,3 +258,48 @@ def test_registered_to_resident_ratio_of_the_four_lsc_places_equals_pandas_over_
         assert prof.registered == registered[place], place
         assert prof.registered_ratio == pytest.approx(registered[place] / residents[place], rel=1e-12)
         assert "May 2022" in prof.registered_source
+
+
+@needs_sources
+def test_shaded_imd_map_classes_are_the_source_deciles_with_legend_and_attribution(tmp_path):
+    from placegeo.api import map_inputs
+    from placegeo.render.maps import draw_map, save_map
+
+    inputs = map_inputs([FOUR], shade="imd")
+    shade = inputs.shade
+    imd = pd.read_csv(SOURCES / "imd-england" / "imd2019_lsoa11_England.csv").set_index("lsoa11_code")["IMD_decile"]
+    lsoa = placegeo.load_layer("lsoa11").frame.set_index("LSOA11CD")
+    codes = [lsoa.index[lsoa.geometry.values == g][0] for g in shade.geoms[:50]]
+    assert [10 - int(c) for c in shade.classes[:50]] == imd.loc[codes].tolist()  # decile 1 = class 9, darkest
+    assert shade.labels[9] == "1 (most deprived 10 %)" and shade.labels[0] == "10 (least deprived 10 %)"
+    assert "1 = most deprived" in shade.title
+    assert any("English Indices of Deprivation 2019" in (text or "") for text, _ in shade.credits)
+    in_places = lsoa["LAD21NM"].isin([d for ds in FOUR_PLACES.values() for d in ds]).sum()
+    assert shade.inside.sum() == in_places == 1049  # the 16 districts' LSOAs full; the neighbours faint
+    svg = save_map(draw_map(inputs), tmp_path / "imd.svg").read_text(encoding="utf-8")
+    for text in ("1 (most deprived 10 %)", "10 (least deprived 10 %)", "English Indices of Deprivation 2019",
+                 "Place boundary", 'id="shade"'):
+        assert text in svg, text
+
+
+@needs_sources
+def test_shaded_age65_classes_follow_the_source_shares():
+    from placegeo.api import map_inputs
+
+    shade = map_inputs([CHESHIRE_MERSEYSIDE], shade="age65").shade
+    ages = pd.read_csv(SOURCES / "lsoa21-population-census2021" / "census21_pop_lsoa21_EW_agegroups.csv")
+    share = (ages["age_65_plus"] / ages["usual_residents"]).to_numpy()
+    classes = np.digitize(share, [0.15, 0.20, 0.25, 0.30])
+    assert sorted(np.bincount(shade.classes, minlength=5)) and len(shade.labels) == 5
+    lsoa = placegeo.load_layer("england/lsoa21").frame
+    by_code = dict(zip(ages["lsoa21_code"], classes, strict=True))
+    index = {id(g): c for g, c in zip(lsoa.geometry.values, lsoa["LSOA21CD"], strict=True)}
+    got = [(index.get(id(g)), int(c)) for g, c in zip(shade.geoms, shade.classes, strict=True)]
+    checked = [(code, c) for code, c in got if code is not None]
+    assert len(checked) > 1000
+    assert all(by_code[code] == c for code, c in checked)
+
+
+def test_unknown_shade_is_one_line_exit_2(run_cli, tmp_path):
+    result = run_cli("map", str(FOUR), "--shade", "wealth", "--out", str(tmp_path / "x.png"))
+    assert result.exit_code == 2 and result.stderr.startswith("placegeo: error: unknown --shade 'wealth'")

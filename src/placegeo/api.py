@@ -701,23 +701,114 @@ def _long(matrix: Matrix) -> dict[str, Any]:
 # what the map and the report need, computed here so that render/ only draws and writes
 
 
+SHADES = ("imd", "age65", "population-density")
+"""What ``placegeo map --shade`` can shade the small areas by."""
+
+
+@dataclass
+class Shade:
+    """Small areas shaded in classes under the place outlines: class 0 is the lightest."""
+
+    kind: str                         # one of SHADES
+    title: str                        # the legend's heading, e.g. "IMD 2019 decile, by LSOA 2011"
+    geoms: Any                        # the small areas' polygons (EPSG:27700)
+    classes: Any                      # int array: each small area's class (0 = lightest)
+    labels: list[str]                 # one per class, 0 first
+    layer: str                        # the small-area layer's id
+    credits: list[tuple[str | None, str | None]] = field(default_factory=list)  # (licence line, layer id)
+    source: str = ""                  # what the figures are, and their vintage, for the subtitle
+    inside: Any = None                # bool array: the small area's point-on-surface lies in some place
+
+
 @dataclass
 class MapInputs:
-    """Everything a map draws: the options, the overlay / split / practice layers, and the split comparison
-    of each option (None where no split layer is asked for)."""
+    """Everything a map draws: the options, the overlay / split / practice layers, the split comparison
+    of each option (None where no split layer is asked for), and the small-area shading (None: none)."""
 
     options: list[Option]
     overlays: list[Layer]
     split_layer: Layer | None = None
     practice_layer: Layer | None = None
     splits: list[Comparison | None] = field(default_factory=list)
+    shade: Shade | None = None
+
+
+IMD_LICENCE = ("Contains public sector information licensed under the Open Government Licence v3.0. Source: "
+               "MHCLG, English Indices of Deprivation {year}.")
+
+
+def shade_inputs(kind: str, options: Sequence[Option], population: Any = None) -> Shade:
+    """The small areas around ``options`` (the population layer the policy picks) in classes of ``kind``:
+    ``imd`` (IMD decile, 1 = most deprived, darkest), ``age65`` (share aged 65+) or ``population-density``
+    (residents per km²)."""
+    import numpy as np
+    import shapely
+
+    from placegeo.population import population_for
+    from placegeo.profiles import IMD_VINTAGES
+
+    if kind not in SHADES:
+        raise UsageError(f"unknown --shade '{kind}'", hint=f"use {', '.join(SHADES)}")
+    pop = population_for(options=options, source=population)
+    bounds = np.asarray([o.frame.total_bounds for o in options])
+    xmin, ymin = bounds[:, 0].min(), bounds[:, 1].min()
+    xmax, ymax = bounds[:, 2].max(), bounds[:, 3].max()
+    pad = 0.25 * max(xmax - xmin, ymax - ymin)
+    near = np.sort(pop.frame.sindex.query(shapely.box(xmin - pad, ymin - pad, xmax + pad, ymax + pad)))
+    frame = pop.frame.iloc[near]
+    people = pd_numeric(frame[pop.population])
+    footprint = shapely.union_all([g for o in options for g in o.frame.geometry.values])
+    inside = shapely.contains_xy(footprint, *shapely.get_coordinates(
+        shapely.point_on_surface(frame.geometry.values)).T)
+    licence = "\n".join(line for line in (pop.attribution or "").splitlines()  # IMD: credited below, by year
+                         if "MHCLG" not in line and "Communities and Local Government" not in line)
+    credits: list[tuple[str | None, str | None]] = [(licence, pop.id)]
+    area_name = pop.title.split(",")[0]
+    if kind == "imd":
+        imd = next((v for v in IMD_VINTAGES if f"{v.prefix}_DECILE" in frame), None)
+        if imd is None:
+            raise UsageError(f"{pop.id} has no IMD deciles", hint="use --population with an IMD layer "
+                             "(lsoa11, england/lsoa21)")
+        year = "20" + imd.prefix[-2:]
+        decile = pd_numeric(frame[f"{imd.prefix}_DECILE"]).clip(1, 10).astype(int)
+        classes = 10 - decile
+        labels = [f"{10 - c}" + (" (most deprived 10 %)" if c == 9 else " (least deprived 10 %)" if c == 0 else "")
+                  for c in range(10)]
+        credits.append((IMD_LICENCE.format(year=year), None))
+        return Shade(kind, f"IMD {year} decile, by {area_name} (1 = most deprived)", frame.geometry.values,
+                     classes, labels, pop.id, credits, f"{imd.source}", inside)
+    if kind == "age65":
+        column = f"{pop.population}_65PLUS"
+        if column not in frame:
+            raise UsageError(f"{pop.id} has no {column} column", hint="use --population lsoa11 or england/lsoa21")
+        share = np.divide(pd_numeric(frame[column]), people, out=np.zeros(len(frame)), where=people > 0)
+        cuts = [0.15, 0.20, 0.25, 0.30]
+        labels = ["under 15 %", "15 to 20 %", "20 to 25 %", "25 to 30 %", "30 % and over"]
+        vintage = pop.entry.population_vintage if pop.entry is not None else pop.population
+        return Shade(kind, f"Residents aged 65+, share by {area_name}", frame.geometry.values,
+                     np.digitize(share, cuts), labels, pop.id, credits, f"ages: {vintage}", inside)
+    km2 = shapely.area(frame.geometry.values) / 1e6
+    density = np.divide(people, km2, out=np.zeros(len(frame)), where=km2 > 0)
+    cuts = [500, 2000, 4000, 6000]
+    labels = ["under 500", "500 to 2,000", "2,000 to 4,000", "4,000 to 6,000", "6,000 and over"]
+    vintage = pop.entry.population_vintage if pop.entry is not None else pop.population
+    return Shade(kind, f"Residents per km², by {area_name}", frame.geometry.values, np.digitize(density, cuts),
+                 labels, pop.id, credits, f"residents: {vintage}", inside)
+
+
+def pd_numeric(column: Any) -> Any:
+    """A column as floats (missing values 0)."""
+    import pandas as pd
+
+    return pd.to_numeric(column, errors="coerce").fillna(0.0).to_numpy(dtype=float)
 
 
 def map_inputs(options: Any, *, overlays: Sequence[str | Path] = (), highlight_splits: str | Path | None = None,
                practices: bool = False, tol: float | None = None, population: Any = None,
                comparison: Comparison | None = None, engine: str | None = None, repair: bool | None = None,
-               warn: Warn | None = None) -> MapInputs:
-    """Load what a map shows and measure the splits it hatches as `placegeo compare` does."""
+               warn: Warn | None = None, shade: str | None = None) -> MapInputs:
+    """Load what a map shows and measure the splits it hatches as `placegeo compare` does; with ``shade``
+    (:data:`SHADES`), the small areas to shade under the places (:func:`shade_inputs`)."""
     from placegeo.layers import load_layer
 
     tol = metrics.DEFAULT_TOL if tol is None else tol
@@ -736,7 +827,8 @@ def map_inputs(options: Any, *, overlays: Sequence[str | Path] = (), highlight_s
             for i, option in enumerate(loaded):
                 splits[i] = comparison if _holds(comparison, option, split_layer) else compare_loaded(
                     [option], [split_layer], settings, warn)
-    return MapInputs(loaded, overlay_layers, split_layer, practice_layer, splits)
+        shading = shade_inputs(shade, loaded, population) if shade else None
+    return MapInputs(loaded, overlay_layers, split_layer, practice_layer, splits, shading)
 
 
 def _holds(comparison: Comparison | None, option: Option, layer: Layer) -> bool:
