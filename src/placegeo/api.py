@@ -718,6 +718,7 @@ class Shade:
     credits: list[tuple[str | None, str | None]] = field(default_factory=list)  # (licence line, layer id)
     source: str = ""                  # what the figures are, and their vintage, for the subtitle
     inside: Any = None                # bool array: the small area's point-on-surface lies in some place
+    codes: list[str] = field(default_factory=list)  # the small areas' codes, in the order of geoms
 
 
 @dataclass
@@ -757,6 +758,7 @@ def shade_inputs(kind: str, options: Sequence[Option], population: Any = None) -
     near = np.sort(pop.frame.sindex.query(shapely.box(xmin - pad, ymin - pad, xmax + pad, ymax + pad)))
     frame = pop.frame.iloc[near]
     people = pd_numeric(frame[pop.population])
+    codes = frame[pop.code].astype(str).tolist()
     footprint = shapely.union_all([g for o in options for g in o.frame.geometry.values])
     inside = shapely.contains_xy(footprint, *shapely.get_coordinates(
         shapely.point_on_surface(frame.geometry.values)).T)
@@ -776,7 +778,7 @@ def shade_inputs(kind: str, options: Sequence[Option], population: Any = None) -
                   for c in range(10)]
         credits.append((IMD_LICENCE.format(year=year), None))
         return Shade(kind, f"IMD {year} decile, by {area_name} (1 = most deprived)", frame.geometry.values,
-                     classes, labels, pop.id, credits, f"{imd.source}", inside)
+                     classes, labels, pop.id, credits, f"{imd.source}", inside, codes)
     if kind == "age65":
         column = f"{pop.population}_65PLUS"
         if column not in frame:
@@ -786,14 +788,14 @@ def shade_inputs(kind: str, options: Sequence[Option], population: Any = None) -
         labels = ["under 15 %", "15 to 20 %", "20 to 25 %", "25 to 30 %", "30 % and over"]
         vintage = pop.entry.population_vintage if pop.entry is not None else pop.population
         return Shade(kind, f"Residents aged 65+, share by {area_name}", frame.geometry.values,
-                     np.digitize(share, cuts), labels, pop.id, credits, f"ages: {vintage}", inside)
+                     np.digitize(share, cuts), labels, pop.id, credits, f"ages: {vintage}", inside, codes)
     km2 = shapely.area(frame.geometry.values) / 1e6
     density = np.divide(people, km2, out=np.zeros(len(frame)), where=km2 > 0)
     cuts = [500, 2000, 4000, 6000]
     labels = ["under 500", "500 to 2,000", "2,000 to 4,000", "4,000 to 6,000", "6,000 and over"]
     vintage = pop.entry.population_vintage if pop.entry is not None else pop.population
     return Shade(kind, f"Residents per km², by {area_name}", frame.geometry.values, np.digitize(density, cuts),
-                 labels, pop.id, credits, f"residents: {vintage}", inside)
+                 labels, pop.id, credits, f"residents: {vintage}", inside, codes)
 
 
 def pd_numeric(column: Any) -> Any:

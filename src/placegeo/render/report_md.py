@@ -56,7 +56,7 @@ def markdown(model: ReportModel) -> str:
               p.place_flag, p.neighbourhood_flag, *(score_text(p.profile.get(m.key), m) for m in profile)]
              for p in model.places_of(option)],
             numeric={1, 2, *range(5, 5 + len(profile))})
-        out += [f"Sources: {esc(line)}." for line in model.profile_sources] + ([""] if model.profile_sources else [])
+        out += [f"Source: {esc(line)}." for line in model.profile_sources] + ([""] if model.profile_sources else [])
         out += ["### Split units", ""]
         splits = model.splits_of(option)
         if not splits:
