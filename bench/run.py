@@ -16,6 +16,9 @@ the two bundled options in under 3x the time it takes to load the layers it read
    England default layers (catalogue.default_against('england')), end to end, vs reading those layers
    (target <= 1.5x); and the national table of every sub-ICB 2024 x every council 2024 after loading
    (target < 1 s), against geopandas.overlay of the same two dissolved layers
+6. Who lives there (issue 16): the profile of every England PCN (residents, Core20, IMD rank and score,
+   65+; `placegeo profile england/pcn`) after loading (target < 2 s), against a pandas groupby of the same
+   sums over the LSOA columns and data/boundaries/england/lsoa21_pcn.csv
 """
 
 from __future__ import annotations
@@ -291,6 +294,45 @@ def national_table_case(repeat: int) -> dict:
     return row
 
 
+def profile_case(repeat: int) -> dict:
+    """Profile of every England PCN after loading, vs a pandas groupby of the same per-LSOA sums."""
+    import pandas as pd
+
+    from placegeo.api import profile
+    from placegeo.layers import bundled_layer
+    from placegeo.population import population_layer
+
+    bundled_layer("england/pcn")
+    lsoa = population_layer("england/lsoa21")
+    t_e, table = best_of(lambda: profile("england/pcn"), max(repeat, 3))
+    frame = pd.DataFrame(lsoa.frame.drop(columns="geometry"))
+    lookup = pd.read_csv(ROOT / "data" / "boundaries" / "england" / "lsoa21_pcn.csv", usecols=["LSOA21CD", "PCN_CODE"])
+
+    def baseline():
+        f = frame.merge(lookup, on="LSOA21CD")
+        people = f["POP2021"]
+        sums = pd.DataFrame({"PCN_CODE": f["PCN_CODE"], "residents": people,
+                             "core20": people.where(f["IMD25_DECILE"] <= 2, 0), "aged65": f["POP2021_65PLUS"],
+                             "score": people * f["IMD25_SCORE"]}).groupby("PCN_CODE").sum()
+        sums["core20_share"] = sums["core20"] / sums["residents"]
+        sums["aged65_share"] = sums["aged65"] / sums["residents"]
+        sums["imd_score"] = sums["score"] / sums["residents"]
+        return sums
+
+    t_b, base = timed(baseline, max(repeat, 3))
+    got, expected = {}, {}
+    for unit in table.units:
+        for key in ("residents", "core20_share", "aged65_share", "imd_score"):
+            got[(unit.code, key)] = getattr(unit.profile, key)
+            expected[(unit.code, key)] = float(base.at[unit.code, key]) if unit.code in base.index else 0.0
+    diff, missing = largest_difference(got, expected)
+    ok = "ok" if t_e < 2 else "ABOVE TARGET"
+    row = report(f"profile of every England PCN ({len(table.units)}) vs pandas groupby", t_e, t_b, diff, missing,
+                 0.0)
+    print(f"  {t_e:.4f} s after loading (target < 2 s, {ok})", flush=True)
+    return row
+
+
 def summary(results: list[dict], compare: dict, england: dict | None = None) -> None:
     """One table of every case: times, ratio against its target, largest relative difference."""
     print("\nsummary")
@@ -311,7 +353,11 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5,
                         help="runs of engine and baseline per case, the same for both (best of each is reported)")
     parser.add_argument("--quick", action="store_true", help="every 4th LSOA only (a smoke run)")
+    parser.add_argument("--only-profile", action="store_true", help="case 6 only (the England PCN profile)")
     args = parser.parse_args(argv)
+    if args.only_profile:
+        profile_case(args.repeat)
+        return 0
 
     import geopandas as gpd
 
@@ -346,6 +392,7 @@ def main(argv=None) -> int:
         print(f"(skipping full-resolution Pennine CCGs: {pennine} not found)")
     results.extend(membership_cases(args.repeat))
     results.append(national_table_case(args.repeat))
+    results.append(profile_case(args.repeat))
     compare = compare_case(args.repeat)
     england = england_compare_case(args.repeat)
     summary(results, compare, england)

@@ -106,6 +106,10 @@ ONS_2023 = ONS_2021.replace("right 2021.", "right 2023.")
 ONS_2024 = ONS_2021.replace("right 2021.", "right 2024.")
 ONS_PLAIN = "Source: Office for National Statistics licensed under the Open Government Licence v3.0."
 NHSE = "Contains public sector information licensed under the Open Government Licence v3.0. Source: NHS England."
+MHCLG = (
+    "Contains public sector information licensed under the Open Government Licence v3.0. "
+    "Source: Ministry of Housing, Communities and Local Government."
+)
 NHSD = "Contains public sector information licensed under the Open Government Licence v3.0. Source: NHS Digital."
 ONSPD = (
     "Contains public sector information licensed under the Open Government Licence v3.0. "
@@ -146,6 +150,12 @@ SOURCES: dict[str, Source] = {
         "humaniverse/demographr `data/population20_lsoa11.rda` @ c6210a3a68721dd81fbed0fa05baa1cd637ebd02",
         "ONS, LSOA population estimates mid-2020 (SAPE23DT2)",
         ONS_PLAIN,
+    ),
+    "imd2019": Source(
+        "imd-england/imd2019_lsoa11_England.csv",
+        "humaniverse/IMD `data/imd2019_england_lsoa11.rda` @ 2f6c9050afee99a40041eb63b02b6b0c58850704",
+        "MHCLG, English indices of deprivation 2019 (IMD rank and decile, LSOA 2011; no scores in this file)",
+        MHCLG,
     ),
     "lsoa11_lad21": Source(
         "lsoa-lad-lookups/lookup_lsoa11_ltla21_EW.csv",
@@ -334,6 +344,9 @@ def lsoa11_attributes(sources: Path) -> pd.DataFrame:
     if not set(ccg["LSOA11CD"]) <= set(attrs["LSOA11CD"]):
         raise BuildError("the CCG lookup lists LSOAs outside the 21 districts")
     attrs = attrs.merge(ccg[["LSOA11CD", "CCG21CD", "CCG21NM"]], on="LSOA11CD", how="left", validate="one_to_one")
+    attrs = attrs.merge(read_imd2019(sources), on="LSOA11CD", how="left", validate="one_to_one")
+    if attrs["IMD19_DECILE"].isna().any():
+        raise BuildError("IMD 2019 has no decile for some study-area LSOA 2011")
     attrs["CTYUA21CD"] = attrs["LAD21CD"].map(DISTRICT_COUNTY)
     attrs["CTYUA21NM"] = attrs["CTYUA21CD"].map(COUNTY_NAMES)
     attrs["ICB22CD"] = attrs["CCG21CD"].where(attrs["CCG21CD"].isna(), ICB_CODE)
@@ -351,8 +364,17 @@ def lsoa11_attributes(sources: Path) -> pd.DataFrame:
         "POP2020_0_15",
         "POP2020_16_64",
         "POP2020_65PLUS",
+        "IMD19_DECILE",
+        "IMD19_RANK",
     ]
     return attrs[columns]
+
+
+def read_imd2019(sources: Path) -> pd.DataFrame:
+    """IMD 2019 decile and rank (1 = most deprived of 32,844 LSOA 2011 in England) of every LSOA 2011."""
+    raw = pd.read_csv(source_path(sources, "imd2019"), dtype={"lsoa11_code": str})
+    return pd.DataFrame({"LSOA11CD": raw["lsoa11_code"], "IMD19_DECILE": as_int(raw["IMD_decile"], "IMD19_DECILE"),
+                         "IMD19_RANK": as_int(raw["IMD_rank"], "IMD19_RANK")})
 
 
 def build_lsoa11(sources: Path) -> tuple[gpd.GeoDataFrame, int]:
@@ -623,6 +645,7 @@ class Layer:
 
 MYE_VINTAGE = "mid-2020 (ONS small area population estimates SAPE23DT2, released September 2021)"
 LSC_SOURCES = ("lsoa11_geom", "mye2020", "lsoa11_lad21", "lsoa11_ccg21")
+LSOA11_SOURCES = (*LSC_SOURCES, "imd2019")
 
 
 def repaired_note(count: int) -> str:
@@ -695,10 +718,12 @@ def describe_lsc(
             vintage=f"LSOA December 2011 boundaries (super generalised, simplified); LAD December 2021 and CCG "
             f"April 2021 lookups; population {MYE_VINTAGE}",
             publisher="Office for National Statistics",
-            sources=LSC_SOURCES,
+            sources=LSOA11_SOURCES,
             built_from="ons-boundaries-national-geographr/lsoa11.geojson filtered to the LSOAs of "
             "lsoa-population-mye2020/population20_lsoa11_lsc_syoa.csv, joined to the LAD21 and CCG21 "
-            "lookups and the mid-2020 single-year-of-age estimates (summed into three bands).",
+            "lookups and the mid-2020 single-year-of-age estimates (summed into three bands), and to the "
+            "IMD 2019 decile and rank (imd-england/imd2019_lsoa11_England.csv: IMD19_DECILE, IMD19_RANK, "
+            "1 = most deprived of 32,844; the file has no scores).",
             notes=(
                 "Geometry source decision: the geographr super generalised LSOA 2011 layer (ONS BSC, then "
                 "topology-preserving simplification) is used because the BGC file in lsoa11-bgc-lsc lacks 211 of "
@@ -1042,10 +1067,12 @@ Contains OS data © Crown copyright and database right 2022.
 Contains OS data © Crown copyright and database right 2023.
 Contains OS data © Crown copyright and database right 2024.
 
-## Ministry of Housing, Communities and Local Government (IMD 2025 in `england/lsoa21.parquet`)
+## Ministry of Housing, Communities and Local Government (IMD 2025 and IMD 2019)
 
 Contains public sector information licensed under the Open Government Licence v3.0. Source: MHCLG,
-English indices of deprivation 2025.
+English indices of deprivation 2025 (`england/lsoa21.parquet`).
+Contains public sector information licensed under the Open Government Licence v3.0. Source: MHCLG,
+English indices of deprivation 2019 (IMD19_DECILE, IMD19_RANK in `lsc/lsoa11.gpkg`).
 
 ## NHS England / NHS Digital (GP practice membership and list sizes)
 

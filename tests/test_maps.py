@@ -288,6 +288,7 @@ CASES = {
     "four-subunits-ccg21": ([FOUR], {"overlays": ["lad21"], "highlight_splits": "ccg21", "practices": True}),
     "side-by-side": ([FIVE, FOUR], {"overlays": ["icb"]}),
     "four-portrait": ([FOUR], {"paper": "a4-portrait"}),
+    "four-shaded-imd": ([FOUR], {"shade": "imd"}),  # issue 16: IMD deciles under the place outlines
 }
 
 

@@ -117,11 +117,11 @@ def test_the_registry_equals_the_sums_over_the_overlap_rows(comparison):
         for lid, res in opt.results.items():
             for m in LAYER_METRICS:
                 if m.key not in expected[(opt.name, lid)]:
-                    continue  # boundary match: compared across views only
+                    continue  # boundary match, Core20 moved (tests/test_profiles.py): compared across views only
                 assert m.value(res) == pytest.approx(expected[(opt.name, lid)][m.key], rel=1e-9, abs=1e-9), \
                     (opt.name, lid, m.key)
                 checked += 1
-    assert checked == len(comparison.options) * len(AGAINST) * (len(LAYER_METRICS) - 1)
+    assert checked == len(comparison.options) * len(AGAINST) * (len(LAYER_METRICS) - 2)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -154,6 +154,9 @@ def read_terminal(text: str, comparison) -> dict[tuple[str, str], dict[str, str]
             b = re.search(r"boundary (\S+ %)", cell)
             if b:
                 found["boundary_match"] = b.group(1)
+            core20 = re.search(r"Core20 moved ([\d,]+)", cell)
+            if core20:
+                found["core20_moving"] = core20.group(1)
             out[(option, lid)] = found
     return out
 
@@ -189,6 +192,7 @@ def read_json(path: Path) -> dict[tuple[str, str], dict[str, float | None]]:
                 "places": len(res["places"]),
                 "boundary_match": res["boundary_match"],
                 "outside_footprint": len(res["outside_footprint"]),
+                "core20_moving": res["core20_moving"],
             }
     return out
 
@@ -348,3 +352,43 @@ def test_people_moving_is_over_split_units_only_in_every_view(comparison, writte
     # the edge pieces the CSV used to add up as "people moving" (3,842 with the old generalised lad24 blocks;
     # the exact LSOA-built blocks leave fewer, but never none, against a separately generalised layer)
     assert councils["_edge_people"] > 100
+
+
+def test_every_view_shows_each_place_profile_as_the_registry_gives_it(comparison, written):
+    """Issue 16: the place profile (PLACE_METRICS) in JSON, CSV, XLSX, Markdown, HTML and the terminal."""
+    from openpyxl import load_workbook
+
+    from placegeo.registry import PLACE_METRICS, shown_in
+
+    out, terminal_text = written
+    doc = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+    places_csv = list(csv.DictReader((out / "places.csv").open(encoding="utf-8")))
+    sheet = list(load_workbook(out / "report.xlsx")["Places"].iter_rows(values_only=True))
+    header = sheet[0]
+    md = (out / "report.md").read_text(encoding="utf-8")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    checked = 0
+    for opt, opt_doc in zip(comparison.options, doc["options"], strict=True):
+        json_places = {p["name"]: p["profile"] for p in opt_doc["places"]}
+        for place in opt.places:
+            assert place.profile is not None and place.profile.core20_share is not None
+            for m in shown_in("json", metrics=PLACE_METRICS):
+                value = m.value(place)
+                shown = json_places[place.name][m.key]
+                assert shown == value if value is None else shown == pytest.approx(value, rel=1e-12), m.key
+            for row in (r for r in places_csv if r["option"] == opt.name and r["place"] == place.name):
+                for m in shown_in("csv", metrics=PLACE_METRICS):
+                    value = m.value(place)
+                    shown = None if row[m.key] == "" else float(row[m.key])
+                    assert shown == value if value is None else shown == pytest.approx(value), m.key
+            xlsx = next(r for r in sheet[1:] if r[0] == opt.name and r[1] == place.name)
+            for m in shown_in("xlsx", metrics=PLACE_METRICS):
+                if m.value(place) is not None:
+                    assert xlsx[header.index(m.heading)] == pytest.approx(m.value(place), rel=1e-12), m.key
+            share = f"{place.profile.core20_share * 100:.1f} %"
+            assert share in md and share in html
+            assert f"Core20 {round(place.profile.core20_share * 100):.0f} %" in terminal_text \
+                or place.profile.core20_share < 0.005
+            checked += 1
+    assert checked == sum(len(o.places) for o in comparison.options)
+    assert "English Indices of Deprivation 2025" in md and "English Indices of Deprivation 2025" in html

@@ -29,7 +29,10 @@ from placegeo.results import (
     LayerResult,
     OptionResult,
     PlaceSummary,
+    Profile,
+    ProfileTable,
     Settings,
+    UnitProfile,
 )
 
 if TYPE_CHECKING:
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
 
     from placegeo.layers import Layer
     from placegeo.options import Option
+    from placegeo.profiles import AtomProfile
     from placegeo.weighing import Matrix, Weighing
 
 DEFAULT_AGAINST = ("lad21", "ccg21", "ctyua21")
@@ -386,7 +390,7 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
     from placegeo.weighing import Weighing, option_tiling
 
     warn = warn or _warn
-    weighing = Weighing(option_tiling(option), settings.weights, pop)
+    weighing = Weighing(option_tiling(option), settings.weights, pop, extra=_core20_atoms(pop))
     internal = None
     if boundary:
         from placegeo.boundaries import internal_boundaries
@@ -397,7 +401,7 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
     place_w = weighing.place_weights()
     footprint = {k: float(v.sum()) for k, v in place_w.items()}
     footprint.setdefault("area", float(option.frame.geometry.area.sum()))  # reported whatever the weight
-    summaries = place_summaries(option, place_w, settings, pop)
+    summaries = place_summaries(option, place_w, settings, pop, weighing)
     results: dict[str, LayerResult] = {}
     for ref in refs:
         matrix = weighing.against(ref)
@@ -416,6 +420,7 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
         lengths = _boundary(option, ref, matrix, scored_f, internal, settings.snap) if boundary else None
         results[ref.id] = assess(matrix, settings, layer=ref.id, place_weights=scored_w, footprint=scored_f,
                                  unit_names=_names(ref), lengths=lengths, coverage=covered)
+        _split_people(results[ref.id], matrix)
     return OptionResult(
         name=option.name, description=option.description,
         source=str(option.source) if option.source else None,
@@ -433,25 +438,140 @@ def _block_names(option: Option, codes: list[str]) -> list[str]:
     return [names.get(code, code) for code in codes]
 
 
+def _core20_atoms(pop: Layer | None) -> dict[str, np.ndarray]:
+    """Per-small-area Core20 residents of the population layer, to share out over split units ({} without IMD)."""
+    from placegeo.profiles import atom_profile
+
+    atoms = atom_profile(pop) if pop is not None else None
+    return {"core20": atoms.values["core20"]} if atoms is not None and "core20" in atoms.values else {}
+
+
+def _split_people(result: LayerResult, matrix: Matrix) -> None:
+    """Residents and Core20 residents of each unit in each place, R_i ∩ P_j (cells with anyone in them)."""
+    row = {code: i for i, code in enumerate(matrix.units)}
+    people, core20 = matrix.values.get("population"), matrix.extra.get("core20")
+    result.core20_measured = core20 is not None
+    for unit in (*result.units, *result.outside_units):
+        i = row.get(unit.code)
+        if i is None:
+            continue
+        if people is not None:
+            unit.people = {p: float(v) for p, v in zip(matrix.places, people[i], strict=True) if v > 0}
+        if core20 is not None:
+            unit.core20 = {p: float(v) for p, v in zip(matrix.places, core20[i], strict=True) if v > 0}
+
+
+def place_profiles(weighing: Weighing) -> list[Profile | None]:
+    """Who lives in each of the weighing's places (:func:`placegeo.profiles.figures`): None for every place
+    when population is not measured."""
+    n = len(weighing.places)
+    atoms = atom_profile_of(weighing.pop)
+    if atoms is None:
+        return [None] * n
+    from placegeo.profiles import figures, profile_sums
+
+    target, atom, fraction = weighing.atom_pairs()
+    sums = profile_sums(atoms, target, atom, fraction, n)
+    return [Profile(**figures({k: float(v[j]) for k, v in sums.items()}, atoms)) for j in range(n)]
+
+
+PRACTICE_LAYERS = {"lsc": "practices"}
+"""The bundled GP practice layer (points with list sizes) of each catalogue region that has one."""
+
+
+def with_registered(profiles: list[Profile | None], geoms: Any, pop: Layer | None) -> list[Profile | None]:
+    """Profiles with the patients registered at the GP practices located in each polygon (a practice point
+    inside it) and their ratio to residents, where the population layer's region bundles practices;
+    unchanged otherwise."""
+    region = pop.entry.region if pop is not None and pop.entry is not None else None
+    if region not in PRACTICE_LAYERS or not any(p is not None for p in profiles):
+        return profiles
+    import numpy as np
+    import shapely
+
+    from placegeo.layers import load_layer
+    from placegeo.population import values
+
+    practices = load_layer(PRACTICE_LAYERS[region])
+    points = np.asarray(practices.frame.geometry.values, dtype=object)
+    tree = shapely.STRtree(points)
+    place, point = tree.query(np.asarray(geoms, dtype=object), predicate="contains")
+    lists = values(practices)
+    registered = np.bincount(place, weights=lists[point], minlength=len(profiles))
+    vintage = practices.entry.population_vintage if practices.entry is not None else practices.population
+    source = f"{vintage}, at the practices of layer {practices.id} located in the place (practice postcode)"
+    out: list[Profile | None] = []
+    for j, prof in enumerate(profiles):
+        if prof is None:
+            out.append(None)
+            continue
+        patients = float(registered[j])
+        ratio = patients / prof.residents if prof.residents > 0 else None
+        out.append(replace(prof, registered=patients, registered_ratio=ratio, registered_source=source))
+    return out
+
+
+def atom_profile_of(pop: Layer | None) -> AtomProfile | None:
+    """The population layer's per-small-area profile values (None without a population layer)."""
+    from placegeo.profiles import atom_profile
+
+    return atom_profile(pop) if pop is not None else None
+
+
+def profile(source: Any, *, population: Any = None) -> ProfileTable:
+    """Who lives in every unit of a layer (bundled id or boundary file) or place of an option (an option
+    file, ``FILE#PLACE`` or Option): :class:`ProfileTable`, figures as in :func:`place_profiles`. The small-area
+    layer follows the subject (:func:`placegeo.population.population_for`) unless ``population`` names it."""
+    from placegeo.population import population_for
+    from placegeo.weighing import Weighing, layer_tiling, option_tiling
+
+    if is_option_source(source):
+        option = load_options([source])[0]
+        pop = population_for(options=[option], source=population)
+        weighing = Weighing(option_tiling(option), ("population",), pop)
+        subject, codes, names = option.name, option.place_names, option.place_names
+    else:
+        layer = load_reference(source)
+        pop = population_for([layer], population)
+        weighing = Weighing(layer_tiling(layer), ("population",), pop)
+        if layer.id == pop.id:  # the small areas themselves: each is its own one atom
+            weighing.atom_pairs = _identity_pairs(len(layer.codes))  # type: ignore[method-assign]
+        subject, codes, names = layer.id, list(layer.codes), list(layer.names)
+    profiles = with_registered(place_profiles(weighing), weighing.columns.geoms, pop)
+    return ProfileTable(subject=subject, population_layer=pop.id,
+                        units=[UnitProfile(str(c), str(n), p) for c, n, p in zip(codes, names, profiles, strict=True)])
+
+
+def _identity_pairs(n: int) -> Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    import numpy as np
+
+    index = np.arange(n)
+    return lambda: (index, index, np.ones(n))
+
+
 def place_summaries(option: Option, place_w: dict[str, np.ndarray], settings: Settings,
-                    pop: Layer | None) -> list[PlaceSummary]:
-    """Each place's population, area, blocks, guidance bands and sub-units."""
+                    pop: Layer | None, weighing: Weighing | None = None) -> list[PlaceSummary]:
+    """Each place's population, area, blocks, guidance bands, profile and sub-units."""
     from placegeo.weighing import Weighing, option_tiling
 
+    weighing = weighing or Weighing(option_tiling(option), settings.weights, pop)
+    profiles: list[Profile | None] = place_profiles(weighing) if pop is not None else [None] * len(option.places)
+    profiles = with_registered(profiles, weighing.columns.geoms, pop)
     out = []
     for j, place in enumerate(option.places):
         population = float(place_w["population"][j]) if "population" in place_w else None
         area = _place_area(option, j, place.name, place_w)
         subunits: list[PlaceSummary] = []
         if place.subunits is not None:
-            sub_w = Weighing(option_tiling(place.subunits), settings.weights, pop).place_weights()
-            subunits = place_summaries(place.subunits, sub_w, settings, pop)
+            sub = Weighing(option_tiling(place.subunits), settings.weights, pop)
+            subunits = place_summaries(place.subunits, sub.place_weights(), settings, pop, sub)
         out.append(PlaceSummary(
             name=place.name, population=population, area_km2=area / 1e6, units=list(place.blocks),
             band=metrics.band_flag(population, settings.place_band) if population is not None else "unknown",
             subunits=subunits,
             neighbourhood=(metrics.band_flag(population, settings.neighbourhood_band) if population is not None
                            else "unknown"),
+            profile=profiles[j],
         ))
     return out
 
@@ -582,23 +702,116 @@ def _long(matrix: Matrix) -> dict[str, Any]:
 # what the map and the report need, computed here so that render/ only draws and writes
 
 
+SHADES = ("imd", "age65", "population-density")
+"""What ``placegeo map --shade`` can shade the small areas by."""
+
+
+@dataclass
+class Shade:
+    """Small areas shaded in classes under the place outlines: class 0 is the lightest."""
+
+    kind: str                         # one of SHADES
+    title: str                        # the legend's heading, e.g. "IMD 2019 decile, by LSOA 2011"
+    geoms: Any                        # the small areas' polygons (EPSG:27700)
+    classes: Any                      # int array: each small area's class (0 = lightest)
+    labels: list[str]                 # one per class, 0 first
+    layer: str                        # the small-area layer's id
+    credits: list[tuple[str | None, str | None]] = field(default_factory=list)  # (licence line, layer id)
+    source: str = ""                  # what the figures are, and their vintage, for the subtitle
+    inside: Any = None                # bool array: the small area's point-on-surface lies in some place
+    codes: list[str] = field(default_factory=list)  # the small areas' codes, in the order of geoms
+
+
 @dataclass
 class MapInputs:
-    """Everything a map draws: the options, the overlay / split / practice layers, and the split comparison
-    of each option (None where no split layer is asked for)."""
+    """Everything a map draws: the options, the overlay / split / practice layers, the split comparison
+    of each option (None where no split layer is asked for), and the small-area shading (None: none)."""
 
     options: list[Option]
     overlays: list[Layer]
     split_layer: Layer | None = None
     practice_layer: Layer | None = None
     splits: list[Comparison | None] = field(default_factory=list)
+    shade: Shade | None = None
+
+
+IMD_LICENCE = ("Contains public sector information licensed under the Open Government Licence v3.0. Source: "
+               "MHCLG, English Indices of Deprivation {year}.")
+
+
+def shade_inputs(kind: str, options: Sequence[Option], population: Any = None) -> Shade:
+    """The small areas around ``options`` (the population layer the policy picks) in classes of ``kind``:
+    ``imd`` (IMD decile, 1 = most deprived, darkest), ``age65`` (share aged 65+) or ``population-density``
+    (residents per km²)."""
+    import numpy as np
+    import shapely
+
+    from placegeo.population import population_for
+    from placegeo.profiles import IMD_VINTAGES
+
+    if kind not in SHADES:
+        raise UsageError(f"unknown --shade '{kind}'", hint=f"use {', '.join(SHADES)}")
+    pop = population_for(options=options, source=population)
+    bounds = np.asarray([o.frame.total_bounds for o in options])
+    xmin, ymin = bounds[:, 0].min(), bounds[:, 1].min()
+    xmax, ymax = bounds[:, 2].max(), bounds[:, 3].max()
+    pad = 0.25 * max(xmax - xmin, ymax - ymin)
+    near = np.sort(pop.frame.sindex.query(shapely.box(xmin - pad, ymin - pad, xmax + pad, ymax + pad)))
+    frame = pop.frame.iloc[near]
+    people = pd_numeric(frame[pop.population])
+    codes = frame[pop.code].astype(str).tolist()
+    footprint = shapely.union_all([g for o in options for g in o.frame.geometry.values])
+    inside = shapely.contains_xy(footprint, *shapely.get_coordinates(
+        shapely.point_on_surface(frame.geometry.values)).T)
+    licence = "\n".join(line for line in (pop.attribution or "").splitlines()  # IMD: credited below, by year
+                         if "MHCLG" not in line and "Communities and Local Government" not in line)
+    credits: list[tuple[str | None, str | None]] = [(licence, pop.id)]
+    area_name = pop.title.split(",")[0]
+    if kind == "imd":
+        imd = next((v for v in IMD_VINTAGES if f"{v.prefix}_DECILE" in frame), None)
+        if imd is None:
+            raise UsageError(f"{pop.id} has no IMD deciles", hint="use --population with an IMD layer "
+                             "(lsoa11, england/lsoa21)")
+        year = "20" + imd.prefix[-2:]
+        decile = pd_numeric(frame[f"{imd.prefix}_DECILE"]).clip(1, 10).astype(int)
+        classes = 10 - decile
+        labels = [f"{10 - c}" + (" (most deprived 10 %)" if c == 9 else " (least deprived 10 %)" if c == 0 else "")
+                  for c in range(10)]
+        credits.append((IMD_LICENCE.format(year=year), None))
+        return Shade(kind, f"IMD {year} decile, by {area_name} (1 = most deprived)", frame.geometry.values,
+                     classes, labels, pop.id, credits, f"{imd.source}", inside, codes)
+    if kind == "age65":
+        column = f"{pop.population}_65PLUS"
+        if column not in frame:
+            raise UsageError(f"{pop.id} has no {column} column", hint="use --population lsoa11 or england/lsoa21")
+        share = np.divide(pd_numeric(frame[column]), people, out=np.zeros(len(frame)), where=people > 0)
+        cuts = [0.15, 0.20, 0.25, 0.30]
+        labels = ["under 15 %", "15 to 20 %", "20 to 25 %", "25 to 30 %", "30 % and over"]
+        vintage = pop.entry.population_vintage if pop.entry is not None else pop.population
+        return Shade(kind, f"Residents aged 65+, share by {area_name}", frame.geometry.values,
+                     np.digitize(share, cuts), labels, pop.id, credits, f"ages: {vintage}", inside, codes)
+    km2 = shapely.area(frame.geometry.values) / 1e6
+    density = np.divide(people, km2, out=np.zeros(len(frame)), where=km2 > 0)
+    cuts = [500, 2000, 4000, 6000]
+    labels = ["under 500", "500 to 2,000", "2,000 to 4,000", "4,000 to 6,000", "6,000 and over"]
+    vintage = pop.entry.population_vintage if pop.entry is not None else pop.population
+    return Shade(kind, f"Residents per km², by {area_name}", frame.geometry.values, np.digitize(density, cuts),
+                 labels, pop.id, credits, f"residents: {vintage}", inside, codes)
+
+
+def pd_numeric(column: Any) -> Any:
+    """A column as floats (missing values 0)."""
+    import pandas as pd
+
+    return pd.to_numeric(column, errors="coerce").fillna(0.0).to_numpy(dtype=float)
 
 
 def map_inputs(options: Any, *, overlays: Sequence[str | Path] = (), highlight_splits: str | Path | None = None,
                practices: bool = False, tol: float | None = None, population: Any = None,
                comparison: Comparison | None = None, engine: str | None = None, repair: bool | None = None,
-               warn: Warn | None = None) -> MapInputs:
-    """Load what a map shows and measure the splits it hatches as `placegeo compare` does."""
+               warn: Warn | None = None, shade: str | None = None) -> MapInputs:
+    """Load what a map shows and measure the splits it hatches as `placegeo compare` does; with ``shade``
+    (:data:`SHADES`), the small areas to shade under the places (:func:`shade_inputs`)."""
     from placegeo.layers import load_layer
 
     tol = metrics.DEFAULT_TOL if tol is None else tol
@@ -617,7 +830,8 @@ def map_inputs(options: Any, *, overlays: Sequence[str | Path] = (), highlight_s
             for i, option in enumerate(loaded):
                 splits[i] = comparison if _holds(comparison, option, split_layer) else compare_loaded(
                     [option], [split_layer], settings, warn)
-    return MapInputs(loaded, overlay_layers, split_layer, practice_layer, splits)
+        shading = shade_inputs(shade, loaded, population) if shade else None
+    return MapInputs(loaded, overlay_layers, split_layer, practice_layer, splits, shading)
 
 
 def _holds(comparison: Comparison | None, option: Option, layer: Layer) -> bool:

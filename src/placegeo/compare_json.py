@@ -55,12 +55,15 @@ def _option_dict(opt: OptionResult) -> dict[str, Any]:
                 {"code": u.code, "name": u.name, "shares": dict(u.parts), "population": u.inside.get("population"),
                  "area_km2": u.inside.get("area", 0.0) / 1e6, "best_fit": u.best_fit,
                  "moving": {k: (v / 1e6 if k == "area" else v) for k, v in u.moving.items()},
-                 "shares_by_weight": u.shares}
+                 "shares_by_weight": u.shares, "people": dict(u.people),
+                 "core20": dict(u.core20) if res.core20_measured else None,
+                 "core20_moving": u.core20_moving if res.core20_measured else None}
                 for u in res.split_units
             ],
             "coterminous_places": score["coterminous_places"],
             "places": [asdict(p) for p in res.places],
             "boundary_match": score["boundary_match"],
+            "core20_moving": score["core20_moving"],
             "outside_footprint": [
                 {"code": u.code, "name": u.name, "share": dict(u.outside),
                  "population": (u.total.get("population", 0.0) - u.inside.get("population", 0.0))
@@ -83,8 +86,14 @@ def _option_dict(opt: OptionResult) -> dict[str, Any]:
 
 
 def _place_dict(p: PlaceSummary) -> dict[str, Any]:
+    from placegeo.registry import PLACE_METRICS, shown_in
+
     out = {"name": p.name, "population": p.population, "area_km2": p.area_km2, "units": list(p.units),
-           "band": p.band, "neighbourhood": p.neighbourhood}
+           "band": p.band, "neighbourhood": p.neighbourhood,
+           "profile": None if p.profile is None else {
+               **{m.key: m.value(p) for m in shown_in("json", metrics=PLACE_METRICS)},
+               "imd_source": p.profile.imd_source, "population_source": p.profile.population_source,
+               "registered_source": p.profile.registered_source}}
     if p.subunits:
         out["subunits"] = [_place_dict(s) for s in p.subunits]
     return out

@@ -209,27 +209,31 @@ def weights_for(atom_layer_id: str, pop: Layer | None) -> dict[str, pd.Series]:
     return weights
 
 
-def population_of(geoms: np.ndarray, pop: Layer) -> np.ndarray:
-    """Population of each polygon by areal weighting inside each small area of ``pop``."""
+def population_of(geoms: np.ndarray, pop: Layer, per_atom: np.ndarray | None = None) -> np.ndarray:
+    """Population of each polygon by areal weighting inside each small area of ``pop`` (or ``per_atom``,
+    another value per small area, weighted the same way)."""
     from placegeo.overlaps import intersection_areas
 
     geoms = np.asarray(geoms, dtype=object)
     small = pop.frame.geometry.values
     pairs = intersection_areas(geoms, np.asarray(small, dtype=object))
-    return _weighted(pairs.left, pairs.right, pairs.area, pop, len(geoms))
+    return _weighted(pairs.left, pairs.right, pairs.area, pop, len(geoms), per_atom)
 
 
-def population_of_pieces(pairs: Pairs, pop: Layer, n_pairs: int) -> np.ndarray:
-    """Population of each pair's intersection, from the pieces the overlap engine returned."""
+def population_of_pieces(pairs: Pairs, pop: Layer, n_pairs: int, per_atom: np.ndarray | None = None) -> np.ndarray:
+    """Population of each pair's intersection, from the pieces the overlap engine returned; with ``per_atom``
+    (one value per small area of ``pop``, e.g. its Core20 residents), that value areal weighted instead."""
     if pairs.piece_geometry is None or not len(pairs.piece_geometry):
         return np.zeros(n_pairs)
-    per_piece = population_of(pairs.piece_geometry, pop)
+    per_piece = population_of(pairs.piece_geometry, pop, per_atom)
     return np.bincount(pairs.piece_pair, weights=per_piece, minlength=n_pairs)
 
 
-def _weighted(target: np.ndarray, small: np.ndarray, area: np.ndarray, pop: Layer, n: int) -> np.ndarray:
-    """sum over pairs of pop(L) * area(L ∩ X) / area(L), grouped by X."""
+def _weighted(target: np.ndarray, small: np.ndarray, area: np.ndarray, pop: Layer, n: int,
+              per_atom: np.ndarray | None = None) -> np.ndarray:
+    """sum over pairs of pop(L) * area(L ∩ X) / area(L), grouped by X (``per_atom`` in place of pop(L))."""
     arrays = atom_arrays(pop)[1]  # area(L) and pop(L), once per population layer
     small_area = arrays["area"][small]
     fraction = np.divide(area, small_area, out=np.zeros_like(area), where=small_area > 0)
-    return np.bincount(target, weights=arrays["population"][small] * np.minimum(fraction, 1.0), minlength=n)
+    values = arrays["population"] if per_atom is None else per_atom
+    return np.bincount(target, weights=values[small] * np.minimum(fraction, 1.0), minlength=n)

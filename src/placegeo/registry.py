@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from placegeo.results import LayerResult, OptionResult
+    from placegeo.results import LayerResult, OptionResult, PlaceSummary
 
 Value = float | int | None
 View = Literal["terminal", "csv", "json", "xlsx", "md", "html"]
@@ -32,8 +32,9 @@ class Metric:
     ``key`` names it in the CSV scorecard (``<layer>:<key>``) and in JSON; ``tag`` in the HTML report's
     ``data-metric`` attribute (kept from earlier releases); ``label`` in the Markdown and HTML rows,
     ``heading`` in the XLSX column. ``unit`` is ``share`` (0..1), ``people``, ``count``, ``places``
-    (a count out of the option's places) or ``km2``. ``weight`` is the weight the figure needs (None
-    for counts): without it measured the value is None."""
+    (a count out of the option's places), ``km2``, ``score`` (an IMD score), ``rank`` (an IMD rank, 1 = most
+    deprived), ``decile`` (1 = most deprived tenth) or ``ratio`` (e.g. registered patients per resident).
+    ``weight`` is the weight the figure needs (None for counts): without it measured the value is None."""
 
     key: str
     label: str
@@ -108,6 +109,9 @@ LAYER_METRICS: tuple[Metric, ...] = (
     Metric("people_moving", "People moved (in split units, outside the best-fit place)", "People moved",
            "people", "lower", moving("population"), weight="population",
            views=REPORT | _CSV, tag="people_moved"),
+    Metric("core20_moving", "Core20 residents moved (IMD deciles 1-2, in split units, outside the best-fit place)",
+           "Core20 residents moved", "people", "lower", lambda r: r.core20_moving, weight="population",
+           views=_ALL),
     Metric("area_moving_km2", "Area moved (in split units, outside the best-fit place)", "Area moved (km²)",
            "km2", "lower", moving("area", 1e6), weight="area"),  # in no view yet: add "xlsx" to show it
     Metric("coterminous_places", "Coterminous places", "Coterminous places", "places", "higher",
@@ -131,6 +135,52 @@ OPTION_METRICS: tuple[Metric, ...] = (
 )
 """Figures of one option (its footprint F), whatever the reference layer."""
 
+
+
+def _profile(field: str) -> Callable[[PlaceSummary], Value]:
+    """A place's profile figure (None when population or its source was not measured)."""
+    return lambda p: getattr(p.profile, field) if p.profile is not None else None
+
+
+PLACE_METRICS: tuple[Metric, ...] = (
+    Metric("residents", "Residents", "Residents", "people", None, _profile("residents"),
+           views=frozenset({"csv", "json"})),  # the reports' and terminal's population column already
+    Metric("core20", "Core20 residents (IMD deciles 1-2)", "Core20 residents", "people", None, _profile("core20"),
+           views=_ALL),
+    Metric("core20_share", "Core20 share (residents in IMD deciles 1-2)", "Core20 share", "share", None,
+           _profile("core20_share"), views=_ALL),
+    Metric("imd_score", "Mean IMD score (population-weighted)", "Mean IMD score", "score", None,
+           _profile("imd_score"), views=_ALL),
+    Metric("imd_rank", "Mean IMD rank (population-weighted; 1 = most deprived)", "Mean IMD rank", "rank", None,
+           _profile("imd_rank"), views=_ALL),
+    Metric("imd_band", "National IMD decile of the mean (1 = most deprived)", "IMD decile band", "decile", None,
+           _profile("imd_band"), views=_ALL),
+    Metric("aged65", "Residents aged 65+", "Aged 65+", "people", None, _profile("aged65"), views=_ALL),
+    Metric("aged65_share", "Share aged 65+", "Share aged 65+", "share", None, _profile("aged65_share"), views=_ALL),
+    Metric("registered", "Registered patients (GP practices located in the place)", "Registered patients", "people",
+           None, _profile("registered"), views=_ALL),
+    Metric("registered_ratio", "Registered patients per resident", "Registered / residents", "ratio", None,
+           _profile("registered_ratio"), views=_ALL),
+)
+"""Who lives in one place (:class:`placegeo.results.Profile`), in the order the views show them."""
+
+
+def profile_sources(places: list[PlaceSummary]) -> list[str]:
+    """The sources and vintages of the places' profile figures, each once, for a view's footnote."""
+    out: dict[str, None] = {}
+    for place in places:
+        prof = place.profile
+        if prof is None:
+            continue
+        if prof.population_source:
+            out[f"Residents and ages: {prof.population_source}"] = None
+        if prof.imd_source:
+            out[f"Deprivation: {prof.imd_source}"] = None
+        if prof.registered_source:
+            out[f"Registered patients: {prof.registered_source}"] = None
+    return list(out)
+
+
 BY_KEY: dict[str, Metric] = {m.key: m for m in LAYER_METRICS}
 
 
@@ -148,6 +198,7 @@ def shown_in(view: View, weights: tuple[str, ...] | None = None,
     return [m for m in metrics if view in m.views and (weights is None or m.weight in (None, *weights))]
 
 
-def values(result: LayerResult | OptionResult, metrics: tuple[Metric, ...] = LAYER_METRICS) -> dict[str, Value]:
+def values(result: LayerResult | OptionResult | PlaceSummary,
+           metrics: tuple[Metric, ...] = LAYER_METRICS) -> dict[str, Value]:
     """Every figure of ``result``, keyed by metric key."""
     return {m.key: m.value(result) for m in metrics}

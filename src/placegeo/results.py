@@ -65,6 +65,46 @@ class LayerInfo:
 
 
 @dataclass
+class Profile:
+    """Who lives in a place (:mod:`placegeo.profiles`, docs/metrics.md): residents; Core20 residents (in IMD
+    deciles 1-2) and their share; the population-weighted mean IMD rank (1 = most deprived), mean score
+    (IMD 2025 only) and the national decile band of the mean; residents aged 65+ and their share. Sums
+    over whole LSOAs, areal weighted where the place cuts an LSOA. None: the source does not give it."""
+
+    residents: float
+    core20: float | None = None
+    core20_share: float | None = None
+    imd_score: float | None = None
+    imd_rank: float | None = None
+    imd_band: int | None = None
+    aged65: float | None = None
+    aged65_share: float | None = None
+    imd_source: str | None = None          # e.g. "English Indices of Deprivation 2025 (MHCLG), LSOA 2021"
+    population_source: str | None = None   # e.g. "Census 2021 (21 March 2021), usual residents"
+    registered: float | None = None        # patients registered at the GP practices located in the place
+    registered_ratio: float | None = None  # registered / residents
+    registered_source: str | None = None   # e.g. "GP registered patients, May 2022 (NHS Digital); practices ..."
+
+
+@dataclass
+class UnitProfile:
+    """One unit of a layer (or place of an option) and who lives there."""
+
+    code: str
+    name: str
+    profile: Profile | None
+
+
+@dataclass
+class ProfileTable:
+    """``placegeo profile``: the profile of every unit of one layer or option."""
+
+    subject: str                      # the layer id or option name profiled
+    population_layer: str             # the small-area layer the figures were summed over
+    units: list[UnitProfile]
+
+
+@dataclass
 class PlaceSummary:
     """A place's size: population (None when not measured), area in km², its blocks, and where its
     population falls against the place band (``band``) and the neighbourhood band (``neighbourhood``):
@@ -77,6 +117,7 @@ class PlaceSummary:
     band: str = "unknown"
     subunits: list[PlaceSummary] = field(default_factory=list)
     neighbourhood: str = "unknown"
+    profile: Profile | None = None    # who lives there (None when population was not measured)
 
 
 @dataclass
@@ -95,6 +136,15 @@ class UnitResult:
     parts: dict[str, float]           # split list: place -> share >= tol (primary weight), largest first
     moving: dict[str, float]          # w(R_i ∩ F) * (1 - b_i) per weight
     outside_only: bool = False        # w(R_i ∩ F) < tol * w(R_i) for every weight: a neighbour, not a split
+    people: dict[str, float] = field(default_factory=dict)  # place -> residents of R_i ∩ P_j (population measured)
+    core20: dict[str, float] = field(default_factory=dict)  # place -> Core20 residents of R_i ∩ P_j (IMD measured)
+
+    @property
+    def core20_moving(self) -> float:
+        """Core20 residents of the unit outside its best-fit place (0 for a whole unit or a neighbour)."""
+        if not self.split:
+            return 0.0
+        return float(sum(v for place, v in self.core20.items() if place != self.best_fit))
 
     @property
     def split(self) -> bool:
@@ -136,6 +186,7 @@ class LayerResult:
     primary: str = "area"             # the weight that decided whole / split (Settings.primary)
     tol: float = metrics.DEFAULT_TOL  # the whole / split tolerance it was measured with
     coverage: float = 1.0             # share of the footprint's area the layer's units cover (1: all of it)
+    core20_measured: bool = False     # whether UnitResult.core20 was measured (an IMD population layer)
 
     @property
     def split_units(self) -> list[UnitResult]:
@@ -184,6 +235,14 @@ class LayerResult:
         if not any("population" in u.moving for u in self.units):
             return None
         return self.moving_total("population")
+
+    @property
+    def core20_moving(self) -> float | None:
+        """Core20 residents (IMD deciles 1-2) who would change place: those of the split units outside their
+        unit's best-fit place (None when deprivation was not measured)."""
+        if not self.core20_measured:
+            return None
+        return float(sum(u.core20_moving for u in self.split_units))
 
     @property
     def split_population(self) -> float | None:

@@ -39,6 +39,7 @@ def map_options(
     engine: str | None = None,
     repair: bool | None = None,
     warn: Warn | None = None,
+    shade: str | None = None,
 ) -> Figure:
     """Draw one option, or several side by side at one scale with one legend, on a page of ``paper``.
 
@@ -47,7 +48,8 @@ def map_options(
     docs/metrics.md; read from ``comparison`` when it holds them; ``population`` is the small-area
     population layer, defaulting as in :func:`placegeo.compare`, so that the shares match
     ``placegeo compare``). ``attribution``: a licence line for data without a catalogue entry (a user's own
-    file); without it such a map warns through ``warn`` (default: :mod:`warnings`). Loading and measuring is
+    file); without it such a map warns through ``warn`` (default: :mod:`warnings`). ``shade``: ``imd``,
+    ``age65`` or ``population-density`` shades the small areas under the place outlines. Loading and measuring is
     :func:`placegeo.api.map_inputs`; drawing is :func:`placegeo.render.maps.draw_map`.
     """
     from placegeo.api import map_inputs
@@ -55,7 +57,8 @@ def map_options(
 
     warn = warn or _warn
     inputs = map_inputs(options, overlays=overlays, highlight_splits=highlight_splits, practices=practices, tol=tol,
-                        population=population, comparison=comparison, engine=engine, repair=repair, warn=warn)
+                        population=population, comparison=comparison, engine=engine, repair=repair, warn=warn,
+                        shade=shade)
     return draw_map(inputs, labels=labels, paper=paper, title=title, subtitle=subtitle, attribution=attribution,
                     tol=tol, warn=warn)
 

@@ -23,7 +23,7 @@ against several reference layers). A reference can be a bundled layer, a user's 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -58,12 +58,14 @@ class Matrix:
     values: dict[str, np.ndarray]     # weight -> float array [units × places]
     totals: dict[str, np.ndarray]     # weight -> float array [units]: w(R_i), the whole unit
     method: str                       # "membership" | "geometry"
+    extra: dict[str, np.ndarray] = field(default_factory=dict)  # per-atom sums (Weighing.extra) [units × places]
 
     def rows(self, keep: np.ndarray) -> Matrix:
         """The matrix restricted to the rows where ``keep`` (a boolean mask) is true."""
         at = np.flatnonzero(keep)
         return Matrix([self.units[i] for i in at.tolist()], self.places, {k: m[at] for k, m in self.values.items()},
-                      {k: t[at] for k, t in self.totals.items()}, self.method)
+                      {k: t[at] for k, t in self.totals.items()}, self.method,
+                      {k: m[at] for k, m in self.extra.items()})
 
 
 def option_tiling(option: Option) -> Tiling:
@@ -113,12 +115,15 @@ class Weighing:
     """The columns' weights w(P_j), and their overlaps with any reference layer, by the fastest exact path.
 
     ``weights`` are the weights to measure (``area``, ``population``); ``pop`` is the small-area population
-    layer (None when population is not measured)."""
+    layer (None when population is not measured). ``extra`` holds other per-small-area values of ``pop`` (in
+    its frame order, e.g. Core20 residents) shared out like population: :attr:`Matrix.extra`."""
 
-    def __init__(self, columns: Tiling, weights: tuple[str, ...], pop: Layer | None):
+    def __init__(self, columns: Tiling, weights: tuple[str, ...], pop: Layer | None,
+                 extra: Mapping[str, np.ndarray] | None = None):
         self.columns = columns
         self.weights = weights
         self.pop = pop
+        self.extra = dict(extra or {}) if pop is not None else {}
         self.places = list(columns.codes)
         self.atom = columns.atom
         self.members = columns.members if self.atom else None
@@ -160,6 +165,22 @@ class Weighing:
             out["population"] = np.asarray(population_of(geoms, self.pop), dtype=float)
         return {k: out[k] for k in self.weights}
 
+    def atom_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(place position, small-area position in ``pop``, f = area(L ∩ P_j) / area(L)) for every small area
+        L meeting a place: f = 1 over whole atoms on the exact path, areal weighting otherwise."""
+        assert self.pop is not None
+        if self.exact:
+            owner = self._owner()
+            atoms = np.flatnonzero(owner >= 0)
+            return owner[atoms], atoms, np.ones(len(atoms))
+        from placegeo.overlaps import intersection_areas
+        from placegeo.population import atom_arrays
+
+        pairs = intersection_areas(self.columns.geoms, np.asarray(self.pop.frame.geometry.values, dtype=object))
+        small_area = atom_arrays(self.pop)[1]["area"][pairs.right]
+        fraction = np.divide(pairs.area, small_area, out=np.zeros_like(pairs.area), where=small_area > 0)
+        return pairs.left, pairs.right, np.minimum(fraction, 1.0)
+
     def method_for(self, ref: Layer) -> str:
         """``membership`` when ``ref`` is a union of the columns' own atoms, else ``geometry``."""
         atom, members = layer_members(ref)
@@ -180,7 +201,7 @@ class Weighing:
         source, index, weights = self._atoms()
         codes, unit_owner = _unit_owner(source, index, ref.id, units)
         order = _table_order(ref, codes)
-        rows, cols, sums = shared_sums(unit_owner, self._owner(), len(self.places), weights)
+        rows, cols, sums = shared_sums(unit_owner, self._owner(), len(self.places), {**weights, **self.extra})
         mine = unit_owner >= 0
         values = {}
         for key, per_pair in sums.items():
@@ -189,7 +210,8 @@ class Weighing:
             values[key] = m[order]
         totals = {key: np.bincount(unit_owner[mine], weights=w[mine], minlength=len(codes))[order]
                   for key, w in weights.items()}
-        return Matrix([codes[i] for i in order], self.places, values, totals, MEMBERSHIP)
+        extra = {key: values.pop(key) for key in self.extra}
+        return Matrix([codes[i] for i in order], self.places, values, totals, MEMBERSHIP, extra)
 
     def _by_geometry(self, ref: Layer) -> Matrix:
         """The overlap engine's exact areas; population by areal weighting of the intersection pieces."""
@@ -202,7 +224,7 @@ class Weighing:
         ref_geoms = np.asarray(ref.frame.geometry.values, dtype=object)
         place_geoms = self.columns.geoms
         want_pop = "population" in self.weights
-        pairs = intersection_areas(ref_geoms, place_geoms, geometry=want_pop)
+        pairs = intersection_areas(ref_geoms, place_geoms, geometry=want_pop or bool(self.extra))
         codes = np.asarray(ref.codes)
         places = np.asarray(self.places, dtype=object)
         used = np.unique(pairs.left)
@@ -211,16 +233,20 @@ class Weighing:
         if want_pop:
             assert self.pop is not None
             long["population"] = population_of_pieces(pairs, self.pop, len(pairs.area))
+        for key, per_atom in self.extra.items():
+            assert self.pop is not None
+            long[key] = population_of_pieces(pairs, self.pop, len(pairs.area), per_atom)
         values, totals = {}, {}
-        for key in self.weights:
+        for key in (*self.weights, *self.extra):
             m = long.pivot_table(index="unit", columns="place", values=key, aggfunc="sum", fill_value=0.0)
             values[key] = m.reindex(index=unit_codes, columns=self.places, fill_value=0.0).to_numpy(dtype=float)
         totals["area"] = np.asarray(shapely.area(ref_geoms[used]), dtype=float)
         if want_pop:
             assert self.pop is not None
             totals["population"] = np.asarray(population_of(ref_geoms[used], self.pop), dtype=float)
+        extra = {key: values.pop(key) for key in self.extra}
         return Matrix([str(c) for c in unit_codes], self.places, values, {k: totals[k] for k in self.weights},
-                      GEOMETRY)
+                      GEOMETRY, extra)
 
 
 def weigh(rows: Layer, columns: Layer | Option, weights: tuple[str, ...], pop: Layer | None) -> Matrix:

@@ -36,6 +36,9 @@ def map_command(
     population: str | None = typer.Option(None, "--population", metavar="LAYER",
                                           help="Small-area population layer for split shares (default: as compare, "
                                                "following the layers: lsoa11 for L&SC, england/lsoa21 for England)."),
+    shade: str | None = typer.Option(None, "--shade", metavar="WHAT",
+                                     help="Shade the small areas under the place outlines: imd (IMD deciles, 1 = "
+                                          "most deprived), age65 (share aged 65+) or population-density."),
     side_by_side: bool = typer.Option(False, "--side-by-side",
                                       help="Put several options on one page, at one scale, with one legend."),
     out: Path | None = typer.Option(None, "--out", "-o", metavar="FILE",
@@ -59,6 +62,6 @@ def map_command(
 
     fig = map_options(options, overlays=overlay, highlight_splits=highlight_splits, labels=labels,
                       practices=practices, paper=paper, title=title, subtitle=subtitle, attribution=attribution,
-                      tol=tol, population=population, warn=warn)
+                      tol=tol, population=population, warn=warn, shade=shade)
     written = save_map(fig, out, fmt=fmt, dpi=dpi, force=force)
     typer.echo(f"wrote {written}")

@@ -29,7 +29,7 @@ from placegeo.errors import UsageError
 from placegeo.render import pages
 from placegeo.render.attribution import attributions
 from placegeo.render.furniture import footer, header, legend, north_arrow, scale_bar, wrap
-from placegeo.render.palette import INK, place_colours, tint
+from placegeo.render.palette import INK, place_colours, sequential, tint
 from placegeo.render.shapes import SIMPLIFY_MM, boundary_segments, coverage_simplified, polygon_path, window
 from placegeo.render.shapes import window_size as _window_size
 
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from placegeo.api import MapInputs
+    from placegeo.api import MapInputs, Shade
     from placegeo.layers import Layer
     from placegeo.options import Option
     from placegeo.render.splits import SplitUnit
@@ -94,8 +94,10 @@ def draw_map(
     loaded, overlay_layers = inputs.options, inputs.overlays
     split_layer, practice_layer = inputs.split_layer, inputs.practice_layer
 
+    shade = inputs.shade
     sources = [o.blocks for o in loaded] + overlay_layers + [split_layer, practice_layer]
-    lines = list(attributions([(s.attribution, s.id) for s in sources if s is not None] + [(attribution, None)]))
+    lines = list(attributions([(s.attribution, s.id) for s in sources if s is not None]
+                              + (shade.credits if shade is not None else []) + [(attribution, None)]))
     drawn = [layer for layer in [split_layer, *overlay_layers] if layer is not None and layer.entry is not None]
     lines += list(dict.fromkeys(f"Note: {layer.id}: {layer.entry.caveat}" for layer in drawn if layer.entry.caveat))
     unlicensed = [_source_name(o) for o in loaded if o.blocks is None or o.blocks.entry is None]
@@ -118,7 +120,7 @@ def draw_map(
     with matplotlib.rc_context(pages.RC):
         fig = pages.new_figure(page)
         head = header(fig, page, title or _title(loaded), subtitle if subtitle is not None else
-                      _subtitle(loaded, overlay_layers, split_layer, tol, weight), MARGIN_MM)
+                      _subtitle(loaded, overlay_layers, split_layer, tol, weight, shade), MARGIN_MM)
         foot = footer(fig, page, lines, MARGIN_MM)
         content = pages.Box(MARGIN_MM, MARGIN_MM + foot, page.width - 2 * MARGIN_MM,
                             page.height - 2 * MARGIN_MM - head - foot)
@@ -131,6 +133,7 @@ def draw_map(
         simplified = {layer.id: _simplified(layer, metres_per_mm, windows)
                       for layer in [*overlay_layers, split_layer] if layer is not None}
         split_geoms = dict(zip(*simplified[split_layer.id], strict=True)) if split_layer is not None else {}
+        shading = _shading(shade, metres_per_mm) if shade is not None else None
         overlays = [(layer, simplified[layer.id][1]) for layer in overlay_layers]
         for index, (option, box) in enumerate(zip(loaded, boxes, strict=True)):
             ax = fig.add_axes(box.fraction(page))
@@ -138,12 +141,18 @@ def draw_map(
             _setup_axes(ax, windows[index])
             panel = _panel(option, metres_per_mm)
             panel.splits = [(unit, split_geoms.get(unit.code, unit.geometry)) for unit in splits[index]]
-            _draw_panel(fig, ax, page, panel, colours, overlays, practice_layer, metres_per_mm, labels=labels)
+            if shading is not None:
+                _draw_shading(ax, shading)
+            _draw_panel(fig, ax, page, panel, colours, overlays, practice_layer, metres_per_mm, labels=labels,
+                        filled=shading is None)
             if len(loaded) > 1:
                 ax.set_title(option.name, fontsize=10 * page.scale, fontweight="bold", loc="left", color=INK, pad=4)
-        handles, headings = _place_handles(loaded, colours)
+        if shade is not None:
+            handles, headings = _shade_handles(shade, page)
+        else:
+            handles, headings = _place_handles(loaded, colours)
         handles += _other_handles(overlay_layers, split_layer, practice_layer, page)
-        legend(fig, page, handles, legend_box, headings=headings)
+        legend(fig, page, handles, legend_box, headings=headings, title="Places" if shade is None else "Key")
     return as_map_figure(fig)
 
 
@@ -199,7 +208,7 @@ def _geography(option: Option) -> str:
 
 
 def _subtitle(options: list[Option], overlays: list[Layer], split_layer: Layer | None, tol: float | None,
-              weight: str) -> str:
+              weight: str, shade: Shade | None = None) -> str:
     parts = []
     for option in options:
         n = len(option.places)
@@ -213,6 +222,8 @@ def _subtitle(options: list[Option], overlays: list[Layer], split_layer: Layer |
 
         parts.append(f"Hatched: {split_layer.title} units split between places (shares of {weight}; tolerance "
                      f"{(tol if tol is not None else DEFAULT_TOL):.0%}).")
+    if shade is not None:
+        parts.append(f"Shaded: {shade.title} ({shade.source}); places outlined.")
     return " ".join(parts)
 
 
@@ -324,14 +335,65 @@ def _lines(ax: Axes, geoms, gid: str, **style) -> None:
     ax.add_collection(collection, autolim=False)
 
 
+OUTSIDE_ALPHA = 0.3
+"""Small areas outside every place are shaded faintly: context, not the subject."""
+
+
+def _shading(shade: Shade, metres_per_mm: float) -> tuple[Any, list[Any], Any]:
+    """(simplified small-area polygons, their fill colours (faint outside the places), the class colours)."""
+    from matplotlib.colors import to_rgba
+
+    colours = sequential(len(shade.labels))
+    geoms = coverage_simplified(shade.geoms, SIMPLIFY_MM * metres_per_mm)
+    inside = shade.inside if shade.inside is not None else [True] * len(geoms)
+    fills = [to_rgba(colours[int(c)], 1.0 if ok else OUTSIDE_ALPHA) for c, ok in zip(shade.classes, inside,
+                                                                                         strict=True)]
+    return geoms, fills, colours
+
+
+def _draw_shading(ax: Axes, shading: tuple[Any, list[str], Any]) -> None:
+    """The small areas filled by class, under everything else (thin same-colour edges close hairline gaps)."""
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import PathPatch
+
+    geoms, fills, _ = shading
+    patches, colours, edges = [], [], []
+    for geom, fill in zip(geoms, fills, strict=True):
+        path = polygon_path(geom)
+        if path is not None:
+            patches.append(PathPatch(path))
+            colours.append(fill)
+            edges.append(fill if fill[3] >= 1 else (0.0, 0.0, 0.0, 0.0))  # faint areas: no edge to overlap
+    collection = PatchCollection(patches, facecolors=colours, edgecolors=edges, linewidths=0.2, zorder=0.5)
+    collection.set_gid("shade")
+    ax.add_collection(collection, autolim=False)
+
+
+def _shade_handles(shade: Shade, page: pages.Paper) -> tuple[list, list[int]]:
+    """The legend: the shading's heading, its classes darkest first, and the place outline."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    colours = sequential(len(shade.labels))
+    width = (LEGEND_WIDTH_MM - 14) * page.scale
+    handles = [Patch(facecolor="none", edgecolor="none", label="\n".join(wrap(shade.title, width + 8, 8)))]
+    for c in reversed(range(len(shade.labels))):
+        handles.append(Patch(facecolor=colours[c], edgecolor="#888888", linewidth=0.4, label=shade.labels[c]))
+    handles.append(Line2D([], [], color=INK, linewidth=1.6, label="Place boundary"))
+    if shade.inside is not None and not all(shade.inside):
+        handles.append(Patch(facecolor=colours[len(colours) // 2], alpha=OUTSIDE_ALPHA, edgecolor="none",
+                             label="Outside the places (faint)"))
+    return handles, [0]
+
+
 def _draw_panel(fig: Figure, ax: Axes, page: pages.Paper, panel: _Panel, colours: dict[str, str],
                 overlays: list[tuple[Layer, Any]], practice_layer: Layer | None, metres_per_mm: float, *,
-                labels: bool) -> None:
+                labels: bool, filled: bool = True) -> None:
     from placegeo.io import safe_filename
     from placegeo.render.labels import Labeller, font_sizes
 
     option = panel.option
-    for place, sub, geom in panel.leaves:
+    for place, sub, geom in panel.leaves if filled else []:
         colour = colours[place]
         if sub is not None:
             i = [s for p, s, _ in panel.leaves if p == place].index(sub)
@@ -340,12 +402,15 @@ def _draw_panel(fig: Figure, ax: Axes, page: pages.Paper, panel: _Panel, colours
         _patch(ax, geom, gid=gid, facecolor=colour, edgecolor="none", linewidth=0, zorder=1)
     subs = [g for _, s, g in panel.leaves if s is not None]
     if subs:
-        _lines(ax, subs, "subunit-outlines", colors="white", linewidths=0.9, zorder=4)
+        _lines(ax, subs, "subunit-outlines", colors="white" if filled else INK, linewidths=0.9 if filled else 0.7,
+               linestyles=["-" if filled else (0, (3, 2))], zorder=4)
     for index, (layer, geoms) in enumerate(overlays):
         style = OVERLAY_STYLES[index % len(OVERLAY_STYLES)]
         _lines(ax, geoms, f"overlay-{safe_filename(layer.id)}", colors=style["color"],
                linewidths=style["linewidth"], linestyles=[style["linestyle"]], zorder=5)
-    _lines(ax, list(panel.places.values()), "place-outlines", colors=INK, linewidths=1.3, zorder=6)
+    if not filled:  # a white casing keeps the outline legible over dark shading
+        _lines(ax, list(panel.places.values()), "place-casing", colors="white", linewidths=3.2, zorder=5.9)
+    _lines(ax, list(panel.places.values()), "place-outlines", colors=INK, linewidths=1.3 if filled else 1.6, zorder=6)
     for unit, geom in panel.splits:
         _patch(ax, geom, gid=f"split-{safe_filename(unit.code)}", zorder=7, **SPLIT_STYLE)
     if practice_layer is not None:

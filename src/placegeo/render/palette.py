@@ -61,3 +61,17 @@ def tint(colour: str, amount: float) -> str:
     r, g, b = to_rgb(colour)
     return to_hex((r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount))
 
+
+
+TOL_YLORBR = ("#FFFFE5", "#FFF7BC", "#FEE391", "#FEC44F", "#FB9A29", "#EC7014", "#CC4C02", "#993404", "#662506")
+"""Paul Tol's sequential YlOrBr scheme (https://personal.sron.nl/~pault/): colour-blind safe, light to dark."""
+
+
+def sequential(n: int, palette: tuple[str, ...] = TOL_YLORBR) -> list[str]:
+    """``n`` colours from light to dark along a sequential scheme (interpolated when ``n`` exceeds it)."""
+    from matplotlib.colors import LinearSegmentedColormap, to_hex
+
+    if n <= 1:
+        return [palette[-1]] * n
+    cmap = LinearSegmentedColormap.from_list("placegeo-sequential", list(palette))
+    return [to_hex(cmap(i / (n - 1))) for i in range(n)]

@@ -17,7 +17,18 @@ from typing import TYPE_CHECKING
 
 from placegeo.errors import UsageError
 from placegeo.registry import LAYER_METRICS, Metric
-from placegeo.render.report_model import Matrix, ReportModel, Source, build_model, km2, pct, people, score_cell
+from placegeo.render.report_model import (
+    Matrix,
+    ReportModel,
+    Source,
+    build_model,
+    km2,
+    pct,
+    people,
+    profile_columns,
+    score_cell,
+    score_text,
+)
 
 if TYPE_CHECKING:
     from placegeo.api import MapInputs
@@ -253,6 +264,9 @@ def html(model: ReportModel, comparison: Comparison, maps: dict[str, str] | None
         primary=settings.primary,
         snap=settings.snap,
         population_text=pop_text,
+        profile=profile_columns(model, "html"),
+        figure=score_text,
+        core20_splits=lambda splits: any(s.core20_moved is not None for s in splits),
     )
 
 

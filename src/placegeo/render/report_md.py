@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from placegeo.render.report_model import ReportModel, km2, pct, people, score_cell
+from placegeo.render.report_model import ReportModel, km2, pct, people, profile_columns, score_cell, score_text
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
 
@@ -48,22 +48,28 @@ def markdown(model: ReportModel) -> str:
                   numeric=set(range(2, 2 + len(model.options))))
     for option in model.options:
         out += [f"## {esc(option)}", "", "### Places", ""]
+        profile = profile_columns(model, "md")
         out += _table(
             ["Place", "Population", "Area (km²)", f"Place band ({model.place_band.describe()})",
-             f"Neighbourhood band ({model.neighbourhood_band.describe()})"],
+             f"Neighbourhood band ({model.neighbourhood_band.describe()})", *(m.heading for m in profile)],
             [[_place_name(p), people(p.population), km2(p.area_km2),
-              p.place_flag, p.neighbourhood_flag] for p in model.places_of(option)],
-            numeric={1, 2})
+              p.place_flag, p.neighbourhood_flag, *(score_text(p.profile.get(m.key), m) for m in profile)]
+             for p in model.places_of(option)],
+            numeric={1, 2, *range(5, 5 + len(profile))})
+        out += [f"Source: {esc(line)}." for line in model.profile_sources] + ([""] if model.profile_sources else [])
         out += ["### Split units", ""]
         splits = model.splits_of(option)
         if not splits:
             out += [f"No reference unit is split (tolerance {pct(model.tol)}).", ""]
             continue
+        core20 = any(s.core20_moved is not None for s in splits)
         out += _table(
-            ["Layer", "Unit", "Code", "Shares", "Population in footprint", "People moved"],
+            ["Layer", "Unit", "Code", "Shares", "Population in footprint", "People moved",
+             *(["Core20 residents moved"] if core20 else [])],
             [[esc(s.layer), esc(s.name), esc(s.code), " / ".join(f"{pct(v)} {esc(k)}" for k, v in s.shares),
-              people(s.population), people(s.people_moved)] for s in splits],
-            numeric={4, 5})
+              people(s.population), people(s.people_moved), *([people(s.core20_moved)] if core20 else [])]
+             for s in splits],
+            numeric={4, 5, 6})
     out += ["## Data sources", ""]
     out += _table(["Layer", "Used as", "Vintage"],
                   [[f"{esc(s.title)} ({esc(s.id)})", esc(s.role), esc(s.vintage)] for s in model.sources])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from placegeo.metrics import NEIGHBOURHOOD_BAND, PLACE_BAND, Band, band_flag
-from placegeo.registry import Metric, Value, values
+from placegeo.registry import PLACE_METRICS, Metric, Value, profile_sources, shown_in, values
 
 if TYPE_CHECKING:
     from placegeo.results import Comparison, PlaceSummary
@@ -31,6 +31,7 @@ class PlaceRow:
     place_flag: str
     neighbourhood_flag: str
     parent: str | None = None  # the place a sub-unit belongs to
+    profile: Scores = field(default_factory=dict)  # registry PLACE_METRICS figures ({} without a profile)
 
 
 @dataclass
@@ -43,6 +44,7 @@ class SplitRow:
     population: float | None
     people_moved: float | None
     best_fit: str
+    core20_moved: float | None = None  # Core20 residents outside the best-fit place (None without IMD)
 
 
 @dataclass
@@ -86,6 +88,7 @@ class ReportModel:
     place_band: Band = PLACE_BAND
     neighbourhood_band: Band = NEIGHBOURHOOD_BAND
     notes: list[str] = field(default_factory=list)
+    profile_sources: list[str] = field(default_factory=list)  # source and vintage of each profile figure
 
     def places_of(self, option: str) -> list[PlaceRow]:
         return [p for p in self.places if p.option == option]
@@ -122,7 +125,8 @@ def _place_rows(option: str, places: list[PlaceSummary], place_band: Band, neigh
             flag_place, flag_hood = band_flags(pop, place_band, neighbourhood_band)
             rows.append(PlaceRow(option=option, name=str(item.name), population=pop, area_km2=_num(item.area_km2),
                                  units=list(item.units), place_flag=flag_place, neighbourhood_flag=flag_hood,
-                                 parent=parent))
+                                 parent=parent,
+                                 profile=values(item, PLACE_METRICS) if item.profile is not None else {}))
     return rows
 
 
@@ -136,7 +140,9 @@ def build_model(comparison: Comparison, *, sources: list[Source] | None = None,
     scorecard: dict[tuple[str, str], Scores] = {}
     place_rows: list[PlaceRow] = []
     split_rows: list[SplitRow] = []
+    sources_of_profiles: list[str] = []
     for opt in comparison.options:
+        sources_of_profiles += [s for s in profile_sources(opt.places) if s not in sources_of_profiles]
         place_rows += _place_rows(opt.name, opt.places, settings.place_band, settings.neighbourhood_band)
         for lid in layers:
             result = opt.results.get(lid)
@@ -148,7 +154,8 @@ def build_model(comparison: Comparison, *, sources: list[Source] | None = None,
                 split_rows.append(SplitRow(option=opt.name, layer=lid, code=str(unit.code), name=str(unit.name),
                                            shares=shares, population=_num(unit.inside.get("population")),
                                            people_moved=_num(unit.moving.get("population")),
-                                           best_fit=str(unit.best_fit or (shares[0][0] if shares else ""))))
+                                           best_fit=str(unit.best_fit or (shares[0][0] if shares else "")),
+                                           core20_moved=unit.core20_moving if result.core20_measured else None))
     split_rows.sort(key=lambda s: (s.option, -(s.people_moved or 0.0), -(s.population or 0.0), s.layer, s.code))
     names = [opt.name for opt in comparison.options]
     weights = list(settings.weights)
@@ -167,6 +174,7 @@ def build_model(comparison: Comparison, *, sources: list[Source] | None = None,
         sources=sources or [],
         place_band=settings.place_band,
         neighbourhood_band=settings.neighbourhood_band,
+        profile_sources=sources_of_profiles,
     )
     model.summary = summary_sentences(model)
     return model
@@ -206,7 +214,19 @@ def score_text(value: Value, item: Metric, places: Value = None) -> str:
         return km2(value)
     if item.unit == "places":
         return f"{value} of {places}"
+    if item.unit == "score":
+        return f"{value:,.1f}"
+    if item.unit == "rank":
+        return f"{value:,.0f}"
+    if item.unit == "ratio":
+        return f"{value:.2f}"
     return f"{value:,}"
+
+
+def profile_columns(model: ReportModel, view: str) -> list[Metric]:
+    """The place-profile figures a report view shows (registry PLACE_METRICS), those with a value somewhere."""
+    return [m for m in shown_in(view, metrics=PLACE_METRICS)  # type: ignore[arg-type]
+            if any(p.profile.get(m.key) is not None for p in model.places)]
 
 
 def score_cell(model: ReportModel, option: str, layer: str, item: Metric) -> str:

@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from placegeo.registry import Metric, shown_in
-from placegeo.render.report_model import ReportModel
+from placegeo.render.report_model import ReportModel, profile_columns
 
 PCT = "0.0%"
 INT = "#,##0"
 KM2 = "#,##0.0"
 
-NUMBER_FORMATS = {"share": PCT, "people": INT, "count": INT, "places": INT, "km2": KM2}
+NUMBER_FORMATS = {"share": PCT, "people": INT, "count": INT, "places": INT, "km2": KM2, "score": KM2, "rank": INT,
+                  "decile": INT, "ratio": "0.00"}
 """Number format per registry unit."""
 
 
@@ -81,22 +82,26 @@ def workbook(model: ReportModel):
     _sheet(wb, "Scorecard", ["Option", "Layer", "Layer title", *(m.heading for m in columns)], rows,
            [34, 12, 40] + [16] * len(columns))
     # Places
+    profile = profile_columns(model, "xlsx")
     rows = [[(p.option, "text"), (p.name, "text"), (p.parent or "", "text"), (p.population, INT), (p.area_km2, KM2),
              (len(p.units) if isinstance(p.units, list) else p.units, INT),
-             (p.place_flag, "text"), (p.neighbourhood_flag, "text")] for p in model.places]
+             (p.place_flag, "text"), (p.neighbourhood_flag, "text"),
+             *((p.profile.get(m.key), NUMBER_FORMATS[m.unit]) for m in profile)] for p in model.places]
     _sheet(wb, "Places", ["Option", "Place", "Sub-unit of", "Population", "Area (km²)", "Blocks",
                           f"Place band ({model.place_band.describe()})",
-                          f"Neighbourhood band ({model.neighbourhood_band.describe()})"], rows,
-           [34, 32, 20, 14, 12, 10, 24, 30])
+                          f"Neighbourhood band ({model.neighbourhood_band.describe()})",
+                          *(m.heading for m in profile)], rows,
+           [34, 32, 20, 14, 12, 10, 24, 30] + [16] * len(profile))
     # Splits: one row per split unit and place it is shared with
     rows = []
     for s in model.splits:
         for place, share in s.shares:
             rows.append([(s.option, "text"), (s.layer, "text"), (s.code, "text"), (s.name, "text"),
                          (place, "text"), (share, PCT), ("yes" if place == s.best_fit else "no", "text"),
-                         (s.population, INT), (s.people_moved, INT)])
+                         (s.population, INT), (s.people_moved, INT), (s.core20_moved, INT)])
     _sheet(wb, "Splits", ["Option", "Layer", "Unit code", "Unit", "Place", "Share", "Best fit",
-                          "Population in footprint", "People moved"], rows, [34, 12, 14, 32, 32, 10, 10, 16, 14])
+                          "Population in footprint", "People moved", "Core20 residents moved"], rows,
+           [34, 12, 14, 32, 32, 10, 10, 16, 14, 16])
     # Overlaps: the share matrices in long form
     rows = []
     for mx in model.matrices:
@@ -112,6 +117,12 @@ def workbook(model: ReportModel):
              (s.licence, "text")] for s in model.sources]
     ws = _sheet(wb, "Data sources", ["Layer", "Title", "Used as", "Vintage", "Publisher", "Licence"], rows,
                 [14, 44, 26, 60, 36, 70])
+    if model.profile_sources:
+        ws.append([])
+        ws.append(["Place profile (Places sheet)"])
+        for line in model.profile_sources:
+            ws.append([_text(line)])
+            ws.cell(row=ws.max_row, column=1).data_type = "s"
     ws.append([])
     ws.append(["Attribution"])
     for line in licence_lines(model):

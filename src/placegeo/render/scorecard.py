@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from placegeo.registry import Metric, Value
-    from placegeo.results import Comparison, UnitResult
+    from placegeo.results import Comparison, PlaceSummary, UnitResult
 
 
 def pct(share: float | None) -> str:
@@ -35,6 +35,8 @@ def split_sentence(unit: UnitResult, primary: str) -> str:
     parts = " / ".join(f"{pct(share)} {place}" for place, share in unit.parts.items())
     if primary == "population":
         tail = f"{people(unit.moving.get('population'))} people move"
+        if unit.core20:
+            tail += f" ({people(unit.core20_moving)} of them Core20)"
     else:
         tail = f"{unit.moving.get('area', 0.0) / 1e6:,.1f} km² moves"
     return f"{unit.name}: {parts}, {tail}"
@@ -47,7 +49,7 @@ def render_scorecard(comparison: Comparison, width: int | None = None) -> str:
     from rich.console import Console
     from rich.table import Table
 
-    from placegeo.registry import OPTION_METRICS, shown_in, values
+    from placegeo.registry import OPTION_METRICS, profile_sources, shown_in, values
 
     settings = comparison.settings
     console = Console(file=io.StringIO(), record=True, width=width or 160, force_terminal=False,
@@ -70,7 +72,10 @@ def render_scorecard(comparison: Comparison, width: int | None = None) -> str:
         for place in opt.places:
             flag = "" if place.band in ("within", "unknown") else f"  ({place.band} the place band, "\
                 f"{settings.place_band.describe()})"
-            console.print(f"  {place.name}: {people(place.population)} people, {place.area_km2:,.0f} km²{flag}")
+            console.print(f"  {place.name}: {people(place.population)} people, {place.area_km2:,.0f} km²{flag}"
+                          f"{profile_phrase(place)}")
+        for source in profile_sources(opt.places):
+            console.print(f"  ({source})")
         if opt.unassigned:
             console.print(f"  {_unassigned_line(opt.unassigned_names or opt.unassigned, opt.blocks_layer)}")
         for layer in comparison.layers:
@@ -95,7 +100,33 @@ def _figure(metric: Metric, value: Value) -> str:
         return pct(value)
     if metric.unit == "people":
         return people(value)
+    if value is not None and metric.unit in ("score", "rank", "ratio"):
+        return {"score": f"{value:,.1f}", "rank": f"{value:,.0f}", "ratio": f"{value:.2f}"}[metric.unit]
     return "–" if value is None else str(value)
+
+
+def profile_phrase(place: PlaceSummary) -> str:
+    """"; Core20 57 %, IMD decile 2 (mean rank 6,008), aged 65+ 21 %" from the registry's place figures
+    ("" without a profile)."""
+    from placegeo.registry import PLACE_METRICS, shown_in, values
+
+    if place.profile is None:
+        return ""
+    shown = {m.key: m for m in shown_in("terminal", metrics=PLACE_METRICS)}
+    v = values(place, PLACE_METRICS)
+    bits = []
+    if "core20_share" in shown and v["core20_share"] is not None:
+        bits.append(f"Core20 {_figure(shown['core20_share'], v['core20_share'])}")
+    if "imd_band" in shown and v["imd_band"] is not None:
+        mean = (f"mean score {_figure(shown['imd_score'], v['imd_score'])}" if v["imd_score"] is not None
+                else f"mean rank {_figure(shown['imd_rank'], v['imd_rank'])}")
+        bits.append(f"IMD decile {v['imd_band']} ({mean})")
+    if "aged65_share" in shown and v["aged65_share"] is not None:
+        bits.append(f"aged 65+ {_figure(shown['aged65_share'], v['aged65_share'])}")
+    if "registered" in shown and v["registered"] is not None:
+        bits.append(f"{_figure(shown['registered'], v['registered'])} registered patients "
+                    f"({_figure(shown['registered_ratio'], v['registered_ratio'])} per resident)")
+    return "; " + ", ".join(bits) if bits else ""
 
 
 def _cell(score: dict[str, Value], weights: tuple[str, ...]) -> str:
@@ -111,6 +142,8 @@ def _cell(score: dict[str, Value], weights: tuple[str, ...]) -> str:
     if "split_population" in shown:
         split += f" ({_figure(shown['split_population'], score['split_population'])} people)"
     lines.append(split)
+    if "core20_moving" in shown and score.get("core20_moving") is not None:
+        lines.append(f"Core20 moved {_figure(shown['core20_moving'], score['core20_moving'])}")
     lines.append(f"coterminous {score['coterminous_places']}/{score['places']}")
     if score["boundary_match"] is not None:
         lines.append(f"boundary {_figure(shown['boundary_match'], score['boundary_match'])}")
