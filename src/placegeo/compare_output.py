@@ -41,7 +41,7 @@ def check_outputs(directory: Path, force: bool) -> None:
 
 def write_outputs(comparison: Comparison, directory: str | Path, *, force: bool = False) -> list[Path]:
     """Write scorecard.csv, splits.csv, places.csv, overlap.csv, comparison.json, places-<option>.gpkg."""
-    from placegeo.io import atomic_directory
+    from placegeo.io import atomic_directory, write_csv
     from placegeo.results import option_frames
 
     option_names = [o.name for o in comparison.options]
@@ -50,7 +50,7 @@ def write_outputs(comparison: Comparison, directory: str | Path, *, force: bool 
     frames = option_frames(comparison)
     with atomic_directory(directory, names, force=force) as staging:
         for name in TABLES:
-            tables[name].to_csv(staging / f"{name}.csv", index=False)
+            write_csv(tables[name], staging / f"{name}.csv")
         (staging / "comparison.json").write_text(comparison.to_json(), encoding="utf-8")
         for file_name, option_name in zip(gpkg_names(option_names), option_names, strict=True):
             frames[option_name].to_file(staging / file_name, layer="places", driver="GPKG")

@@ -135,9 +135,25 @@ class PlacegeoGroup(TyperGroup):
         readable_help(self.params)
 
     def parse_args(self, ctx, args):  # type: ignore[override]
-        args = list(args)
+        args = hoist_global_flags(list(args), self.commands)
         first = next((i for i, a in enumerate(args) if a in self.commands), len(args))
         return super().parse_args(ctx, normalise_args(args[:first], self.params) + args[first:])
+
+
+GLOBAL_FLAGS = ("--csv-raw", "--allow-virtual")  # global flags also taken after the command (no command has them)
+
+
+def hoist_global_flags(args: list[str], commands: Any) -> list[str]:
+    """``placegeo compare --csv-raw ...`` as ``placegeo --csv-raw compare ...`` (up to a ``--``)."""
+    first = next((i for i, a in enumerate(args) if a in commands), None)
+    if first is None:
+        return args
+    end = args.index("--") if "--" in args[first:] else len(args)
+    flags = [a for a in args[first:end] if a in GLOBAL_FLAGS]
+    if not flags:
+        return args
+    rest = [a for a in args[first:end] if a not in GLOBAL_FLAGS]
+    return args[:first] + flags + rest + args[end:]
 
 
 class _PlainArgument(TyperArgument):
