@@ -147,7 +147,9 @@ def check_writable(target: str | Path, *, directory: bool = False) -> None:
 
 
 def refuse_overwrite(paths: list[Path], force: bool) -> None:
-    """Raise before any work if an output exists and ``force`` was not given."""
+    """Raise before any work if an output exists and ``force`` was not given, or could not be written."""
+    for parent in dict.fromkeys(Path(p).parent for p in paths):
+        check_writable(parent, directory=True)
     if force:
         return
     existing = [p for p in paths if p.exists()]

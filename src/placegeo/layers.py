@@ -192,13 +192,17 @@ def read_frame(path: str | Path, *, layer: str | None = None, engine: str | None
     path = check_real_file(path)
     if path.is_dir() and not path.suffix:
         raise LayerError("is a directory, not a boundary file", path=path)
+    import warnings
+
     try:
-        if path.suffix.lower() in (".parquet", ".geoparquet"):
-            return gpd.read_parquet(path)
-        _no_network()
-        _check_driver(path, layer)
-        kwargs = {"layer": layer} if layer else {}
-        return gpd.read_file(path, engine=resolve_engine(engine), **kwargs)
+        with warnings.catch_warnings():  # NaN coordinates: numpy's RuntimeWarning; the checks say it in one line
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if path.suffix.lower() in (".parquet", ".geoparquet"):
+                return gpd.read_parquet(path)
+            _no_network()
+            _check_driver(path, layer)
+            kwargs = {"layer": layer} if layer else {}
+            return gpd.read_file(path, engine=resolve_engine(engine), **kwargs)
     except (LayerError, UsageError):
         raise
     except UnicodeDecodeError:
@@ -545,6 +549,10 @@ def _checked_geometries(
     if missing.any():
         raise LayerError(f"{int(missing.sum())} feature(s) have an empty or null geometry "
                          f"(first: row {int(missing.argmax())})", path=path)
+    bad = non_finite(geoms)
+    if bad.any():  # GEOS cannot measure or mend these (--repair neither)
+        raise LayerError(f"{int(bad.sum())} feature(s) have NaN or infinite coordinates "
+                         f"(first: row {int(bad.argmax())})", path=path)
     types = set(frame.geom_type)
     wanted = {"Point", "MultiPoint"} if geometry == "point" else POLYGONAL
     stray = sorted(types - wanted)
@@ -570,6 +578,20 @@ def _checked_geometries(
         raise LayerError(f"{int(emptied.sum())} invalid geometr{'y has' if emptied.sum() == 1 else 'ies have'} no area "
                          f"left after repair (first: row {int(emptied.argmax())})", path=path)
     return frame, int(invalid.sum())
+
+
+def non_finite(geoms: Any) -> Any:
+    """A boolean array: which geometries hold a NaN or infinite coordinate."""
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    bad = np.zeros(len(geoms), dtype=bool)
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    wrong = ~np.isfinite(coords).all(axis=1)
+    if wrong.any():
+        bad[np.unique(index[wrong])] = True
+    return bad
 
 
 def polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:

@@ -6,6 +6,9 @@ Each command lives in its own module and imports the heavy libraries inside its 
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import sys
 import warnings
 
@@ -27,6 +30,8 @@ def run(argv: list[str] | None = None) -> int:
     if debug:
         args.remove("--debug")
     previous = _stop_on_signals()
+    columns = _sane_columns()
+    _tolerant_streams()
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
@@ -48,6 +53,20 @@ def run(argv: list[str] | None = None) -> int:
         return 2
     except (Abort, KeyboardInterrupt):
         return _interrupted()
+    except OSError as exc:
+        from placegeo.io import is_disk_full
+
+        if debug or not (is_disk_full(exc) or exc.errno == errno.EPIPE):
+            if debug:
+                raise
+            _say(f"placegeo: internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)")
+            return EXIT_INTERNAL
+        where = exc.filename or "standard output"
+        _quiet_stdout()
+        if exc.errno == errno.EPIPE:
+            return 0  # the reader went away (placegeo ... | head): nothing to say
+        _say(f"placegeo: error: cannot write {where}: disk full")
+        return 2
     except Exception as exc:  # a bug: still one line, the traceback behind --debug
         if debug:
             raise
@@ -56,6 +75,44 @@ def run(argv: list[str] | None = None) -> int:
     finally:
         _restore_signals(previous)
         _STOPPED.clear()
+        if columns is not None:
+            os.environ["COLUMNS"] = columns
+
+
+def _sane_columns() -> str | None:
+    """``COLUMNS=0`` (or any width too small to print a table in) would print nothing: use 80 for this run.
+    Returns the value to put back, or None."""
+    value = os.environ.get("COLUMNS")
+    if value is None:
+        return None
+    try:
+        if int(value) >= 20:
+            return None
+    except ValueError:
+        pass
+    os.environ["COLUMNS"] = "80"
+    return value
+
+
+def _tolerant_streams() -> None:
+    """A terminal that cannot show a character (``PYTHONIOENCODING=ascii``) gets ``\u2013`` instead of a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if reconfigure is not None and encoding not in ("utf8", "utf16", "utf32"):
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+
+
+def _quiet_stdout() -> None:
+    """After stdout failed (a full disk, a closed pipe), send what is left of it nowhere, so that Python's own
+    flush at exit does not print a second error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 _STOPPED: list[int] = []  # the signal that stopped this run, if one did
