@@ -26,7 +26,12 @@ def snapshot(directory: Path) -> dict[str, str]:
     found = {}
     for path in sorted(directory.rglob("*")):
         key = str(path.relative_to(directory))
-        found[key] = "<dir>" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
+        if path.is_dir():
+            found[key] = "<dir>"
+        elif not path.is_file():  # a FIFO of the corpus: reading it would wait forever
+            found[key] = "<special>"
+        else:
+            found[key] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found
 
 

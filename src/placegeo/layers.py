@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -128,6 +129,7 @@ READABLE_DRIVERS = frozenset({"GPKG", "GeoJSON", "GeoJSONSeq", "ESRI Shapefile",
 VIRTUAL_DRIVERS = frozenset({"OGR_VRT", "GDALG"})  # read only with --allow-virtual
 NETWORK_PREFIXES = ("/vsicurl", "/vsis3", "/vsigs", "/vsiaz", "/vsiadls", "/vsioss", "/vsiswift", "/vsihdfs",
                     "/vsiwebhdfs")
+_URL = re.compile(r"^[a-z][a-z0-9+.-]+:/")  # http://, https:/ (a Path folds //), ftp://, s3://: never a local file
 VIRTUAL_MARKERS = (b"<OGRVRTDataSource", b"<VRTDataset", b"gdal_streamed_alg")
 
 
@@ -140,7 +142,7 @@ def check_real_file(path: str | Path, *, what: str = "boundary file") -> Path:
     text = str(path)
     lowered = text.lower()
     path = Path(text)
-    if "://" in lowered or (lowered.startswith("/vsi") and any(p in lowered for p in NETWORK_PREFIXES)):
+    if _URL.match(lowered) or (lowered.startswith("/vsi") and any(p in lowered for p in NETWORK_PREFIXES)):
         raise LayerError("is a network address: placegeo reads local files only", path=path)
     virtual_ok = _READING.get().allow_virtual
     if lowered.startswith("/vsi") and not virtual_ok:

@@ -162,8 +162,8 @@ def _too_long_number(text: str) -> Document:
     return _broken(f"holds a number of {digits}; at most {MAX_DIGITS:,}", line=line)
 
 
-def _too_deep() -> Document:
-    return _broken(f"nests values more than {MAX_DEPTH} levels deep")
+def _too_deep(line: int | None = None) -> Document:
+    return _broken(f"nests values more than {MAX_DEPTH} levels deep", line=line)
 
 
 def read_option_text(path: Path) -> dict[str, Any]:
@@ -236,6 +236,8 @@ def _yaml(text: str) -> Document:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "syntax error"
+        if "nesting depth" in problem:  # libyaml's own limit, met before ours
+            return _too_deep(mark.line + 1 if mark else None)
         lines = text.splitlines()
         line = lines[mark.line] if mark and mark.line < len(lines) else ""
         if "\t" in line[: mark.column + 1 if mark else 0] or "'\\t'" in str(exc):

@@ -984,6 +984,255 @@ def report_interrupted(tmp: Path) -> Case:
                        patch=_fail_nth_replace(2, KeyboardInterrupt()))
 
 
+# ---------------------------------------------------------------------------------------------------------- round two
+# issue 18: virtual and special files, unbounded numbers and nesting, NaN everywhere, full disks in GDAL's words,
+# overlong names. Each is one line, exit 2 (or a finding, exit 1), and nothing written.
+
+VRT = """<OGRVRTDataSource>
+  <OGRVRTLayer name="secret">
+    <SrcDataSource>{source}</SrcDataSource>
+  </OGRVRTLayer>
+</OGRVRTDataSource>
+"""
+
+
+@case("virtual")
+def vrt_as_layer(tmp: Path) -> Case:
+    """A VRT reads any local file into the outputs: refused unless --allow-virtual."""
+    secret = write(small(), tmp / "secret.gpkg")
+    path = tmp / "districts.vrt"
+    path.write_text(VRT.format(source=secret), encoding="utf-8")
+    return Case(["validate", str(path)], 2, esc(path) + r": is a GDAL virtual format \(VRT\) \(pass --allow-virtual",
+                subprocess=True)
+
+
+@case("virtual")
+def vrt_disguised_as_geojson(tmp: Path) -> Case:
+    """The suffix says GeoJSON, the content is a VRT: GDAL goes by content, and so does the check."""
+    secret = write(small(), tmp / "secret.gpkg")
+    path = tmp / "districts.geojson"
+    path.write_text(VRT.format(source=secret), encoding="utf-8")
+    return load_via_option(tmp, path, r"is a GDAL virtual format \(VRT\)")
+
+
+@case("virtual")
+def vrt_as_blocks(tmp: Path) -> Case:
+    secret = write(small(), tmp / "secret.gpkg")
+    path = tmp / "blocks.vrt"
+    path.write_text(VRT.format(source=secret), encoding="utf-8")
+    opt = option_on(tmp, path.name)
+    return compare(tmp, opt, esc(path) + r": is a GDAL virtual format \(VRT\)")
+
+
+@case("virtual")
+def vsi_path_as_layer(tmp: Path) -> Case:
+    layer = write(small(), tmp / "districts.gpkg")
+    with zipfile.ZipFile(tmp / "d.zip", "w") as archive:
+        archive.write(layer, "districts.gpkg")
+    path = f"/vsizip/{tmp / 'd.zip'}/districts.gpkg"
+    return Case(["validate", path], 2, r"/vsizip/.*: is a GDAL virtual path \(give the file itself, or pass "
+                r"--allow-virtual\)")
+
+
+@case("virtual")
+def vsicurl_as_against(tmp: Path) -> Case:
+    """A network source is refused before anything connects, --allow-virtual or not."""
+    return compare(tmp, option_on(tmp, "lad21"), r"/vsicurl/http:/+127\.0\.0\.1:9/d\.gpkg: is a network address: "
+                   r"placegeo reads local files only", "--allow-virtual",
+                   against="/vsicurl/http://127.0.0.1:9/d.gpkg")
+
+
+@case("virtual")
+def url_as_layer(tmp: Path) -> Case:
+    return Case(["validate", "https://127.0.0.1:9/districts.geojson"], 2,
+                r"https:/+127\.0\.0\.1:9/districts\.geojson: is a network address")
+
+
+@case("virtual")
+def fifo_as_option(tmp: Path) -> Case:
+    """Reading a named pipe waits for a writer that never comes: refused at once."""
+    import os
+
+    path = tmp / "option.yaml"
+    os.mkfifo(path)
+    return Case(["compare", str(path), "--against", "lad21"], 2, esc(path) + r": is a FIFO \(named pipe\), not an "
+                r"option file", command="compare", subprocess=True)
+
+
+@case("virtual")
+def fifo_as_blocks(tmp: Path) -> Case:
+    import os
+
+    path = tmp / "blocks.gpkg"
+    os.mkfifo(path)
+    return compare(tmp, option_on(tmp, path.name), esc(path) + r": is a FIFO \(named pipe\), not a boundary file")
+
+
+@case("virtual")
+def device_as_layer(tmp: Path) -> Case:
+    return Case(["validate", "/dev/null"], 2, r"/dev/null: is a device, not a boundary file")
+
+
+@case("options")
+def duplicate_yaml_key(tmp: Path) -> Case:
+    path = tmp / "dupes.yaml"
+    path.write_text("name: First\nblocks: lad21\nname: Second\nplaces:\n  - name: Coast\n    blocks: [Blackpool]\n",
+                    encoding="utf-8")
+    return option_mistake(path, "option-syntax", 3, r"repeats the key 'name' at line 3 \(each key may appear once\)")
+
+
+@case("options")
+def duplicate_yaml_key_in_a_place(tmp: Path) -> Case:
+    path = tmp / "dupes.yaml"
+    path.write_text("name: Dupes\nblocks: lad21\nplaces:\n  - name: Coast\n    blocks: [Blackpool]\n"
+                    "    blocks: [Fylde]\n", encoding="utf-8")
+    return option_mistake(path, "option-syntax", 6, r"repeats the key 'blocks' at line 6")
+
+
+@case("options")
+def yaml_integer_5000_digits(tmp: Path) -> Case:
+    path = tmp / "digits.yaml"
+    path.write_text("name: Digits\nblocks: lad21\nplaces:\n  - name: Coast\n    blocks: [" + "9" * 5000 + "]\n",
+                    encoding="utf-8")
+    return option_mistake(path, "option-syntax", 5, r"holds a number of 5,000 digits; at most 4,300")
+
+
+@case("options")
+def toml_integer_5000_digits(tmp: Path) -> Case:
+    path = tmp / "digits.toml"
+    path.write_text('name = "Digits"\nblocks = "lad21"\nsize = ' + "7" * 5000 + "\n", encoding="utf-8")
+    return option_mistake(path, "option-syntax", 3, r"holds a number of 5,000 digits; at most 4,300")
+
+
+@case("options")
+def toml_nested_5000_deep(tmp: Path) -> Case:
+    path = tmp / "deep.toml"
+    path.write_text('name = "Deep"\nblocks = "lad21"\nv = ' + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    return option_mistake(path, "option-syntax", None, r"nests values more than 100 levels deep")
+
+
+@case("options")
+def yaml_nested_5000_deep(tmp: Path) -> Case:
+    path = tmp / "deep.yaml"
+    path.write_text("name: Deep\nblocks: lad21\nv: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    return option_mistake(path, "option-syntax", 3, r"nests values more than 100 levels deep")
+
+
+@case("compare")
+def compare_tolerance_nan(tmp: Path) -> Case:
+    return compare(tmp, option_on(tmp, "lad21"), r"--tol must be a finite number, not nan", "--tol", "nan")
+
+
+@case("compare")
+def compare_snap_nan(tmp: Path) -> Case:
+    return compare(tmp, option_on(tmp, "lad21"), r"--snap must be a finite number, not nan", "--snap", "nan")
+
+
+@case("compare")
+def compare_snap_infinite(tmp: Path) -> Case:
+    return compare(tmp, option_on(tmp, "lad21"), r"--snap must be a finite number, not inf", "--snap", "inf")
+
+
+@case("map")
+def map_tolerance_nan(tmp: Path) -> Case:
+    return map_case(tmp, r"--tol must be a finite number, not nan", "--tol", "nan")
+
+
+def _with_coordinate(value: float) -> Any:
+    import shapely
+
+    frame = small()
+    minx, miny, maxx, maxy = frame.geometry[2].bounds
+    frame.loc[2, "geometry"] = shapely.Polygon([(minx, miny), (value, maxy), (maxx, maxy), (minx, miny)])
+    return frame
+
+
+@case("loading")
+def nan_coordinates(tmp: Path) -> Case:
+    path = write(_with_coordinate(float("nan")), tmp / "nan.gpkg")
+    return load_via_option(tmp, path, r"1 feature\(s\) have NaN or infinite coordinates \(first: row 2\)")
+
+
+@case("loading")
+def infinite_coordinates_with_repair(tmp: Path) -> Case:
+    """--repair is the remedy placegeo suggests for invalid geometries; it cannot mend infinities either."""
+    path = write(_with_coordinate(float("inf")), tmp / "inf.gpkg")
+    opt = option_on(tmp, path.name)
+    return Case(["--repair", "compare", str(opt), "--against", "lad21"], 2,
+                esc(path) + r": 1 feature\(s\) have NaN or infinite coordinates \(first: row 2\)", command="compare")
+
+
+@case("validate")
+def validate_nan_coordinates(tmp: Path) -> Case:
+    """validate reports them as a finding (exit 1), naming the feature, and checks the rest."""
+    frame = _with_coordinate(float("nan"))
+    path = write(frame, tmp / "nan.gpkg")
+    return Case(["validate", str(path), "--format", "github"], 1,
+                rf"title=placegeo geometry-non-finite::{frame.LAD21CD[2]}: has a NaN or infinite coordinate",
+                stream="stdout")
+
+
+@case("output")
+def gdal_disk_full(tmp: Path) -> Case:
+    """GDAL says 'No space left on device' in its own exception: still one line, and nothing left behind."""
+
+    def patch(monkeypatch) -> None:
+        import geopandas as gpd
+
+        def full(self, *args, **kwargs):
+            from pyogrio.errors import DataSourceError
+
+            raise DataSourceError("sqlite3_exec(COMMIT) failed: database or disk is full: No space left on device")
+
+        monkeypatch.setattr(gpd.GeoDataFrame, "to_file", full)
+
+    out = tmp / "results"
+    return compare(tmp, option_on(tmp, "lad21"), r"cannot write .*results: disk full", "--out", str(out),
+                   patch=patch)
+
+
+@case("output")
+def report_into_unwritable_directory(tmp: Path) -> Case:
+    """Found before any work (tests run as root, so os.access is patched to say 'not writable')."""
+    import os
+
+    outdir = tmp / "locked"
+    outdir.mkdir()
+    real_access = os.access
+
+    def patch(monkeypatch) -> None:
+        import placegeo.api
+
+        monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: False if Path(p) == outdir
+                            else real_access(p, mode, *a, **k))
+
+        def no_work(*args, **kwargs):
+            raise AssertionError("the work started before the output was checked")
+
+        monkeypatch.setattr(placegeo.api, "report_inputs", no_work)
+
+    return report_case(tmp, r"locked: directory is not writable", out=outdir / "report", patch=patch)
+
+
+@case("output")
+def report_concurrent_run_holds_the_directory(tmp: Path) -> Case:
+    """Another run is writing into the same --out (it holds the directory's lock): refused at once, exit 2."""
+    out = tmp / "report"
+    out.mkdir()
+
+    def patch(monkeypatch) -> None:
+        import atexit
+        import fcntl
+        import os
+
+        fd = os.open(out, os.O_RDONLY)  # flock holds per open file: this one is "the other run"
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        atexit.register(os.close, fd)
+
+    return report_case(tmp, r"report: is being written by another placegeo run \(wait for it to finish",
+                       out=out, patch=patch)
+
+
 def build(name: str, tmp: Path) -> Case:
     """Write case ``name`` into ``tmp`` and return it."""
     result = CASES[name](tmp)
