@@ -1069,6 +1069,16 @@ def fifo_as_blocks(tmp: Path) -> Case:
 
 
 @case("virtual")
+def fifo_as_pcn_membership(tmp: Path) -> Case:
+    import os
+
+    path = tmp / "membership.csv"
+    os.mkfifo(path)
+    return Case(["pcn", "build", "--membership", str(path), "--practices", str(path), "--out", str(tmp / "p.gpkg")],
+                2, esc(path) + r": is not a regular file \(a FIFO or a device\), not a CSV file", command="pcn")
+
+
+@case("virtual")
 def device_as_layer(tmp: Path) -> Case:
     return Case(["validate", "/dev/null"], 2, r"/dev/null: is a device, not a boundary file")
 
