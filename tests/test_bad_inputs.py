@@ -427,3 +427,14 @@ def test_hostile_terminals_do_not_crash(tmp_path, env, stdout):
     assert proc.returncode == 0, proc.stderr
     text = (tmp_path / "out.txt").read_text(encoding="utf-8", errors="replace")
     assert "lad21" in text and "ctyua21" in text  # COLUMNS=0 used to print nothing
+
+
+def test_dollar_signs_in_names_and_titles_are_text(tmp_path, run_cli):
+    """An unbalanced $ used to reach matplotlib's mathtext ("ValueError:"); now it is drawn as written."""
+    place = r"Coast $\frac{$ side"
+    option = option_on(tmp_path, "lad21", places=f"  - name: '{place}'\n    blocks: [Blackpool, Fylde]\n")
+    out = tmp_path / "map.svg"
+    result = run_cli("map", option, "--out", out, "--title", r"Cost $\frac{$ 5")
+    assert result.exit_code == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert r"Cost $\frac{$ 5" in text and place in text

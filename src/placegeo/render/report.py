@@ -322,7 +322,7 @@ def inline_svg(figure, *, prefix: str) -> str:
     import matplotlib
 
     buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "placegeo"}):
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "placegeo", "text.parse_math": False}):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     if "matplotlib.pyplot" in sys.modules:  # a pyplot-made figure: free it
         sys.modules["matplotlib.pyplot"].close(figure)
