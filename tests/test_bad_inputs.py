@@ -438,3 +438,22 @@ def test_dollar_signs_in_names_and_titles_are_text(tmp_path, run_cli):
     assert result.exit_code == 0, result.stderr
     text = out.read_text(encoding="utf-8")
     assert r"Cost $\frac{$ 5" in text and place in text
+
+
+def test_a_report_without_maps_writes_no_geopackage(tmp_path, run_cli, monkeypatch):
+    """`report --format md,json` never touches GDAL's writer (a full disk there used to be a raw GDAL error), and
+    its comparison.json is the one `compare --out` writes."""
+    option = option_on(tmp_path, "lad21")
+    made = run_cli("compare", option, "--against", "lad21", "--weight", "area", "--out", tmp_path / "c")
+    assert made.exit_code == 0, made.stderr
+
+    def no_gdal(*args, **kwargs):
+        raise AssertionError("a GeoPackage was written")
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", no_gdal)
+    result = run_cli("report", option, "--against", "lad21", "--weight", "area", "--out", tmp_path / "r",
+                     "--format", "md,json,csv", "--no-maps")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == sorted(
+        ["comparison.json", "report.md", "scorecard.csv", "splits.csv", "places.csv", "overlap.csv"])
+    assert (tmp_path / "r" / "comparison.json").read_bytes() == (tmp_path / "c" / "comparison.json").read_bytes()
