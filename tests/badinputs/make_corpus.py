@@ -1225,6 +1225,29 @@ def report_into_unwritable_directory(tmp: Path) -> Case:
 
 
 @case("output")
+def map_into_unwritable_directory(tmp: Path) -> Case:
+    """`map --out` into a directory that cannot be written: refused before the (slow) drawing."""
+    import os
+
+    outdir = tmp / "locked"
+    outdir.mkdir()
+    real_access = os.access
+
+    def patch(monkeypatch) -> None:
+        import placegeo.tasks
+
+        monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: False if Path(p) == outdir
+                            else real_access(p, mode, *a, **k))
+
+        def no_work(*args, **kwargs):
+            raise AssertionError("the map was drawn before the output was checked")
+
+        monkeypatch.setattr(placegeo.tasks, "map_options", no_work)
+
+    return map_case(tmp, r"locked: directory is not writable", "--out", str(outdir / "map.png"), patch=patch)
+
+
+@case("output")
 def report_concurrent_run_holds_the_directory(tmp: Path) -> Case:
     """Another run is writing into the same --out (it holds the directory's lock): refused at once, exit 2."""
     out = tmp / "report"

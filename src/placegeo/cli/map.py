@@ -56,7 +56,9 @@ def map_command(
     if out is None:
         stem = "-vs-".join(safe_filename(p.stem) for p in options)
         out = Path(f"{stem}.{fmt}")
+    from placegeo.io import refuse_overwrite
 
+    refuse_overwrite([out], force)  # an output that exists or cannot be written is found before the drawing
     fig = map_options(options, overlays=overlay, highlight_splits=highlight_splits, labels=labels,
                       practices=practices, paper=paper, title=title, subtitle=subtitle, attribution=attribution,
                       tol=tol, population=population, warn=warn)

@@ -53,6 +53,10 @@ def validate_command(
             raise UsageError(f"unknown --kind '{kind}'", hint=f"use one of {', '.join(PATTERNS)}")
     settings = Settings(gap_width=gap_width, sliver_area=sliver_area, code=code, name=name, kind=kind, layer=layer,
                         footprint=footprint, skip=frozenset(skip))
+    if out is not None:
+        from placegeo.io import refuse_overwrite
+
+        refuse_overwrite([out], force)  # before the checks, which can take minutes on a big layer
     report = validate(sources or [], option, settings)
     text = render(report, format, fail_on)
     if out is not None:
