@@ -173,8 +173,17 @@ def check_real_file(path: str | Path, *, what: str = "boundary file") -> Path:
 
 
 def _check_driver(path: Path, layer: str | None) -> None:
-    """Refuse a file GDAL would read with a driver outside :data:`READABLE_DRIVERS`."""
+    """Refuse a file GDAL would read with a driver outside :data:`READABLE_DRIVERS`.
+
+    A ``.geojson``/``.json`` file that is a JSON object (and not a GDALG pipeline, which
+    :func:`check_real_file` refused) is GeoJSON, ESRI JSON or TopoJSON, all local: it is not opened twice
+    (GDAL's GeoJSON driver parses the whole file to open it)."""
     import pyogrio
+
+    if path.suffix.lower() in (".geojson", ".json") and path.is_file():
+        with open(path, "rb") as handle:
+            if handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+                return
 
     kwargs = {"layer": layer} if layer else {}
     driver = pyogrio.read_info(path, **kwargs).get("driver")
