@@ -67,7 +67,7 @@ def build(sources: Path, out: Path) -> dict:
     import shapely
 
     from placegeo.checks.coverage import coverage_validity
-    from placegeo.io import write_csv, write_geopackage, write_text
+    from placegeo.io import write_geopackage, write_table, write_text
     from placegeo.layers import load_layer
     from placegeo.pcn import build_pcns, read_list_sizes, read_membership, read_practices, read_registrations
 
@@ -94,9 +94,9 @@ def build(sources: Path, out: Path) -> dict:
         raise SystemExit(f"build_pcn: the PCN layer does not tile the ICB footprint: {checks}")
     # a build script rebuilds in place: force=True
     write_geopackage(frame, lsc / "pcn.gpkg", "pcn", force=True)
-    write_csv(built.lookup.rename(columns={built.block_code: "LSOA11CD"}), lsc / "lsoa11_pcn.csv", force=True)
+    write_table(built.lookup.rename(columns={built.block_code: "LSOA11CD"}), lsc / "lsoa11_pcn.csv", force=True)
     shares = built.shares.rename(columns={"LSOA_CODE": "LSOA11CD"}).assign(SHARE=lambda f: f.SHARE.round(6))
-    write_csv(shares, lsc / "lsoa11_pcn_shares.csv", force=True)
+    write_table(shares, lsc / "lsoa11_pcn_shares.csv", force=True)
     edec = edec_layer(catchments, set(frame.PCN_CODE), icb_geom)
     write_geopackage(edec.frame, lsc / "pcn_edec2020.gpkg", "pcn_edec2020", force=True)
     held_out = held_out_constants(sources)

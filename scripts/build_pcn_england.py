@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 def build(sources: Path, out: Path) -> dict:
     import pandas as pd
 
-    from placegeo.io import write_csv, write_text
+    from placegeo.io import write_table, write_text
     from placegeo.pcn import england, tune
 
     start = time.perf_counter()
@@ -49,7 +49,7 @@ def build(sources: Path, out: Path) -> dict:
     tuned = time.perf_counter()
     built = england.build_england_pcns(sources, beta=beta, floor=floor)
     seconds = time.perf_counter() - tuned
-    write_csv(built.members, out / MEMBERS, force=True, lineterminator="\n")
+    write_table(built.members, out / MEMBERS, force=True, lineterminator="\n")
     lsc = england.lsc_agreement(
         built.members, pd.read_csv(out / "lsc" / "lsoa11_pcn.csv", dtype=str),
         pd.read_csv(sources / england.LSOA11_LSOA21, dtype=str), england.read_census(sources / england.CENSUS))

@@ -29,7 +29,7 @@ PRIMITIVES = {
     "write_dataframe": "placegeo.io.write_geopackage",
     "to_file": "placegeo.io.write_geopackage",
     "to_parquet": "placegeo.io.write_geoparquet",
-    "to_csv": "placegeo.io.write_csv",
+    "to_csv": "placegeo.io.write_table",
     "write_text": "placegeo.io.write_text",  # Path.write_text; the bare name is the library's
     "replace": "placegeo.io.atomic_path",  # os.replace
     "rename": "placegeo.io.atomic_path",  # os.rename (DataFrame.rename is allowed below)
@@ -180,14 +180,14 @@ def test_write_helpers_refuse_to_overwrite_without_force(tmp_path):
     import pandas as pd
 
     from placegeo.errors import OutputError
-    from placegeo.io import write_csv, write_text
+    from placegeo.io import write_table, write_text
 
     target = write_text(tmp_path / "sub" / "a.txt", "one\n")
     with pytest.raises(OutputError, match="already exists"):
         write_text(target, "two\n")
     write_text(target, "two\n", force=True)
     assert target.read_text() == "two\n"
-    write_csv(pd.DataFrame({"A": [1, 2]}), tmp_path / "t.csv", lineterminator="\n")
+    write_table(pd.DataFrame({"A": [1, 2]}), tmp_path / "t.csv", lineterminator="\n")
     assert (tmp_path / "t.csv").read_text() == "A\n1\n2\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
 

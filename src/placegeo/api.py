@@ -171,7 +171,28 @@ def compare_loaded(loaded: list[Option], against: Sequence[Any] | None, settings
         infos = [LayerInfo(r.id, r.title, r.attribution, r.entry.exactness if r.entry else None,
                            r.entry.caveat if r.entry else None) for r in refs]
         results = [compare_option(o, refs, measured, pop, settings.boundary, warn) for o in loaded]
-    return Comparison(settings=measured, layers=infos, options=results)
+    comparison = Comparison(settings=measured, layers=infos, options=results)
+    _remember_references(comparison, refs)
+    return comparison
+
+
+_REFERENCES: dict[int, list[Layer]] = {}  # id(Comparison) -> the Layers it was measured against (while it lives)
+
+
+def _remember_references(comparison: Comparison, refs: list[Layer]) -> None:
+    """Keep the loaded reference layers with ``comparison`` (for its maps) without a field in the results."""
+    import weakref
+
+    _REFERENCES[id(comparison)] = refs
+    weakref.finalize(comparison, _REFERENCES.pop, id(comparison), None)
+
+
+def reference_layers(comparison: Comparison) -> list[Layer] | None:
+    """The Layers ``comparison`` was measured against (this process compared it), else None."""
+    refs = _REFERENCES.get(id(comparison))
+    if refs is None or [r.id for r in refs] != [info.id for info in comparison.layers]:
+        return None
+    return refs
 
 
 def _warn(message: str) -> None:
@@ -221,7 +242,27 @@ def load_references(options: Sequence[Option], against: Sequence[Any]) -> list[L
     refs = [known[a] if isinstance(a, str) and a in known else load_reference(a) for a in against]
     if not refs:
         raise UsageError("no reference layer", hint="pass --against LAYER (e.g. lad21)")
-    return refs
+    return unique_ids(refs)
+
+
+def unique_ids(layers: Sequence[Layer]) -> list[Layer]:
+    """Every reference layer under its own id: a second file with an id already taken (two ``d.gpkg`` in
+    different folders) becomes ``d-2``, never dropped; the same layer given twice is kept once."""
+    from dataclasses import replace as renamed
+
+    out: list[Layer] = []
+    taken: dict[str, Layer] = {}
+    for layer in layers:
+        if layer.id in taken and (taken[layer.id] is layer or taken[layer.id].source == layer.source):
+            continue
+        layer_id, k = layer.id, 2
+        while layer_id in taken:
+            layer_id, k = f"{layer.id}-{k}", k + 1
+        if layer_id != layer.id:
+            layer = renamed(layer, id=layer_id, title=f"{layer.title} ({layer.source})")
+        taken[layer_id] = layer
+        out.append(layer)
+    return out
 
 
 def load_reference(source: Any) -> Layer:
@@ -806,13 +847,15 @@ def pd_numeric(column: Any) -> Any:
     return pd.to_numeric(column, errors="coerce").fillna(0.0).to_numpy(dtype=float)
 
 
-def map_inputs(options: Any, *, overlays: Sequence[str | Path] = (), highlight_splits: str | Path | None = None,
+def map_inputs(options: Any, *, overlays: Sequence[str | Path] = (),
+               highlight_splits: str | Path | Layer | None = None,
                practices: bool = False, tol: float | None = None, population: Any = None,
                comparison: Comparison | None = None, engine: str | None = None, repair: bool | None = None,
                warn: Warn | None = None, shade: str | None = None) -> MapInputs:
-    """Load what a map shows and measure the splits it hatches as `placegeo compare` does; with ``shade``
-    (:data:`SHADES`), the small areas to shade under the places (:func:`shade_inputs`)."""
-    from placegeo.layers import load_layer
+    """Load what a map shows and measure the splits it hatches as `placegeo compare` does (``highlight_splits``:
+    a layer id, a file, or a loaded Layer, used as it is); with ``shade`` (:data:`SHADES`), the small areas to
+    shade under the places (:func:`shade_inputs`)."""
+    from placegeo.layers import Layer, load_layer
 
     tol = metrics.DEFAULT_TOL if tol is None else tol
     settings = CompareSettings(weight="both", tol=tol, population=population, boundary=False, engine=engine,
@@ -821,8 +864,9 @@ def map_inputs(options: Any, *, overlays: Sequence[str | Path] = (), highlight_s
         loaded = load_options(options)
         overlay_layers = [_polygon_layer(load_layer(str(o)), "--overlay") for o in overlays]
         split_layer = None
-        if highlight_splits:
-            split_layer = _polygon_layer(load_reference(str(highlight_splits)), "--highlight-splits")
+        if highlight_splits is not None:
+            source = highlight_splits if isinstance(highlight_splits, Layer) else str(highlight_splits)
+            split_layer = _polygon_layer(load_reference(source), "--highlight-splits")
             check_reference(split_layer, tol)
         practice_layer = load_layer("practices") if practices else None
         splits: list[Comparison | None] = [None] * len(loaded)
@@ -853,7 +897,8 @@ def _polygon_layer(layer: Layer, flag: str) -> Layer:
 def report_maps(comparison: Comparison, options: Sequence[Option]) -> dict[str, MapInputs]:
     """What the report's map of each option draws: its places, with the units of the first reference layer
     that it splits (read from ``comparison``, so the hatching is what the report's tables say)."""
-    split_layer = comparison.layers[0].id if comparison.layers else None
+    refs = reference_layers(comparison)  # the layer itself: a user file is never reloaded by its stem
+    split_layer: Layer | str | None = refs[0] if refs else comparison.layers[0].id if comparison.layers else None
     return {option.name: map_inputs([option], highlight_splits=split_layer, comparison=comparison,
                                     tol=comparison.settings.tol, warn=lambda _: None)
             for option in options if _in(comparison, option)}

@@ -39,19 +39,21 @@ def check_outputs(directory: Path, force: bool) -> None:
     refuse_overwrite([Path(directory) / n for n in output_names([])], force)
 
 
-def write_outputs(comparison: Comparison, directory: str | Path, *, force: bool = False) -> list[Path]:
-    """Write scorecard.csv, splits.csv, places.csv, overlap.csv, comparison.json, places-<option>.gpkg."""
-    from placegeo.io import atomic_directory
+def write_outputs(comparison: Comparison, directory: str | Path, *, force: bool = False,
+                  geopackages: bool = True) -> list[Path]:
+    """Write scorecard.csv, splits.csv, places.csv, overlap.csv, comparison.json, places-<option>.gpkg (the
+    GeoPackages left out with ``geopackages=False``: the report, which does not ship them)."""
+    from placegeo.io import atomic_directory, write_csv
     from placegeo.results import option_frames
 
     option_names = [o.name for o in comparison.options]
-    names = output_names(option_names)
+    names = output_names(option_names if geopackages else [])
     tables = comparison.tables()
-    frames = option_frames(comparison)
+    frames = option_frames(comparison) if geopackages else {}
     with atomic_directory(directory, names, force=force) as staging:
         for name in TABLES:
-            tables[name].to_csv(staging / f"{name}.csv", index=False)
+            write_csv(tables[name], staging / f"{name}.csv")
         (staging / "comparison.json").write_text(comparison.to_json(), encoding="utf-8")
-        for file_name, option_name in zip(gpkg_names(option_names), option_names, strict=True):
+        for file_name, option_name in zip(gpkg_names(option_names), option_names, strict=True) if geopackages else ():
             frames[option_name].to_file(staging / file_name, layer="places", driver="GPKG")
     return [Path(directory) / n for n in names]

@@ -1,21 +1,102 @@
 """Safe output: write to a temporary file beside the target, then move it into place.
 
-Nothing half-written is ever left behind, and an existing file is only replaced with ``force``.
+Nothing half-written is ever left behind, and an existing file is only replaced with ``force``. An output
+directory is claimed (a lock on the directory itself) while a run writes into it, and a file is moved in with a
+no-replace link unless ``force``: two runs cannot both succeed into one target. CSV text cells that a
+spreadsheet would run as a formula are neutralised (:func:`csv_text`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
 import tempfile
 import unicodedata
 from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from placegeo.errors import OutputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# OWASP CSV injection: a text cell starting with one of these is run as a formula by spreadsheets
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_CSV_RAW: ContextVar[bool] = ContextVar("placegeo_csv_raw", default=False)
+STAGING_STEM = 40  # characters of the target's name kept in a staging name: names near 255 bytes still fit
+
+
+@contextlib.contextmanager
+def csv_cells(raw: bool) -> Iterator[None]:
+    """Within the block, CSV text is written raw (``True``, the CLI's ``--csv-raw``) or neutralised."""
+    token = _CSV_RAW.set(bool(raw))
+    try:
+        yield
+    finally:
+        _CSV_RAW.reset(token)
+
+
+def neutralise_cell(value: Any) -> Any:
+    """``'=HYPERLINK(...)`` for a text cell a spreadsheet would run as a formula; anything else unchanged.
+
+    Numbers are data (``-3.5`` stays a number); only text is prefixed, with one single quote (OWASP)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell and column name that starts a formula prefixed (a copy when any is)."""
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
+    columns = [neutralise_cell(c) for c in frame.columns]
+    text_columns = [c for c in frame.columns if is_object_dtype(frame[c].dtype) or is_string_dtype(frame[c].dtype)]
+    if not text_columns and columns == list(frame.columns):
+        return frame
+    frame = frame.copy()
+    for column in text_columns:
+        frame[column] = frame[column].map(neutralise_cell)
+    frame.columns = columns
+    return frame
+
+
+def csv_text(frame: pd.DataFrame, *, raw: bool | None = None) -> str:
+    """The CSV text of ``frame`` (no index), formulas neutralised unless ``raw`` (default: :func:`csv_cells`)."""
+    raw = _CSV_RAW.get() if raw is None else raw
+    return str((frame if raw else neutralised(frame)).to_csv(index=False))
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, *, raw: bool | None = None) -> None:
+    """Write ``frame`` as CSV at ``path`` (a staging path: no atomicity here), formulas neutralised."""
+    Path(path).write_text(csv_text(frame, raw=raw), encoding="utf-8")
+
+
+class DiskFull(OutputError):
+    """The disk (or the user's quota) is full: ``cannot write X: disk full``."""
+
+    def __str__(self) -> str:
+        text = f"cannot write {self.path}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """ENOSPC or EDQUOT, from Python or as the text of a GDAL error."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return "No space left on device" in str(exc) or "Disk quota exceeded" in str(exc)
+
+
+def write_failure(exc: BaseException, target: str | Path) -> OutputError:
+    """The one line for a failed write: ``cannot write X: disk full``, or ``X: cannot write: <reason>``."""
+    if is_disk_full(exc):
+        return DiskFull("disk full", path=target, hint="free some space and run again")
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return OutputError(f"cannot write: {reason}", path=target)
 
 
 def safe_filename(name: str, *, default: str = "unnamed", max_length: int = 80) -> str:
@@ -44,8 +125,31 @@ def ensure_directory(directory: str | Path) -> Path:
     return path
 
 
+def check_writable(target: str | Path, *, directory: bool = False) -> None:
+    """Before any work: the output ``target`` (a file, or a ``directory``) could be written.
+
+    Nothing is created: the nearest existing ancestor must be a writable directory, and ``target`` must not be
+    a directory where a file belongs (or a file where a directory belongs)."""
+    path = Path(target)
+    if path.exists():
+        if directory and not path.is_dir():
+            raise OutputError("is a file, not a directory", path=path, hint="choose another --out")
+        if not directory and path.is_dir():
+            raise OutputError("is a directory, not a file", path=path)
+    parent = path if directory and path.is_dir() else path.parent
+    for ancestor in [parent, *parent.parents]:
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise OutputError(f"cannot create: {ancestor} is a file", path=path)
+            if not os.access(ancestor, os.W_OK | os.X_OK):
+                raise OutputError("directory is not writable", path=ancestor)
+            return
+
+
 def refuse_overwrite(paths: list[Path], force: bool) -> None:
-    """Raise before any work if an output exists and ``force`` was not given."""
+    """Raise before any work if an output exists and ``force`` was not given, or could not be written."""
+    for parent in dict.fromkeys(Path(p).parent for p in paths):
+        check_writable(parent, directory=True)
     if force:
         return
     existing = [p for p in paths if p.exists()]
@@ -64,7 +168,8 @@ def atomic_path(target: str | Path, *, force: bool = False) -> Iterator[Path]:
     refuse_overwrite([target], force)
     created = _first_missing(target.parent)
     parent = ensure_directory(target.parent if str(target.parent) else ".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part" + target.suffix, dir=parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem[:STAGING_STEM]}.", suffix=".part" + target.suffix[:16],
+                                    dir=parent)
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # writers such as GDAL want to create the file themselves
@@ -72,15 +177,64 @@ def atomic_path(target: str | Path, *, force: bool = False) -> Iterator[Path]:
         yield tmp
         if not tmp.exists():
             raise OutputError("writer produced no file", path=target)
-        os.replace(tmp, target)
+        move_into_place(tmp, target, force=force)
     except OSError as exc:
         _remove(tmp)
         _remove_empty(parent, created)
-        raise OutputError(f"cannot write: {exc.strerror or exc}", path=target) from None
-    except BaseException:
+        raise write_failure(exc, target) from None
+    except BaseException as exc:
         _remove(tmp)
         _remove_empty(parent, created)
+        if isinstance(exc, Exception) and not isinstance(exc, OutputError) and is_disk_full(exc):
+            raise write_failure(exc, target) from None  # GDAL says it in its own words
         raise
+
+
+@contextlib.contextmanager
+def atomic_files(targets: list[Path], *, force: bool = False) -> Iterator[list[Path]]:
+    """Temporary paths for several files that appear together or not at all (``pcn build``'s layer and its
+    lookup): if the second cannot be written or moved, the first is taken out again."""
+    with contextlib.ExitStack() as stack:
+        tmps = [stack.enter_context(_staged(Path(t), force)) for t in targets]
+        yield tmps
+        moved: list[Path] = []
+        try:
+            for tmp, target in zip(tmps, targets, strict=True):
+                if not tmp.exists():
+                    raise OutputError("writer produced no file", path=target)
+                move_into_place(tmp, Path(target), force=force)
+                moved.append(Path(target))
+        except BaseException:
+            for target in moved:
+                _remove(target)
+            raise
+
+
+@contextlib.contextmanager
+def _staged(target: Path, force: bool) -> Iterator[Path]:
+    """A temporary path beside ``target`` (removed at the end unless it was moved); the caller moves it."""
+    refuse_overwrite([target], force)
+    created = _first_missing(target.parent)
+    parent = ensure_directory(target.parent if str(target.parent) else ".")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem[:STAGING_STEM]}.", suffix=".part" + target.suffix[:16],
+                                    dir=parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()
+    done = False
+    try:
+        yield tmp
+        done = True
+    except OSError as exc:
+        raise write_failure(exc, target) from None
+    except Exception as exc:
+        if isinstance(exc, OutputError) or not is_disk_full(exc):
+            raise
+        raise write_failure(exc, target) from None
+    finally:
+        _remove(tmp)
+        if not done or not target.exists():
+            _remove_empty(parent, created)
 
 
 @contextlib.contextmanager
@@ -93,29 +247,94 @@ def atomic_directory(target: str | Path, names: list[str], *, force: bool = Fals
     target = ensure_directory(target)
     ok = False
     try:
-        refuse_overwrite([target / n for n in names], force)
-        staging = Path(tempfile.mkdtemp(prefix=".placegeo-", dir=target))
-        try:
-            yield staging
-            missing = [n for n in names if not (staging / n).exists()]
-            if missing:
-                raise OutputError(f"writer produced no {missing[0]}", path=target)
-            _move_all(staging, target, names)
-            ok = True
-        except OutputError as err:  # a writer staging inside our staging: name the user's directory
-            if err.path and Path(err.path).is_relative_to(staging):
-                err.path = str(target)
-            raise
-        except OSError as exc:
-            raise OutputError(f"cannot write: {exc.strerror or exc}", path=target) from None
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        with claimed(target):
+            refuse_overwrite([target / n for n in names], force)
+            staging = Path(tempfile.mkdtemp(prefix=".placegeo-", dir=target))
+            try:
+                yield staging
+                missing = [n for n in names if not (staging / n).exists()]
+                if missing:
+                    raise OutputError(f"writer produced no {missing[0]}", path=target)
+                _move_all(staging, target, names, force=force)
+                ok = True
+            except OutputError as err:  # a writer staging inside our staging: name the user's directory
+                if err.path and Path(err.path).is_relative_to(staging):
+                    err.path = str(target)
+                raise
+            except OSError as exc:
+                raise write_failure(exc, target) from None
+            except Exception as exc:
+                if not is_disk_full(exc):
+                    raise
+                raise write_failure(exc, target) from None
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
     finally:
         if not ok:
             _remove_empty(target, created)
 
 
-def _move_all(staging: Path, target: Path, names: list[str]) -> None:
+_CLAIMED: dict[str, int] = {}  # directory -> how many blocks of this process hold its claim
+
+
+@contextlib.contextmanager
+def claimed(directory: Path) -> Iterator[None]:
+    """Hold ``directory`` for this run: another placegeo run writing into it is refused at once (exit 2).
+
+    An exclusive ``flock`` on the directory itself: nothing is written to claim it, and the claim ends with
+    the process however it ends (kill -9 included). Re-entrant within one process."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no flock; the no-replace moves still refuse a second run
+        yield
+        return
+
+    key = os.path.realpath(directory)
+    if key in _CLAIMED:
+        _CLAIMED[key] += 1
+        try:
+            yield
+        finally:
+            _CLAIMED[key] -= 1
+        return
+    fd = os.open(key, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError("is being written by another placegeo run", path=directory,
+                              hint="wait for it to finish, or choose another --out") from None
+        _CLAIMED[key] = 1
+        try:
+            yield
+        finally:
+            del _CLAIMED[key]
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def move_into_place(source: Path, target: Path, *, force: bool) -> None:
+    """Move ``source`` onto ``target``: with ``force`` it replaces; without, it never does (a hard link that
+    fails when ``target`` appeared meanwhile, as when two runs write one output)."""
+    if force:
+        os.replace(source, target)
+        return
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise OutputError("already exists (written by another run meanwhile)", path=target,
+                          hint="use --force to replace") from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+        if target.exists():  # a file system without hard links: check, then rename
+            raise OutputError("already exists", path=target, hint="use --force to replace") from None
+        os.replace(source, target)
+        return
+    source.unlink()
+
+
+def _move_all(staging: Path, target: Path, names: list[str], *, force: bool = True) -> None:
     """Move every staged file into ``target``; if one move fails, put back what was there before."""
     backup = staging / ".previous"
     backup.mkdir()
@@ -125,7 +344,7 @@ def _move_all(staging: Path, target: Path, names: list[str]) -> None:
             if (target / name).exists():
                 os.replace(target / name, backup / name)
             done.append(name)
-            os.replace(staging / name, target / name)
+            move_into_place(staging / name, target / name, force=force or (backup / name).exists())
     except BaseException:
         for name in reversed(done):
             with contextlib.suppress(OSError):
@@ -193,8 +412,9 @@ def write_geoparquet(frame: Any, target: str | Path, *, force: bool = False) -> 
     return Path(target)
 
 
-def write_csv(frame: Any, target: str | Path, *, force: bool = False, **kwargs: Any) -> Path:
-    """Write a DataFrame as CSV atomically (no index; ``kwargs`` go to ``DataFrame.to_csv``)."""
+def write_table(frame: Any, target: str | Path, *, force: bool = False, **kwargs: Any) -> Path:
+    """Write a data table (a build script's lookup) as CSV atomically, unchanged: no index, no formula
+    neutralising (``kwargs`` go to ``DataFrame.to_csv``). Users' outputs go through :func:`write_csv`."""
     with atomic_path(target, force=force) as tmp:
         frame.to_csv(tmp, index=False, **kwargs)
     return Path(target)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -36,13 +37,15 @@ class Reading:
 
     engine: str | None = None
     repair: bool = False
+    allow_virtual: bool = False  # VRT and GDAL /vsi*/ paths (the CLI's --allow-virtual); never the network
 
 
 _READING: ContextVar[Reading] = ContextVar("placegeo_reading", default=Reading())  # noqa: B039 - frozen
 
 
 @contextlib.contextmanager
-def reading(engine: str | None = None, repair: bool | None = None) -> Iterator[Reading]:
+def reading(engine: str | None = None, repair: bool | None = None,
+            allow_virtual: bool | None = None) -> Iterator[Reading]:
     """Read every boundary file within the block with ``engine`` and ``repair`` (the defaults of
     :func:`load_layer` and :func:`read_frame` when they are not passed), then put the previous ones back.
 
@@ -50,7 +53,8 @@ def reading(engine: str | None = None, repair: bool | None = None) -> Iterator[R
     there is no environment variable. ``None`` keeps what an enclosing block (the CLI's global options) says."""
     outer = _READING.get()
     token = _READING.set(Reading(resolve_engine(engine) if engine else outer.engine,
-                                 outer.repair if repair is None else bool(repair)))
+                                 outer.repair if repair is None else bool(repair),
+                                 outer.allow_virtual if allow_virtual is None else bool(allow_virtual)))
     try:
         yield _READING.get()
     finally:
@@ -120,32 +124,118 @@ def resolve_engine(engine: str | None = None) -> str:
     return engine
 
 
+# GDAL drivers placegeo reads boundaries with: real files only (no VRT, no services, no databases)
+READABLE_DRIVERS = frozenset({"GPKG", "GeoJSON", "GeoJSONSeq", "ESRI Shapefile", "FlatGeobuf", "Parquet", "KML",
+                              "LIBKML", "GML", "CSV"})
+VIRTUAL_DRIVERS = frozenset({"OGR_VRT", "GDALG"})  # read only with --allow-virtual
+NETWORK_PREFIXES = ("/vsicurl", "/vsis3", "/vsigs", "/vsiaz", "/vsiadls", "/vsioss", "/vsiswift", "/vsihdfs",
+                    "/vsiwebhdfs")
+_URL = re.compile(r"^[a-z][a-z0-9+.-]+:/")  # http://, https:/ (a Path folds //), ftp://, s3://: never a local file
+VIRTUAL_MARKERS = (b"<OGRVRTDataSource", b"<VRTDataset", b"gdal_streamed_alg")
+
+
+def check_real_file(path: str | Path, *, what: str = "boundary file") -> Path:
+    """Refuse what is not a real local file before anything opens it: network and GDAL virtual paths (VRT,
+    ``/vsi*/``, ``http://``) unless :func:`reading` allows virtual ones (never the network), FIFOs, devices and
+    sockets (reading them would hang or never end). Raises LayerError with one line; returns the path."""
+    import stat
+
+    text = str(path)
+    lowered = text.lower()
+    path = Path(text)
+    if _URL.match(lowered) or (lowered.startswith("/vsi") and any(p in lowered for p in NETWORK_PREFIXES)):
+        raise LayerError("is a network address: placegeo reads local files only", path=path)
+    virtual_ok = _READING.get().allow_virtual
+    if lowered.startswith("/vsi") and not virtual_ok:
+        raise LayerError("is a GDAL virtual path", path=path, hint="give the file itself, or pass --allow-virtual")
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise LayerError("no such file", path=path) from None
+    except OSError as exc:
+        raise LayerError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    if stat.S_ISDIR(mode):
+        return path
+    if not stat.S_ISREG(mode):
+        kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                else "a device")
+        raise LayerError(f"is {kind}, not a {what}", path=path)
+    if not virtual_ok:
+        if path.suffix.lower() in (".vrt", ".gdalg"):
+            raise LayerError("is a GDAL virtual format (VRT)", path=path, hint="pass --allow-virtual to read it")
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(4096)
+        except OSError as exc:
+            raise LayerError(f"cannot read: {exc.strerror or exc}", path=path) from None
+        if any(marker in head for marker in VIRTUAL_MARKERS):
+            raise LayerError("is a GDAL virtual format (VRT)", path=path, hint="pass --allow-virtual to read it")
+    return path
+
+
+def _check_driver(path: Path, layer: str | None) -> None:
+    """Refuse a file GDAL would read with a driver outside :data:`READABLE_DRIVERS`.
+
+    A ``.geojson``/``.json`` file that is a JSON object (and not a GDALG pipeline, which
+    :func:`check_real_file` refused) is GeoJSON, ESRI JSON or TopoJSON, all local: it is not opened twice
+    (GDAL's GeoJSON driver parses the whole file to open it)."""
+    import pyogrio
+
+    if path.suffix.lower() in (".geojson", ".json") and path.is_file():
+        with open(path, "rb") as handle:
+            if handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+                return
+
+    kwargs = {"layer": layer} if layer else {}
+    driver = pyogrio.read_info(path, **kwargs).get("driver")
+    allowed = READABLE_DRIVERS | (VIRTUAL_DRIVERS if _READING.get().allow_virtual else frozenset())
+    if driver and driver not in allowed:
+        hint = "pass --allow-virtual to read it" if driver in VIRTUAL_DRIVERS else (
+            "use GeoPackage, GeoJSON, Shapefile, FlatGeobuf, GeoParquet, KML, GML or CSV with WKT")
+        raise LayerError(f"is a {driver} file, which placegeo does not read", path=path, hint=hint)
+
+
 def read_frame(path: str | Path, *, layer: str | None = None, engine: str | None = None,
                columns: list[str] | None = None) -> gpd.GeoDataFrame:
     """Read a vector file as it is (no checks), turning every reader failure into one LayerError.
 
+    Real files only (:func:`check_real_file`), read by an allowed driver (:data:`READABLE_DRIVERS`);
     ``columns`` reads only those attribute columns (and the geometry)."""
     import geopandas as gpd
 
-    path = Path(path)
-    if not path.exists():
-        raise LayerError("no such file", path=path)
+    path = check_real_file(path)
     if path.is_dir() and not path.suffix:
         raise LayerError("is a directory, not a boundary file", path=path)
+    import warnings
+
     try:
-        if path.suffix.lower() in (".parquet", ".geoparquet"):
-            frame = gpd.read_parquet(path)
-            return frame if columns is None else frame[[*columns, frame.geometry.name]]
-        kwargs: dict[str, Any] = {"layer": layer} if layer else {}
-        if columns is not None:
-            kwargs["columns"] = columns
-        return gpd.read_file(path, engine=resolve_engine(engine), **kwargs)
+        with warnings.catch_warnings():  # NaN coordinates: numpy's RuntimeWarning; the checks say it in one line
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if path.suffix.lower() in (".parquet", ".geoparquet"):
+                frame = gpd.read_parquet(path)
+                return frame if columns is None else frame[[*columns, frame.geometry.name]]
+            _no_network()
+            _check_driver(path, layer)
+            kwargs: dict[str, Any] = {"layer": layer} if layer else {}
+            if columns is not None:
+                kwargs["columns"] = columns
+            return gpd.read_file(path, engine=resolve_engine(engine), **kwargs)
     except (LayerError, UsageError):
         raise
     except UnicodeDecodeError:
         raise LayerError("is not valid UTF-8 text", path=path) from None
     except Exception as exc:  # every reader has its own exceptions; the user needs one line
         raise LayerError(f"cannot read as a boundary file: {_first_line(exc)}", path=path) from None
+
+
+@functools.cache
+def _no_network() -> None:
+    """GDAL settings that keep readers off the network (a GML schema or a VRT source on a server)."""
+    import pyogrio
+
+    pyogrio.set_gdal_config_options({"GML_DOWNLOAD_WFS_SCHEMA": "NO", "GDAL_HTTP_TIMEOUT": "1",
+                                     "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".placegeo-no-network",
+                                     "GDAL_HTTP_PROXY": "127.0.0.1:9", "GDAL_HTTPS_PROXY": "127.0.0.1:9"})
 
 
 def load_layer(
@@ -492,6 +582,10 @@ def _checked_geometries(
     if missing.any():
         raise LayerError(f"{int(missing.sum())} feature(s) have an empty or null geometry "
                          f"(first: row {int(missing.argmax())})", path=path)
+    bad = non_finite(geoms)
+    if bad.any():  # GEOS cannot measure or mend these (--repair neither)
+        raise LayerError(f"{int(bad.sum())} feature(s) have NaN or infinite coordinates "
+                         f"(first: row {int(bad.argmax())})", path=path)
     types = set(frame.geom_type)
     wanted = {"Point", "MultiPoint"} if geometry == "point" else POLYGONAL
     stray = sorted(types - wanted)
@@ -517,6 +611,20 @@ def _checked_geometries(
         raise LayerError(f"{int(emptied.sum())} invalid geometr{'y has' if emptied.sum() == 1 else 'ies have'} no area "
                          f"left after repair (first: row {int(emptied.argmax())})", path=path)
     return frame, int(invalid.sum())
+
+
+def non_finite(geoms: Any) -> Any:
+    """A boolean array: which geometries hold a NaN or infinite coordinate."""
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    bad = np.zeros(len(geoms), dtype=bool)
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    wrong = ~np.isfinite(coords).all(axis=1)
+    if wrong.any():
+        bad[np.unique(index[wrong])] = True
+    return bad
 
 
 def polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:

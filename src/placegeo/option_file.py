@@ -17,6 +17,7 @@ positions) gives line numbers only for syntax errors.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ OPTION_KEYS = {"name", "description", "blocks", "code_column", "name_column", "p
 PLACE_KEYS = {"name", "blocks", "subunits", "description"}
 OPTION_SUFFIXES = {".yaml", ".yml", ".toml"}
 MAX_BYTES = 2_000_000
+MAX_DIGITS = 4_300  # Python's own limit on int(text)
+MAX_DEPTH = 100  # levels of nesting an option file may use (it needs 4)
 
 Key = str | int
 
@@ -119,8 +122,12 @@ def read_document(path: Path) -> Document:
 
     A file that cannot be read from disk raises; every other problem is the document's ``problem``.
     """
+    _check_regular(path)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+            if len(data) > MAX_BYTES:
+                data += handle.read()  # only to say how big it is
     except OSError as exc:
         raise OptionError(f"cannot read: {exc.strerror}", path=path) from None
     if len(data) > MAX_BYTES:
@@ -132,6 +139,31 @@ def read_document(path: Path) -> Document:
     if path.suffix.lower() == ".toml":
         return _toml(text)
     return _yaml(text)
+
+
+def _check_regular(path: Path) -> None:
+    """A FIFO, device or socket would block or never end: refuse it before opening (one line)."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # reading says why
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        raise OptionError(f"is {kind}, not an option file", path=path)
+
+
+def _too_long_number(text: str) -> Document:
+    """Python refuses to read integers of more than 4,300 digits: say so, at the line, instead of failing."""
+    found = re.search(r"\d{" + str(MAX_DIGITS + 1) + ",}", text)
+    line = text.count("\n", 0, found.start()) + 1 if found else None
+    digits = f"{len(found.group()):,} digits" if found else "too many digits"
+    return _broken(f"holds a number of {digits}; at most {MAX_DIGITS:,}", line=line)
+
+
+def _too_deep(line: int | None = None) -> Document:
+    return _broken(f"nests values more than {MAX_DEPTH} levels deep", line=line)
 
 
 def read_option_text(path: Path) -> dict[str, Any]:
@@ -158,7 +190,11 @@ def _toml(text: str) -> Document:
 
     try:
         return Document(tomllib.loads(text), Lines())
-    except tomllib.TOMLDecodeError as exc:
+    except RecursionError:
+        return _too_deep()
+    except ValueError as exc:
+        if "digits" in str(exc) and not isinstance(exc, tomllib.TOMLDecodeError):
+            return _too_long_number(text)
         found = re.search(r"line (\d+)", str(exc))
         return _broken(f"is not valid TOML: {exc}", line=int(found.group(1)) if found else None)
 
@@ -168,9 +204,16 @@ def _yaml(text: str) -> Document:
 
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
     try:
+        depth = 0
         for event in yaml.parse(text, Loader=loader_class):
             if isinstance(event, yaml.AliasEvent):
                 return _broken("uses YAML aliases (*name); option files may not", line=event.start_mark.line + 1)
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return _broken(f"nests values more than {MAX_DEPTH} levels deep", line=event.start_mark.line + 1)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
         loader = loader_class(text)
         try:
             node = loader.get_single_node()
@@ -181,10 +224,20 @@ def _yaml(text: str) -> Document:
         finally:
             loader.dispose()
         return Document(data, Lines(table))
+    except _DuplicateKey as dup:
+        return _broken(f"repeats the key '{dup.key}' at line {dup.line} (each key may appear once)", line=dup.line)
+    except RecursionError:
+        return _too_deep()
+    except ValueError as exc:
+        if "digits" not in str(exc):
+            raise
+        return _too_long_number(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "syntax error"
+        if "nesting depth" in problem:  # libyaml's own limit, met before ours
+            return _too_deep(mark.line + 1 if mark else None)
         lines = text.splitlines()
         line = lines[mark.line] if mark and mark.line < len(lines) else ""
         if "\t" in line[: mark.column + 1 if mark else 0] or "'\\t'" in str(exc):
@@ -192,11 +245,20 @@ def _yaml(text: str) -> Document:
         return _broken(f"is not valid YAML{where}: {problem}", line=mark.line + 1 if mark else None)
 
 
+class _DuplicateKey(Exception):
+    """A mapping of the YAML repeats a key (YAML says keys are unique; PyYAML would keep the last)."""
+
+    def __init__(self, key: str, line: int):
+        super().__init__(key)
+        self.key, self.line = key, line
+
+
 def _index_lines(loader: Any, node: Any, path: tuple[Key, ...], table: dict[tuple[Key, ...], int]) -> None:
     """Record the line of every value under ``node``: a mapping entry at its key, a list item where it starts."""
     import yaml
 
     if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
         for key_node, value_node in node.value:
             try:
                 key = loader.construct_object(key_node, deep=True)
@@ -204,6 +266,9 @@ def _index_lines(loader: Any, node: Any, path: tuple[Key, ...], table: dict[tupl
                 continue
             if not isinstance(key, str | int) or isinstance(key, bool):
                 key = str(key)
+            if key in seen:
+                raise _DuplicateKey(str(key), key_node.start_mark.line + 1)
+            seen.add(key)
             table.setdefault((*path, key), key_node.start_mark.line + 1)
             _index_lines(loader, value_node, (*path, key), table)
     elif isinstance(node, yaml.SequenceNode):

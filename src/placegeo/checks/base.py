@@ -18,6 +18,7 @@ CHECKS: dict[str, tuple[str, str]] = {
                                  "or outside Great Britain)"),
     "axes-swapped": ("error", "coordinates are (latitude, longitude): the axes are swapped"),
     "geometry-empty": ("error", "a feature has a null or empty geometry"),
+    "geometry-non-finite": ("error", "a feature has a NaN or infinite coordinate"),
     "not-polygonal": ("error", "a feature is not a Polygon/MultiPolygon (points, lines, collections)"),
     "not-point": ("error", "a feature of a point layer is not a Point/MultiPoint"),
     "geometry-invalid": ("error", "an invalid polygon (shapely.is_valid_reason gives the reason and the point; "

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from placegeo.checks.base import Finding, at
 from placegeo.checks.gss import PATTERNS, bad_codes
-from placegeo.layers import POLYGONAL, crs_problem, polygonal_part
+from placegeo.layers import POLYGONAL, crs_problem, non_finite, polygonal_part
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -77,6 +77,10 @@ def check_geometries(geoms: np.ndarray, codes: list[str], file: str, *, points: 
     for i in missing.nonzero()[0]:
         findings.append(Finding("geometry-empty", file, "has a null or empty geometry", code=codes[i]))
         usable[i] = None
+    for i in non_finite(geoms).nonzero()[0]:
+        if usable[i] is not None:
+            findings.append(Finding("geometry-non-finite", file, "has a NaN or infinite coordinate", code=codes[i]))
+            usable[i] = None
     wanted = POINTS if points else POLYGONAL
     for i, geom in enumerate(geoms):
         if usable[i] is None or geom.geom_type in wanted:

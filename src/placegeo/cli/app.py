@@ -40,13 +40,23 @@ def root(
     repair: bool = typer.Option(False, "--repair",
                                 help="Mend invalid geometries in input files with make_valid (and say how many) "
                                      "instead of refusing them."),
+    csv_raw: bool = typer.Option(False, "--csv-raw",
+                                 help="Write CSV text cells as they are: no ' before a cell starting with =, +, -, "
+                                      "@, tab or CR (formula neutralising is for spreadsheets; pipelines may "
+                                      "want the raw text)."),
+    allow_virtual: bool = typer.Option(False, "--allow-virtual",
+                                       help="Read GDAL virtual formats (VRT) and /vsi*/ paths; network "
+                                            "addresses stay refused."),
 ) -> None:
     """placegeo: boundary alignment for NHS places and neighbourhoods.
 
-    Global options go before the command: placegeo --repair compare ...
-    The engine and repair hold for every file the command reads (:func:`placegeo.layers.reading`, entered
+    Global options go before the command (placegeo --repair compare ...); --csv-raw and --allow-virtual may
+    also follow it.
+    The engine, repair and allow-virtual hold for every file the command reads (:func:`placegeo.layers.reading`, entered
     here and left when the command ends): no environment variable is set.
     """
+    from placegeo.io import csv_cells
     from placegeo.layers import reading
 
-    ctx.with_resource(reading(engine, repair))
+    ctx.with_resource(reading(engine, repair, allow_virtual=allow_virtual))
+    ctx.with_resource(csv_cells(csv_raw))

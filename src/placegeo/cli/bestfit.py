@@ -34,6 +34,10 @@ def bestfit_command(
     from placegeo.lookup import bestfit
 
     weight = Weight.population if weight == Weight.both else weight  # one weight decides: population, as in compare
+    if out is not None:
+        from placegeo.io import refuse_overwrite
+
+        refuse_overwrite([out], force)
     result = bestfit(small, large, method=method, weight=weight, population=population)
     if out is not None:
         emit_table(result.lookup, out=out, format=format, force=force, title="lookup")

@@ -135,9 +135,25 @@ class PlacegeoGroup(TyperGroup):
         readable_help(self.params)
 
     def parse_args(self, ctx, args):  # type: ignore[override]
-        args = list(args)
+        args = hoist_global_flags(list(args), self.commands)
         first = next((i for i, a in enumerate(args) if a in self.commands), len(args))
         return super().parse_args(ctx, normalise_args(args[:first], self.params) + args[first:])
+
+
+GLOBAL_FLAGS = ("--csv-raw", "--allow-virtual")  # global flags also taken after the command (no command has them)
+
+
+def hoist_global_flags(args: list[str], commands: Any) -> list[str]:
+    """``placegeo compare --csv-raw ...`` as ``placegeo --csv-raw compare ...`` (up to a ``--``)."""
+    first = next((i for i, a in enumerate(args) if a in commands), None)
+    if first is None:
+        return args
+    end = args.index("--") if "--" in args[first:] else len(args)
+    flags = [a for a in args[first:end] if a in GLOBAL_FLAGS]
+    if not flags:
+        return args
+    rest = [a for a in args[first:end] if a not in GLOBAL_FLAGS]
+    return args[:first] + flags + rest + args[end:]
 
 
 class _PlainArgument(TyperArgument):
@@ -259,9 +275,20 @@ Against = Annotated[list[str] | None, typer.Option(
          "CCGs 2021, sub-ICBs 2024, PCNs; see `placegeo layers`).")]
 WeightOption = Annotated[Weight, typer.Option(
     "--weight", help="What to weigh: area, population, or both (population decides whole / split).")]
+def finite(ctx: Any, param: Any, value: float | None) -> float | None:
+    """Refuse NaN and infinities for a number option (click reads "nan" and "inf" as floats)."""
+    import math
+
+    from placegeo.errors import UsageError
+
+    if value is not None and not math.isfinite(value):
+        raise UsageError(f"{param.opts[0]} must be a finite number, not {value}")
+    return value
+
+
 Tol = Annotated[float, typer.Option(
-    "--tol", metavar="SHARE", help="Whole / split and coterminous tolerance (a share: 0.01 = 1 %).")]
-Snap = Annotated[float, typer.Option("--snap", metavar="M", help="Boundary match distance in metres.")]
+    "--tol", metavar="SHARE", callback=finite, help="Whole / split and coterminous tolerance (a share: 0.01 = 1 %).")]
+Snap = Annotated[float, typer.Option("--snap", metavar="M", callback=finite, help="Boundary match distance in metres.")]
 Population = Annotated[str | None, typer.Option(
     "--population", metavar="LAYER",
     help="Small-area population layer (default: follows the layers, lsoa11 for L&SC, england/lsoa21 for England).")]
@@ -282,9 +309,14 @@ Format = Annotated[TableFormat | None, typer.Option(
 
 def guidance_bands(place_max: float, neighbourhood_min: float, neighbourhood_max: float):
     """The place and neighbourhood bands from the command line, checked: (place band, neighbourhood band)."""
+    import math
+
     from placegeo.errors import UsageError
     from placegeo.metrics import NEIGHBOURHOOD_BAND, PLACE_BAND, Band
 
+    if any(math.isnan(v) for v in (place_max, neighbourhood_min, neighbourhood_max)):
+        raise UsageError("guidance bands count people: --place-max, --neighbourhood-min and --neighbourhood-max "
+                         "must be numbers, not nan")
     if min(place_max, neighbourhood_min, neighbourhood_max) < 0:
         raise UsageError("guidance bands count people: --place-max, --neighbourhood-min and --neighbourhood-max "
                          "cannot be negative")

@@ -66,7 +66,9 @@ def compare_command(
     if format == "json":
         typer.echo(comparison.to_json())
     elif format == "csv":
-        typer.echo(comparison.tables()["scorecard"].to_csv(index=False), nl=False)
+        from placegeo.io import csv_text
+
+        typer.echo(csv_text(comparison.tables()["scorecard"]), nl=False)
     else:
         from placegeo.render.scorecard import render_scorecard
 

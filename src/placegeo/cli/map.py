@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from placegeo.cli.app import app
-from placegeo.cli.common import MapFormat, Paper, PlacegeoCommand, warn
+from placegeo.cli.common import MapFormat, Paper, PlacegeoCommand, finite, warn
 
 
 @app.command("map", cls=PlacegeoCommand)
@@ -31,7 +31,7 @@ def map_command(
                                         help="Subtitle (default: geography and vintage)."),
     attribution: str | None = typer.Option(None, "--attribution", metavar="TEXT",
                                            help="Licence line for your own boundary files (printed at the foot)."),
-    tol: float | None = typer.Option(None, "--tol", metavar="SHARE",
+    tol: float | None = typer.Option(None, "--tol", metavar="SHARE", callback=finite,
                                      help="Split tolerance as a share (default 0.01 = 1 %)."),
     population: str | None = typer.Option(None, "--population", metavar="LAYER",
                                           help="Small-area population layer for split shares (default: as compare, "
@@ -59,7 +59,9 @@ def map_command(
     if out is None:
         stem = "-vs-".join(safe_filename(p.stem) for p in options)
         out = Path(f"{stem}.{fmt}")
+    from placegeo.io import refuse_overwrite
 
+    refuse_overwrite([out], force)  # an output that exists or cannot be written is found before the drawing
     fig = map_options(options, overlays=overlay, highlight_splits=highlight_splits, labels=labels,
                       practices=practices, paper=paper, title=title, subtitle=subtitle, attribution=attribution,
                       tol=tol, population=population, warn=warn, shade=shade)

@@ -22,5 +22,9 @@ def overlap_command(
     from placegeo.api import overlap
     from placegeo.cli.tables import emit_table
 
+    if out is not None:
+        from placegeo.io import refuse_overwrite
+
+        refuse_overwrite([out], force)
     table = overlap(a, b, weight=weight, population=population)
     emit_table(table, out=out, format=format, force=force, title=f"Overlap of {a} and {b}")

@@ -48,7 +48,9 @@ def emit_table(table: pd.DataFrame, *, out: Path | None, format: str | None, for
 def _text(table: pd.DataFrame, fmt: str) -> str:
     if fmt == "json":
         return table.to_json(orient="records", indent=2, force_ascii=False) + "\n"
-    return table.to_csv(index=False)
+    from placegeo.io import csv_text
+
+    return csv_text(table)
 
 
 def _cell(value) -> str:

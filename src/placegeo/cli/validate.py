@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from placegeo.cli.app import app
-from placegeo.cli.common import FindingsFormat, PlacegeoCommand, Severity
+from placegeo.cli.common import FindingsFormat, PlacegeoCommand, Severity, finite
 
 
 @app.command("validate", cls=PlacegeoCommand)
@@ -20,10 +20,10 @@ def validate_command(
     format: FindingsFormat = typer.Option(FindingsFormat.text, "--format",
                                           help="Output format: text (for people), json, junit or github."),
     fail_on: Severity = typer.Option(Severity.error, "--fail-on", help="Exit 1 on findings at or above this severity."),
-    gap_width: float = typer.Option(0.0, "--gap-width", metavar="M",
+    gap_width: float = typer.Option(0.0, "--gap-width", metavar="M", callback=finite,
                                     help="Coverage validation: gaps narrower than this (metres) are edge findings "
                                          "(0: edges must match exactly)."),
-    sliver_area: float = typer.Option(1.0, "--sliver-area", metavar="M2",
+    sliver_area: float = typer.Option(1.0, "--sliver-area", metavar="M2", callback=finite,
                                       help="Polygon parts smaller than this (m²) are slivers."),
     kind: str = typer.Option(None, "--kind", metavar="KIND",
                              help="What the features are (lsoa, lad, ctyua, ccg, sicbl, icb, pcn, practice...), for "
@@ -53,6 +53,10 @@ def validate_command(
             raise UsageError(f"unknown --kind '{kind}'", hint=f"use one of {', '.join(PATTERNS)}")
     settings = Settings(gap_width=gap_width, sliver_area=sliver_area, code=code, name=name, kind=kind, layer=layer,
                         footprint=footprint, skip=frozenset(skip))
+    if out is not None:
+        from placegeo.io import refuse_overwrite
+
+        refuse_overwrite([out], force)  # before the checks, which can take minutes on a big layer
     report = validate(sources or [], option, settings)
     text = render(report, format, fail_on)
     if out is not None:

@@ -279,10 +279,14 @@ def registration_notes(registrations: Registrations, membership: Membership, cov
 
 def write_pcns(build: PcnBuild, out: str | Path, *, force: bool = False, lookup: str | Path | None = None) -> Path:
     """Write the PCN layer (GeoPackage layer ``pcn``, or any format by suffix) and optionally the block lookup."""
-    from placegeo.io import atomic_path
+    from placegeo.io import atomic_files, write_csv
 
     out = Path(out)
-    with atomic_path(out, force=force) as tmp:
+    if out.suffix.lower() not in (".gpkg", ".geojson", ".json", ".parquet"):
+        raise UsageError(f"cannot write '{out.suffix}' files", hint="use .gpkg, .geojson or .parquet")
+    targets = [out] + ([Path(lookup)] if lookup is not None else [])
+    with atomic_files(targets, force=force) as tmps:  # the layer and its lookup appear together or not at all
+        tmp = tmps[0]
         if out.suffix.lower() == ".gpkg":
             build.frame.to_file(tmp, layer="pcn", driver="GPKG")
         elif out.suffix.lower() in (".geojson", ".json"):
@@ -291,7 +295,6 @@ def write_pcns(build: PcnBuild, out: str | Path, *, force: bool = False, lookup:
             build.frame.to_parquet(tmp)
         else:
             raise UsageError(f"cannot write '{out.suffix}' files", hint="use .gpkg, .geojson or .parquet")
-    if lookup is not None:
-        with atomic_path(lookup, force=force) as tmp:
-            build.lookup.to_csv(tmp, index=False)
+        if lookup is not None:
+            write_csv(build.lookup, tmps[1])
     return out

@@ -65,6 +65,8 @@ def read_csv(path: str | Path) -> pd.DataFrame:
         raise InputError("no such file", path=path)
     if path.is_dir():
         raise InputError("is a directory, not a CSV file", path=path)
+    if not path.is_file():  # a FIFO or a device: reading would wait forever
+        raise InputError("is not a regular file (a FIFO or a device), not a CSV file", path=path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
     except UnicodeDecodeError:

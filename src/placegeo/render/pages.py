@@ -36,6 +36,7 @@ RC = {
     "font.family": "DejaVu Sans",  # ships with matplotlib: the same glyphs on every machine
     "hatch.linewidth": 0.6,
     "axes.unicode_minus": False,
+    "text.parse_math": False,  # a place or title with $ signs is text, never mathtext (an unbalanced $ raised)
 }
 
 

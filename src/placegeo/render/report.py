@@ -103,14 +103,14 @@ def output_names(formats: Sequence[str]) -> list[str]:
 
 def engine_files(comparison: Comparison, staging: Path, names: list[str]) -> None:
     """CSV tables and the JSON document written by the engine's own writer (`compare --out`), so they are
-    the same bytes; the option GeoPackages it also writes are left out of the report."""
+    the same bytes; the option GeoPackages it would also write are not made (a report does not ship them)."""
     import shutil
     import tempfile
 
     from placegeo.compare_output import write_outputs
 
     with tempfile.TemporaryDirectory(prefix=".compare-", dir=staging) as tmp:
-        write_outputs(comparison, tmp, force=True)
+        write_outputs(comparison, tmp, force=True, geopackages=False)
         for name in names:
             shutil.move(str(Path(tmp) / name), str(staging / name))
 
@@ -337,7 +337,7 @@ def inline_svg(figure, *, prefix: str) -> str:
     import matplotlib
 
     buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "placegeo"}):
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "placegeo", "text.parse_math": False}):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     if "matplotlib.pyplot" in sys.modules:  # a pyplot-made figure: free it
         sys.modules["matplotlib.pyplot"].close(figure)
