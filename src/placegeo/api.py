@@ -163,7 +163,8 @@ def compare_loaded(loaded: list[Option], against: Sequence[Any] | None, settings
         for ref in refs:
             check_reference(ref, settings.tol)
             if ref.entry is not None and ref.entry.caveat:  # best-fit, modelled or separately generalised
-                warn(f"{ref.id}: {ref.entry.caveat}")
+                caveat = ref.entry.caveat
+                warn(caveat if caveat.startswith(ref.id) else f"{ref.id}: {caveat}")
         pop = choose_population(loaded, refs, settings, warn)
         measured = Settings(weights=settings.weights, tol=settings.tol, snap=settings.snap,
                             population_layer=pop.id if pop else None, place_band=settings.place_band,

@@ -245,9 +245,10 @@ def atomic_directory(target: str | Path, names: list[str], *, force: bool = Fals
     """
     created = _first_missing(Path(target))
     target = ensure_directory(target)
-    ok = False
+    ok = held = False
     try:
         with claimed(target):
+            held = True  # only a run that held the claim may tidy the directory up: another may be writing
             refuse_overwrite([target / n for n in names], force)
             staging = Path(tempfile.mkdtemp(prefix=".placegeo-", dir=target))
             try:
@@ -270,7 +271,7 @@ def atomic_directory(target: str | Path, names: list[str], *, force: bool = Fals
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
     finally:
-        if not ok:
+        if not ok and held:
             _remove_empty(target, created)
 
 

@@ -154,6 +154,8 @@ def check_real_file(path: str | Path, *, what: str = "boundary file") -> Path:
         raise LayerError("no such file", path=path) from None
     except OSError as exc:
         raise LayerError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    except ValueError:  # a NUL byte in the name: no file can have it
+        raise LayerError("is not a valid file name (it holds a NUL character)", path=repr(text)) from None
     if stat.S_ISDIR(mode):
         return path
     if not stat.S_ISREG(mode):

@@ -99,7 +99,8 @@ def draw_map(
     lines = list(attributions([(s.attribution, s.id) for s in sources if s is not None]
                               + (shade.credits if shade is not None else []) + [(attribution, None)]))
     drawn = [layer for layer in [split_layer, *overlay_layers] if layer is not None and layer.entry is not None]
-    lines += list(dict.fromkeys(f"Note: {layer.id}: {layer.entry.caveat}" for layer in drawn if layer.entry.caveat))
+    lines += list(dict.fromkeys(f"Note: {_named(layer.id, layer.entry.caveat)}" for layer in drawn
+                                if layer.entry.caveat))
     unlicensed = [_source_name(o) for o in loaded if o.blocks is None or o.blocks.entry is None]
     unlicensed += [layer.source for layer in overlay_layers if layer.entry is None]
     if unlicensed and not attribution:
@@ -154,6 +155,11 @@ def draw_map(
         handles += _other_handles(overlay_layers, split_layer, practice_layer, page)
         legend(fig, page, handles, legend_box, headings=headings, title="Places" if shade is None else "Key")
     return as_map_figure(fig)
+
+
+def _named(layer_id: str, caveat: str) -> str:
+    """The caveat with the layer it is about named first (once)."""
+    return caveat if caveat.startswith(layer_id) else f"{layer_id}: {caveat}"
 
 
 def save_map(fig: Figure, out: str | Path, *, fmt: str | None = None, dpi: int = 200, force: bool = False) -> Path:
