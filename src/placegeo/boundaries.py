@@ -6,6 +6,7 @@ that lies within ``--snap`` metres of some boundary of R. Pure geometry on array
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -56,6 +57,49 @@ def boundary_rings(units: Any, snap: float) -> np.ndarray:
     return shapely.difference(units, shapely.buffer(units, -snap, quad_segs=2))
 
 
+RING_FORMAT = 1
+"""Bump when :func:`boundary_rings` changes: rings stored under an older format are then ignored."""
+
+
+def unit_keys(units: Any) -> np.ndarray:
+    """A content key per unit polygon (a digest of its WKB): equal keys mean bit-identical geometry, so
+    layers sharing a unit (a unitary is both a district and a county) share its ring and its measures."""
+    import hashlib
+
+    import shapely
+
+    return np.asarray([hashlib.sha256(w).hexdigest()[:32] for w in shapely.to_wkb(np.asarray(units, dtype=object))],
+                      dtype=object)
+
+
+def stored_rings(units: Any, keys: Any, snap: float, directory: Any) -> np.ndarray:
+    """:func:`boundary_rings` of ``units``, read from ``directory`` when stored there (one WKB file per unit,
+    named by its content key, under the snap, the ring format and the GEOS version), else computed and
+    stored. WKB keeps every coordinate bit for bit, so a stored ring is the ring. A store that cannot be
+    read or written is never an error, only slower."""
+    import contextlib
+    from pathlib import Path
+
+    import shapely
+
+    units = np.asarray(units, dtype=object)
+    folder = Path(directory) / f"rings-{RING_FORMAT}-geos{shapely.geos_version_string}-snap{snap:g}"
+    rings = np.full(len(units), None, dtype=object)
+    for n, key in enumerate(keys):
+        with contextlib.suppress(Exception):  # missing or unreadable: computed below
+            rings[n] = shapely.from_wkb((folder / f"{key}.wkb").read_bytes())
+    todo = np.flatnonzero(np.asarray([r is None for r in rings], dtype=bool))
+    if len(todo):
+        rings[todo] = boundary_rings(units[todo], snap)
+        with contextlib.suppress(Exception):  # read-only home, full disk, ...: carry on without a store
+            folder.mkdir(parents=True, exist_ok=True)
+            for n, wkb in zip(todo, shapely.to_wkb(rings[todo]), strict=True):
+                tmp = folder / f".{keys[n]}.{os.getpid()}.tmp"
+                tmp.write_bytes(wkb)
+                os.replace(tmp, folder / f"{keys[n]}.wkb")
+    return rings
+
+
 def _matched_outside(internal: np.ndarray, reference: np.ndarray, snap: float) -> np.ndarray:
     """Length of internal lines lying outside every reference unit yet within ``snap`` of the layer's
     boundaries (e.g. across an estuary the layer clips to the coastline). The band is built only from
@@ -74,7 +118,8 @@ def _matched_outside(internal: np.ndarray, reference: np.ndarray, snap: float) -
 
 def boundary_lengths(places: Any, reference: Any, snap: float, *, internal: Any = None,
                      zone: Any = None, covered: bool = False, gaps: bool = True,
-                     rings: Any = None) -> tuple[np.ndarray, np.ndarray]:
+                     rings: Any = None, keys: Any = None,
+                     memo: dict[Any, tuple[float, float]] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per place: length (m) of its boundary off the footprint's outer edge, and how much of it lies
     within ``snap`` metres of some boundary of the reference units (for metrics.boundary_match).
 
@@ -85,10 +130,11 @@ def boundary_lengths(places: Any, reference: Any, snap: float, *, internal: Any 
     minus half the length lying on unit boundaries (a line on the boundary shared by two units lies in
     both bands; internal place edges cannot lie on the layer's outer edge when the layer covers F).
     Otherwise the band ``zone`` around the whole layer's boundaries (:func:`boundary_zone`) is used.
+    With ``keys`` (:func:`unit_keys` of ``reference``) and a ``memo`` kept across layers for the same
+    ``internal`` lines, a (place, unit) pair already measured against a bit-identical unit is not measured
+    again: the same inputs give the same numbers, so the figures do not change.
     """
     import shapely
-
-    from placegeo.overlaps import clip_to_boxes
 
     places = np.asarray(places, dtype=object)
     internal = internal_boundaries(places) if internal is None else internal
@@ -99,14 +145,20 @@ def boundary_lengths(places: Any, reference: Any, snap: float, *, internal: Any 
         reference = np.asarray(reference, dtype=object)
         rings = boundary_rings(reference, snap) if rings is None else np.asarray(rings, dtype=object)
         li, ri = shapely.STRtree(rings).query(internal)
-        # each band clipped to the line's box first (the line lies inside it): the same pieces, fewer vertices
-        pieces = shapely.intersection(internal[li], clip_to_boxes(rings[ri], shapely.bounds(internal[li])))
-        inside = shapely.length(pieces)
-        met = inside > 0  # pairs whose boxes meet but lines do not need no edge measure
-        li, ri, pieces, inside = li[met], ri[met], pieces[met], inside[met]
-        # the unit's boundary lies in its band, so the lines on it are the pieces on it (smaller inputs)
-        edges = clip_to_boxes(shapely.boundary(reference[ri]), shapely.bounds(pieces))
-        on_edge = shapely.length(shapely.intersection(pieces, edges))
+        inside, on_edge = np.zeros(len(li)), np.zeros(len(li))
+        known = np.zeros(len(li), dtype=bool)
+        if memo is not None and keys is not None:
+            for n, pair in enumerate(zip(li.tolist(), np.asarray(keys, dtype=object)[ri], strict=True)):
+                if pair in memo:
+                    inside[n], on_edge[n] = memo[pair]
+                    known[n] = True
+        todo = np.flatnonzero(~known)
+        inside[todo], on_edge[todo] = _band_measures(internal[li[todo]], rings[ri[todo]], reference[ri[todo]])
+        if memo is not None and keys is not None:
+            for n in todo.tolist():
+                memo[(int(li[n]), keys[ri[n]])] = (float(inside[n]), float(on_edge[n]))
+        met = inside > 0  # pairs whose boxes meet but lines do not count nothing
+        li, inside, on_edge = li[met], inside[met], on_edge[met]
         matched = np.bincount(li, weights=inside - 0.5 * on_edge, minlength=len(places))
         if gaps:  # lines in gaps between the units (only when the units do not cover F exactly)
             matched += _matched_outside(internal, reference, snap)
@@ -117,3 +169,27 @@ def boundary_lengths(places: Any, reference: Any, snap: float, *, internal: Any 
         zone = boundary_zone(reference, snap, tuple(shapely.total_bounds(places)))
     matched = shapely.length(shapely.intersection(internal, zone))
     return total, matched
+
+
+def _band_measures(lines: np.ndarray, rings: np.ndarray, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair k: length of ``lines[k]`` inside the band ``rings[k]``, and of that part lying on the
+    boundary of ``units[k]``. Pairs whose line misses the band (most pairs met by box only) are found by a
+    predicate and measure 0 without an overlay."""
+    import shapely
+
+    from placegeo.overlaps import clip_to_boxes
+
+    inside, on_edge = np.zeros(len(lines)), np.zeros(len(lines))
+    if not len(lines):
+        return inside, on_edge
+    # each band clipped to the line's box first (the line lies inside it): the same pieces, fewer vertices
+    bands = clip_to_boxes(rings, shapely.bounds(lines))
+    hit = np.flatnonzero(shapely.intersects(lines, bands))
+    pieces = shapely.intersection(lines[hit], bands[hit])
+    inside[hit] = shapely.length(pieces)
+    met = inside[hit] > 0
+    hit, pieces = hit[met], pieces[met]
+    # the unit's boundary lies in its band, so the lines on it are the pieces on it (smaller inputs)
+    edges = clip_to_boxes(shapely.boundary(units[hit]), shapely.bounds(pieces))
+    on_edge[hit] = shapely.length(shapely.intersection(pieces, edges))
+    return inside, on_edge
