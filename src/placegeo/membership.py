@@ -66,12 +66,15 @@ def unit_members(layer_id: str) -> Mapping[str, frozenset[str]] | None:
         frame = table.rename(columns={table.columns[0]: atoms.code})[[atoms.code, key]].dropna()
     else:
         frame = atoms.frame[[atoms.code, key]].dropna()
-    # one pass over plain Python objects (not a pandas groupby over arrow strings); keys sorted as groupby does
-    groups: dict = {}
-    for atom, unit in zip(frame[atoms.code].to_numpy(dtype=object).tolist(), frame[key].to_numpy(dtype=object).tolist(),
-                          strict=True):
-        groups.setdefault(unit, []).append(atom)
-    return {str(k): frozenset(groups[k]) for k in sorted(groups)}
+    # grouped in numpy (codes factorised, atoms sorted by unit), keys sorted as groupby does
+    import numpy as np
+    import pandas as pd
+
+    units, unit_of = pd.factorize(frame[key].to_numpy(dtype=object), sort=True)
+    order = np.argsort(units, kind="stable")
+    ends = np.cumsum(np.bincount(units, minlength=len(unit_of)))[:-1]
+    groups = np.split(frame[atoms.code].to_numpy(dtype=object)[order], ends)
+    return {str(k): frozenset(group.tolist()) for k, group in zip(unit_of.tolist(), groups, strict=True)}
 
 
 def owner_array(table: Mapping[str, frozenset[str]], atoms: Mapping[str, int]) -> tuple[list[str], np.ndarray]:
