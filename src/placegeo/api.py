@@ -387,7 +387,6 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
     warn = warn or _warn
     weighing = Weighing(option_tiling(option), settings.weights, pop)
     internal = None
-    memo: dict[Any, tuple[float, float]] = {}  # (place, unit key) -> band measures, across layers
     if boundary:
         from placegeo.boundaries import internal_boundaries
 
@@ -413,7 +412,7 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
             scored_f = {**footprint, **{k: float(v.sum()) for k, v in scored_w.items()}}
         if "area" in matrix.values:
             _refuse_overlapping(ref, float(matrix.values["area"].sum()), scored_f["area"], settings.tol)
-        lengths = _boundary(option, ref, matrix, scored_f, internal, settings.snap, memo) if boundary else None
+        lengths = _boundary(option, ref, matrix, scored_f, internal, settings.snap) if boundary else None
         results[ref.id] = assess(matrix, settings, layer=ref.id, place_weights=scored_w, footprint=scored_f,
                                  unit_names=_names(ref), lengths=lengths, coverage=covered)
     return OptionResult(
@@ -471,8 +470,8 @@ def _names(ref: Layer) -> dict[str, str]:
     return names
 
 
-def _unit_rings(ref: Layer, snap: float, mask: Any) -> tuple[Any, Any]:
-    """(bands within ``snap`` of their boundary, content keys) of the units in ``mask``, kept with a bundled
+def _unit_rings(ref: Layer, snap: float, mask: Any) -> Any:
+    """The bands within ``snap`` of their boundary of the units in ``mask``, kept with a bundled
     layer so options share them, and stored on disk beside the dissolved layers (a CLI run reads them, not
     rebuilds them). Only the units asked for: a national layer has hundreds the footprint never meets."""
     import numpy as np
@@ -481,7 +480,7 @@ def _unit_rings(ref: Layer, snap: float, mask: Any) -> tuple[Any, Any]:
     from placegeo.layers import cache_dir
 
     if ref.entry is None:
-        return None, None
+        return None
     rings = ref.derived.setdefault(f"rings@{snap:g}", np.full(len(ref.frame), None, dtype=object))
     keys = ref.derived.setdefault("unit_keys", np.full(len(ref.frame), None, dtype=object))
     todo = mask & np.asarray([ring is None for ring in rings], dtype=bool)
@@ -489,15 +488,14 @@ def _unit_rings(ref: Layer, snap: float, mask: Any) -> tuple[Any, Any]:
         units = np.asarray(ref.frame.geometry.values)[todo]
         keys[todo] = unit_keys(units)
         rings[todo] = stored_rings(units, keys[todo], snap, cache_dir())
-    return rings[mask], keys[mask]
+    return rings[mask]
 
 
 def _boundary(option: Option, ref: Layer, matrix: Matrix, footprint: dict[str, float], internal: Any,
-              snap: float, memo: dict[Any, tuple[float, float]] | None = None) -> Any:
+              snap: float) -> Any:
     """Boundary lengths of the places against ``ref``: per-unit bands when the units meeting the footprint
     cover all but 1 % of it (lines in the gaps are measured against the nearby boundaries only), else
-    the band around the whole layer's boundaries. ``memo`` carries (place, unit) measures across the
-    reference layers of one option (a unit two layers share is measured once)."""
+    the band around the whole layer's boundaries."""
     import numpy as np
 
     from placegeo.boundaries import boundary_lengths
@@ -511,9 +509,8 @@ def _boundary(option: Option, ref: Layer, matrix: Matrix, footprint: dict[str, f
         if gap < 0.01:
             mask = np.fromiter((c in used for c in ref.codes), dtype=bool, count=len(frame))
             units_geoms = np.asarray(frame.geometry.values)[mask]
-            rings, keys = _unit_rings(ref, snap, mask)
             return boundary_lengths(places, units_geoms, snap, internal=internal, covered=True, gaps=gap > 1e-9,
-                                    rings=rings, keys=keys, memo=memo)
+                                    rings=_unit_rings(ref, snap, mask))
     return boundary_lengths(places, frame.geometry.values, snap, internal=internal)
 
 

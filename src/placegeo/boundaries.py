@@ -118,8 +118,7 @@ def _matched_outside(internal: np.ndarray, reference: np.ndarray, snap: float) -
 
 def boundary_lengths(places: Any, reference: Any, snap: float, *, internal: Any = None,
                      zone: Any = None, covered: bool = False, gaps: bool = True,
-                     rings: Any = None, keys: Any = None,
-                     memo: dict[Any, tuple[float, float]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                     rings: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Per place: length (m) of its boundary off the footprint's outer edge, and how much of it lies
     within ``snap`` metres of some boundary of the reference units (for metrics.boundary_match).
 
@@ -130,11 +129,14 @@ def boundary_lengths(places: Any, reference: Any, snap: float, *, internal: Any 
     minus half the length lying on unit boundaries (a line on the boundary shared by two units lies in
     both bands; internal place edges cannot lie on the layer's outer edge when the layer covers F).
     Otherwise the band ``zone`` around the whole layer's boundaries (:func:`boundary_zone`) is used.
-    With ``keys`` (:func:`unit_keys` of ``reference``) and a ``memo`` kept across layers for the same
-    ``internal`` lines, a (place, unit) pair already measured against a bit-identical unit is not measured
-    again: the same inputs give the same numbers, so the figures do not change.
+    Edges of the lines that are exactly edges two units share (unions of the same atoms share their
+    vertices) are counted whole without any overlay (:func:`placegeo.tiling.shared_edge_split`): such an
+    edge lies in both units' bands and on both boundaries, 2 x (1 - 1/2) = 1. Only the other edges, as
+    short runs, are intersected with the bands (clipped to each run's box).
     """
     import shapely
+
+    from placegeo.tiling import shared_edge_split
 
     places = np.asarray(places, dtype=object)
     internal = internal_boundaries(places) if internal is None else internal
@@ -144,22 +146,14 @@ def boundary_lengths(places: Any, reference: Any, snap: float, *, internal: Any 
     if covered and reference is not None:
         reference = np.asarray(reference, dtype=object)
         rings = boundary_rings(reference, snap) if rings is None else np.asarray(rings, dtype=object)
-        li, ri = shapely.STRtree(rings).query(internal)
-        inside, on_edge = np.zeros(len(li)), np.zeros(len(li))
-        known = np.zeros(len(li), dtype=bool)
-        if memo is not None and keys is not None:
-            for n, pair in enumerate(zip(li.tolist(), np.asarray(keys, dtype=object)[ri], strict=True)):
-                if pair in memo:
-                    inside[n], on_edge[n] = memo[pair]
-                    known[n] = True
-        todo = np.flatnonzero(~known)
-        inside[todo], on_edge[todo] = _band_measures(internal[li[todo]], rings[ri[todo]], reference[ri[todo]])
-        if memo is not None and keys is not None:
-            for n in todo.tolist():
-                memo[(int(li[n]), keys[ri[n]])] = (float(inside[n]), float(on_edge[n]))
+        # an edge two units share lies in both bands and on both boundaries: it counts 1 - 1/2 twice, its
+        # whole length, so only the other edges are measured against the bands
+        exact, runs, run_place = shared_edge_split(internal, reference)
+        ki, ri = shapely.STRtree(rings).query(runs)
+        inside, on_edge = _band_measures(runs[ki], rings[ri], reference[ri])
         met = inside > 0  # pairs whose boxes meet but lines do not count nothing
-        li, inside, on_edge = li[met], inside[met], on_edge[met]
-        matched = np.bincount(li, weights=inside - 0.5 * on_edge, minlength=len(places))
+        matched = exact + np.bincount(run_place[ki[met]], weights=inside[met] - 0.5 * on_edge[met],
+                                      minlength=len(places))
         if gaps:  # lines in gaps between the units (only when the units do not cover F exactly)
             matched += _matched_outside(internal, reference, snap)
         return total, np.minimum(matched, total)
