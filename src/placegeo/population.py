@@ -156,9 +156,12 @@ def population_layer(source: Any = None) -> Layer:
 
 @functools.lru_cache(maxsize=8)
 def _cached(source: str) -> Layer:
-    from placegeo.layers import load_layer
+    """A population layer read once; a bundled one is the shared read-only Layer (no copy of its frame, and
+    its per-atom arrays and unit owners computed once for compare, membership and population alike)."""
+    from placegeo.catalogue import is_bundled
+    from placegeo.layers import bundled_layer, load_layer
 
-    return load_layer(source)
+    return bundled_layer(source) if is_bundled(source) else load_layer(source)
 
 
 def values(pop: Layer) -> np.ndarray:
