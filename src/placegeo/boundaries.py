@@ -23,7 +23,38 @@ def internal_boundaries(places: Any, *, coverage: bool = False) -> np.ndarray:
     footprint = shapely.coverage_union_all(places) if coverage else shapely.union_all(places)
     edge = shapely.buffer(shapely.boundary(footprint), 0.5, quad_segs=1)
     shapely.prepare(edge)
+    if coverage:
+        internal = _internal_by_shared_edges(places, edge)
+        if internal is not None:
+            return internal
     return shapely.difference(shapely.boundary(places), edge)
+
+
+def _internal_by_shared_edges(places: np.ndarray, edge: Any) -> np.ndarray | None:
+    """:func:`internal_boundaries` of places that share their vertices: the edges two places share, less
+    the band ``edge`` where they come near the outline (only those runs are cut); every other edge lies on
+    the outline, inside the band. The same lines as the difference of each whole boundary with the band,
+    without overlaying the outline's band with each place. None when an unshared edge leaves the band
+    (places that do not share their vertices): the caller then takes the difference."""
+    import shapely
+
+    from placegeo.overlaps import clip_to_boxes
+    from placegeo.tiling import shared_edge_runs
+
+    inner, inner_place, outer, _ = shared_edge_runs(places)
+    if len(outer) and not shapely.covers(edge, outer).all():
+        return None
+    near = np.flatnonzero(shapely.intersects(edge, inner))
+    if len(near):
+        bands = clip_to_boxes(np.full(len(near), edge, dtype=object), shapely.bounds(inner[near]))
+        inner = inner.copy()
+        inner[near] = shapely.difference(inner[near], bands)
+    parts, part_of = shapely.get_parts(inner, return_index=True)
+    parts, place = parts[shapely.length(parts) > 0], inner_place[part_of][shapely.length(parts) > 0]
+    out = np.empty(len(places), dtype=object)
+    for j in range(len(places)):
+        out[j] = shapely.multilinestrings(parts[place == j])
+    return out
 
 
 def boundary_zone(reference: Any, snap: float, window: tuple[float, float, float, float] | None = None) -> Any:
@@ -167,27 +198,8 @@ def boundary_lengths(places: Any, reference: Any, snap: float, *, internal: Any 
 
 def _band_measures(lines: np.ndarray, rings: np.ndarray, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per pair k: length of ``lines[k]`` inside the band ``rings[k]``, and of that part lying on the
-    boundary of ``units[k]``. Pairs are shared among worker threads (shapely releases the GIL; each pair
-    is measured on its own, so the numbers do not depend on the split)."""
-    from placegeo.overlaps import workers
-
-    inside, on_edge = np.zeros(len(lines)), np.zeros(len(lines))
-    threads = min(workers(), len(lines))
-    if threads <= 1:
-        return _pair_measures(lines, rings, units)
-    from concurrent.futures import ThreadPoolExecutor
-
-    shares = [np.arange(n, len(lines), threads) for n in range(threads)]  # interleaved: even shares of work
-    with ThreadPoolExecutor(threads) as pool:
-        done = list(pool.map(lambda k: _pair_measures(lines[k], rings[k], units[k]), shares))
-    for k, (a, b) in zip(shares, done, strict=True):
-        inside[k], on_edge[k] = a, b
-    return inside, on_edge
-
-
-def _pair_measures(lines: np.ndarray, rings: np.ndarray, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_band_measures` in one thread. Pairs whose line misses the band (most pairs met by box only)
-    are found by a predicate and measure 0 without an overlay."""
+    boundary of ``units[k]``. Pairs whose line misses the band (most pairs met by box only) are found by a
+    predicate and measure 0 without an overlay."""
     import shapely
 
     from placegeo.overlaps import clip_to_boxes

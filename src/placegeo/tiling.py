@@ -75,6 +75,36 @@ def _edges(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     return start[moves], end[moves], owner[line[moves]], line[moves]
 
 
+def _shared_pairs(key: np.ndarray, low: np.ndarray, high: np.ndarray,
+                  owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first, second) positions of each edge appearing exactly twice, in two different owners, with the
+    same coordinates bit for bit (either way round)."""
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    first = np.r_[True, sorted_key[1:] != sorted_key[:-1]] if len(order) else np.zeros(0, dtype=bool)
+    group = np.cumsum(first) - 1
+    size = np.bincount(group) if len(group) else np.zeros(0, dtype=np.int64)
+    at = np.flatnonzero(first & (size[group] == 2))
+    one, two = order[at], order[at + 1]
+    same = (low[one] == low[two]).all(axis=1) & (high[one] == high[two]).all(axis=1) & (owner[one] != owner[two])
+    return one[same], two[same]
+
+
+def shared_edge_runs(polygons: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The ring edges of ``polygons`` split in two: (runs of edges two polygons share exactly, the polygon
+    of each run, runs of the other edges, the polygon of each). Each shared edge is in both polygons' runs."""
+    start, end, owner, ring = _edges(np.asarray(polygons, dtype=object))
+    key, low, high, _ = _edge_keys(start, end)
+    one, two = _shared_pairs(key, low, high, owner)
+    shared = np.zeros(len(start), dtype=bool)
+    shared[one] = shared[two] = True
+    ring_owner = np.zeros(int(ring.max()) + 1 if len(ring) else 0, dtype=np.int64)
+    ring_owner[ring] = owner
+    inner, inner_ring = _runs(start, end, ring, np.flatnonzero(shared), with_lines=True)
+    outer, outer_ring = _runs(start, end, ring, np.flatnonzero(~shared), with_lines=True)
+    return inner, ring_owner[inner_ring], outer, ring_owner[outer_ring]
+
+
 def shared_edge_split(lines: Any, units: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Split ``lines`` into their edges lying exactly on an edge two of ``units`` share (one edge of each
     unit, the same coordinates bit for bit) and the rest: (length on such shared edges per line, the other
@@ -83,16 +113,8 @@ def shared_edge_split(lines: Any, units: Any) -> tuple[np.ndarray, np.ndarray, n
     lines = np.asarray(lines, dtype=object)
     u_start, u_end, u_owner, _ = _edges(np.asarray(units, dtype=object))
     u_key, u_low, u_high, _ = _edge_keys(u_start, u_end)
-    order = np.argsort(u_key, kind="stable")
-    sorted_key = u_key[order]
-    first = np.r_[True, sorted_key[1:] != sorted_key[:-1]] if len(order) else np.zeros(0, dtype=bool)
-    group = np.cumsum(first) - 1
-    size = np.bincount(group) if len(group) else np.zeros(0, dtype=np.int64)
-    at = np.flatnonzero(first & (size[group] == 2))
-    one, two = order[at], order[at + 1]
-    shared = ((u_low[one] == u_low[two]).all(axis=1) & (u_high[one] == u_high[two]).all(axis=1)
-              & (u_owner[one] != u_owner[two]))
-    edge = one[shared]  # one copy of each edge two different units share, keys unique
+    one, _two = _shared_pairs(u_key, u_low, u_high, u_owner)
+    edge = one  # one copy of each edge two different units share, keys unique
     edge_key = u_key[edge]
     by_key = np.argsort(edge_key)
     edge, edge_key = edge[by_key], edge_key[by_key]
