@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from itertools import chain, repeat
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from placegeo.catalogue import load_catalogue
 
@@ -50,31 +50,68 @@ def unit_members(layer_id: str) -> Mapping[str, frozenset[str]] | None:
     atom = atom_layer(layer_id)
     if atom is None:
         return None
+    if atom == layer_id:
+        from placegeo.layers import bundled_layer
+
+        return {code: frozenset([code]) for code in bundled_layer(atom).codes}
+    import numpy as np
+
+    codes, unit, atom_codes = _groups(layer_id)
+    order = np.argsort(unit, kind="stable")
+    ends = np.cumsum(np.bincount(unit, minlength=len(codes)))[:-1]
+    groups = np.split(atom_codes[order], ends)
+    return {code: frozenset(group.tolist()) for code, group in zip(codes, groups, strict=True)}
+
+
+@functools.cache
+def _groups(layer_id: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(unit codes, sorted as a groupby sorts them; for each grouped atom row, its unit's position and its
+    atom code) of a bundled layer grouped from its atom layer (a column of it, or a members file)."""
+    import pandas as pd
+
     from placegeo.layers import bundled_layer
 
-    atoms = bundled_layer(atom)  # shared with compare and population: read once, never changed here
-    if atom == layer_id:
-        return {code: frozenset([code]) for code in atoms.codes}
-    key = _grouping(layer_id)[1]
+    atoms = bundled_layer(atom_layer(layer_id) or layer_id)  # shared: read once, never changed here
+    key = _grouping(layer_id)[1]  # type: ignore[index]
     members_file = load_catalogue()[layer_id].extra.get("members_file")
     if members_file:
-        import pandas as pd
-
         from placegeo.catalogue import data_dir
 
         table = pd.read_csv(data_dir() / "boundaries" / members_file, dtype=str)
         frame = table.rename(columns={table.columns[0]: atoms.code})[[atoms.code, key]].dropna()
     else:
         frame = atoms.frame[[atoms.code, key]].dropna()
-    # grouped in numpy (codes factorised, atoms sorted by unit), keys sorted as groupby does
+    unit, unit_of = pd.factorize(frame[key].to_numpy(dtype=object), sort=True)
+    return [str(k) for k in unit_of.tolist()], unit, frame[atoms.code].to_numpy(dtype=object)
+
+
+def unit_owner(layer_id: str, source: Any, units: Any) -> tuple[list[str], np.ndarray] | None:
+    """:func:`owner_array` of a bundled grouped layer's units over the rows of its atom layer ``source``,
+    in numpy (no per-atom Python lookups). None unless ``source`` is the shared bundled atom layer and
+    ``units`` its :func:`unit_members` table, or when an atom is listed twice (the caller's
+    :func:`owner_array` then names the unit)."""
     import numpy as np
     import pandas as pd
 
-    units, unit_of = pd.factorize(frame[key].to_numpy(dtype=object), sort=True)
-    order = np.argsort(units, kind="stable")
-    ends = np.cumsum(np.bincount(units, minlength=len(unit_of)))[:-1]
-    groups = np.split(frame[atoms.code].to_numpy(dtype=object)[order], ends)
-    return {str(k): frozenset(group.tolist()) for k, group in zip(unit_of.tolist(), groups, strict=True)}
+    from placegeo.layers import bundled_layer
+
+    atom = atom_layer(layer_id)
+    if atom is None or atom == layer_id or source is not bundled_layer(atom) or units is not unit_members(layer_id):
+        return None
+    codes, unit, atom_codes = _groups(layer_id)
+    index = source.derived.get("code_index")
+    if index is None:
+        index = source.derived["code_index"] = pd.Index(source.codes)
+    if not index.is_unique:
+        return None
+    where = index.get_indexer(atom_codes)
+    found = where >= 0
+    where, unit = where[found], unit[found]
+    if len(np.unique(where)) != len(where):
+        return None
+    owner = np.full(len(index), -1, dtype=np.int64)
+    owner[where] = unit
+    return codes, owner
 
 
 def owner_array(table: Mapping[str, frozenset[str]], atoms: Mapping[str, int]) -> tuple[list[str], np.ndarray]:
