@@ -196,7 +196,7 @@ def atom_arrays(layer: Layer) -> tuple[dict[str, int], dict[str, np.ndarray]]:
 
         codes = layer.codes
         index = dict(zip(codes, range(len(codes)), strict=True))
-        area = shapely.area(layer.frame.geometry.values).astype(float)
+        area = shapely.area(np.asarray(layer.frame.geometry.values, dtype=object)).astype(float)  # not via pandas
         arrays = {"area": area, "population": values(layer) if layer.population else np.zeros(len(codes))}
         cached = (index, arrays)
         layer.derived["atom_arrays"] = cached
