@@ -79,3 +79,14 @@ def test_shared_edge_runs_give_each_polygon_its_copy_of_a_shared_edge():
     inner, inner_of, outer, outer_of = shared_edge_runs([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)])
     assert sorted(inner_of.tolist()) == [0, 1] and shapely.length(inner).tolist() == [1.0, 1.0]
     assert float(shapely.length(outer).sum()) == 6.0 and set(outer_of.tolist()) == {0, 1}
+
+
+def test_edges_among_is_true_only_for_edges_of_the_polygons_bit_for_bit():
+    import shapely
+
+    from placegeo.tiling import edges_among
+
+    square = shapely.box(0, 0, 2, 2)
+    assert edges_among([shapely.LineString([(2, 0), (2, 2), (0, 2)])], [square])  # two of its edges, reversed
+    assert not edges_among([shapely.LineString([(2, 0), (2, 1)])], [square])  # half an edge: on it, not an edge
+    assert not edges_among([shapely.LineString([(0, 0), (2, 2)])], [square])  # a diagonal

@@ -24,25 +24,25 @@ def internal_boundaries(places: Any, *, coverage: bool = False) -> np.ndarray:
     edge = shapely.buffer(shapely.boundary(footprint), 0.5, quad_segs=1)
     shapely.prepare(edge)
     if coverage:
-        internal = _internal_by_shared_edges(places, edge)
+        internal = _internal_by_shared_edges(places, footprint, edge)
         if internal is not None:
             return internal
     return shapely.difference(shapely.boundary(places), edge)
 
 
-def _internal_by_shared_edges(places: np.ndarray, edge: Any) -> np.ndarray | None:
+def _internal_by_shared_edges(places: np.ndarray, footprint: Any, edge: Any) -> np.ndarray | None:
     """:func:`internal_boundaries` of places that share their vertices: the edges two places share, less
     the band ``edge`` where they come near the outline (only those runs are cut); every other edge lies on
     the outline, inside the band. The same lines as the difference of each whole boundary with the band,
-    without overlaying the outline's band with each place. None when an unshared edge leaves the band
-    (places that do not share their vertices): the caller then takes the difference."""
+    without overlaying the outline's band with each place. None when an unshared edge is not an edge of
+    the outline ``footprint`` (places that do not share their vertices): the caller then takes the difference."""
     import shapely
 
     from placegeo.overlaps import clip_to_boxes
-    from placegeo.tiling import shared_edge_runs
+    from placegeo.tiling import edges_among, shared_edge_runs
 
     inner, inner_place, outer, _ = shared_edge_runs(places)
-    if len(outer) and not shapely.covers(edge, outer).all():
+    if len(outer) and not edges_among(outer, [footprint]):  # the other edges must be the outline's own
         return None
     near = np.flatnonzero(shapely.intersects(edge, inner))
     if len(near):

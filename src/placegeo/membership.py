@@ -59,8 +59,28 @@ def unit_members(layer_id: str) -> Mapping[str, frozenset[str]] | None:
     codes, unit, atom_codes = _groups(layer_id)
     order = np.argsort(unit, kind="stable")
     ends = np.cumsum(np.bincount(unit, minlength=len(codes)))[:-1]
-    groups = np.split(atom_codes[order], ends)
-    return {code: frozenset(group.tolist()) for code, group in zip(codes, groups, strict=True)}
+    return _Members(dict(zip(codes, np.split(atom_codes[order], ends), strict=True)))
+
+
+class _Members(Mapping[str, frozenset[str]]):
+    """Unit code -> its atoms, each unit's frozenset built on first use (the membership path needs only
+    :func:`unit_owner`'s arrays; a national layer's 33,755 atoms are not all turned into sets)."""
+
+    def __init__(self, groups: dict[str, Any]):
+        self._groups = groups
+        self._sets: dict[str, frozenset[str]] = {}
+
+    def __getitem__(self, code: str) -> frozenset[str]:
+        atoms = self._sets.get(code)
+        if atoms is None:
+            atoms = self._sets[code] = frozenset(self._groups[code].tolist())
+        return atoms
+
+    def __iter__(self) -> Any:
+        return iter(self._groups)
+
+    def __len__(self) -> int:
+        return len(self._groups)
 
 
 @functools.cache
@@ -107,7 +127,7 @@ def unit_owner(layer_id: str, source: Any, units: Any) -> tuple[list[str], np.nd
     where = index.get_indexer(atom_codes)
     found = where >= 0
     where, unit = where[found], unit[found]
-    if len(np.unique(where)) != len(where):
+    if len(where) and np.bincount(where).max() > 1:
         return None
     owner = np.full(len(index), -1, dtype=np.int64)
     owner[where] = unit

@@ -105,6 +105,24 @@ def shared_edge_runs(polygons: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     return inner, ring_owner[inner_ring], outer, ring_owner[outer_ring]
 
 
+def edges_among(lines: Any, polygons: Any) -> bool:
+    """True when every edge of ``lines`` is an edge of some polygon's ring, bit for bit (so the lines lie
+    on those rings)."""
+    start, end, _, _ = _edges(np.asarray(lines, dtype=object))
+    if not len(start):
+        return True
+    p_start, p_end, _, _ = _edges(np.asarray(polygons, dtype=object))
+    key, low, high, _ = _edge_keys(start, end)
+    p_key, p_low, p_high, _ = _edge_keys(p_start, p_end)
+    order = np.argsort(p_key, kind="stable")
+    p_key, p_low, p_high = p_key[order], p_low[order], p_high[order]
+    at = np.searchsorted(p_key, key)
+    if (at >= len(p_key)).any():
+        return False
+    # equal keys are rare: the first polygon edge with the key must be the edge itself
+    return bool(((p_key[at] == key) & (p_low[at] == low).all(axis=1) & (p_high[at] == high).all(axis=1)).all())
+
+
 def shared_edge_split(lines: Any, units: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Split ``lines`` into their edges lying exactly on an edge two of ``units`` share (one edge of each
     unit, the same coordinates bit for bit) and the rest: (length on such shared edges per line, the other
