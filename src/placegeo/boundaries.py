@@ -21,21 +21,26 @@ def internal_boundaries(places: Any, *, coverage: bool = False) -> np.ndarray:
 
     places = np.asarray(places, dtype=object)
     footprint = shapely.coverage_union_all(places) if coverage else shapely.union_all(places)
-    edge = shapely.buffer(shapely.boundary(footprint), 0.5, quad_segs=1)
-    shapely.prepare(edge)
     if coverage:
-        internal = _internal_by_shared_edges(places, footprint, edge)
+        internal = _internal_by_shared_edges(places, footprint)
         if internal is not None:
             return internal
+    edge = shapely.buffer(shapely.boundary(footprint), OUTLINE_BAND, quad_segs=1)
+    shapely.prepare(edge)
     return shapely.difference(shapely.boundary(places), edge)
 
 
-def _internal_by_shared_edges(places: np.ndarray, footprint: Any, edge: Any) -> np.ndarray | None:
+OUTLINE_BAND = 0.5
+"""Metres of the footprint's outline taken out of the places' boundaries (float noise between identical edges)."""
+
+
+def _internal_by_shared_edges(places: np.ndarray, footprint: Any) -> np.ndarray | None:
     """:func:`internal_boundaries` of places that share their vertices: the edges two places share, less
-    the band ``edge`` where they come near the outline (only those runs are cut); every other edge lies on
-    the outline, inside the band. The same lines as the difference of each whole boundary with the band,
-    without overlaying the outline's band with each place. None when an unshared edge is not an edge of
-    the outline ``footprint`` (places that do not share their vertices): the caller then takes the difference."""
+    the outline's band where they come near the outline (only those runs are cut, each by the band of the
+    outline near it: the outline clipped to the run's box grown by 3 bands, whose band is the whole
+    band inside that box); every other edge lies on the outline, inside the band. The same lines as the
+    difference of each whole boundary with the band. None when an unshared edge is not an edge of the
+    outline ``footprint`` (places that do not share their vertices): the caller then takes the difference."""
     import shapely
 
     from placegeo.overlaps import clip_to_boxes
@@ -44,13 +49,17 @@ def _internal_by_shared_edges(places: np.ndarray, footprint: Any, edge: Any) -> 
     inner, inner_place, outer, _ = shared_edge_runs(places)
     if len(outer) and not edges_among(outer, [footprint]):  # the other edges must be the outline's own
         return None
-    near = np.flatnonzero(shapely.intersects(edge, inner))
+    outline = shapely.boundary(footprint)
+    shapely.prepare(outline)
+    near = np.flatnonzero(shapely.dwithin(outline, inner, 2 * OUTLINE_BAND))  # a superset of those it meets
     if len(near):
-        bands = clip_to_boxes(np.full(len(near), edge, dtype=object), shapely.bounds(inner[near]))
+        pieces = clip_to_boxes(np.full(len(near), outline, dtype=object), shapely.bounds(inner[near]),
+                               margin=3 * OUTLINE_BAND)
         inner = inner.copy()
-        inner[near] = shapely.difference(inner[near], bands)
+        inner[near] = shapely.difference(inner[near], shapely.buffer(pieces, OUTLINE_BAND, quad_segs=1))
     parts, part_of = shapely.get_parts(inner, return_index=True)
-    parts, place = parts[shapely.length(parts) > 0], inner_place[part_of][shapely.length(parts) > 0]
+    kept = shapely.length(parts) > 0
+    parts, place = parts[kept], inner_place[part_of][kept]
     out = np.empty(len(places), dtype=object)
     for j in range(len(places)):
         out[j] = shapely.multilinestrings(parts[place == j])

@@ -129,16 +129,20 @@ def shared_edge_split(lines: Any, units: Any) -> tuple[np.ndarray, np.ndarray, n
     edges as LineStrings of consecutive edges, the line each of those belongs to). Exact: edges are
     matched by their coordinates' bits (equal hashes re-checked coordinate by coordinate)."""
     lines = np.asarray(lines, dtype=object)
+    start, end, owner, part = _edges(lines)
+    key, low, high, _ = _edge_keys(start, end)
+    line_keys = np.unique(key)
     u_start, u_end, u_owner, _ = _edges(np.asarray(units, dtype=object))
     u_key, u_low, u_high, _ = _edge_keys(u_start, u_end)
+    # only the units' edges with a key some line edge has (every copy of such a key is kept, so counts hold)
+    near = np.minimum(np.searchsorted(line_keys, u_key), max(len(line_keys) - 1, 0))
+    kept = np.flatnonzero(line_keys[near] == u_key) if len(line_keys) else np.zeros(0, dtype=np.int64)
+    u_key, u_low, u_high, u_owner = u_key[kept], u_low[kept], u_high[kept], u_owner[kept]
     one, _two = _shared_pairs(u_key, u_low, u_high, u_owner)
     edge = one  # one copy of each edge two different units share, keys unique
     edge_key = u_key[edge]
     by_key = np.argsort(edge_key)
     edge, edge_key = edge[by_key], edge_key[by_key]
-
-    start, end, owner, part = _edges(lines)
-    key, low, high, _ = _edge_keys(start, end)
     at = np.minimum(np.searchsorted(edge_key, key), max(len(edge) - 1, 0))
     on = np.zeros(len(key), dtype=bool)
     if len(edge):
