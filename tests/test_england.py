@@ -384,3 +384,24 @@ def test_unit_bands_are_stored_on_disk_bit_for_bit_and_a_corrupt_file_is_rebuilt
     assert all(shapely.equals_exact(a, b, 0) and shapely.equals_exact(b, c, 0)
                for a, b, c in zip(built, read, expected, strict=True))
     assert shapely.to_wkb(read[1]) == shapely.to_wkb(expected[1])
+
+
+@pytest.mark.parametrize("blocks,study", [("england/lad24", "england/icb24"), ("england/pcn", "england/sicbl24")])
+def test_study_area_by_atom_counts_equals_the_count_with_sets(blocks, study):
+    """The study area's blocks counted over the atom layer's rows equal the count with sets of LSOA codes."""
+    import random
+
+    from placegeo import membership
+
+    table, areas = unit_members(blocks), unit_members(study)
+    rng = random.Random(13)
+    for size in (0, 1, 3, 9, 40):
+        assigned = set(rng.sample(sorted(table), size))
+        mine = set().union(*(table[code] for code in assigned)) if assigned else set()
+        held = {code: len(atoms & mine) for code, atoms in areas.items()}
+        chosen = [code for code, n in held.items() if n and 2 * n >= len(areas[code])]
+        if not chosen and mine:
+            chosen = [max(held, key=held.__getitem__)]
+        area = set().union(*(areas[code] for code in chosen)) if chosen else set()
+        expected = {code for code, atoms in table.items() if atoms & area}
+        assert membership._blocks_in_study_area_by_owners(blocks, assigned, study) == expected
