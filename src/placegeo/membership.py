@@ -56,7 +56,7 @@ def unit_members(layer_id: str) -> Mapping[str, frozenset[str]] | None:
         return {code: frozenset([code]) for code in bundled_layer(atom).codes}
     import numpy as np
 
-    codes, unit, atom_codes = _groups(layer_id)
+    codes, unit, atom_codes, _ = _groups(layer_id)
     order = np.argsort(unit, kind="stable")
     ends = np.cumsum(np.bincount(unit, minlength=len(codes)))[:-1]
     return _Members(dict(zip(codes, np.split(atom_codes[order], ends), strict=True)))
@@ -84,9 +84,11 @@ class _Members(Mapping[str, frozenset[str]]):
 
 
 @functools.cache
-def _groups(layer_id: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(unit codes, sorted as a groupby sorts them; for each grouped atom row, its unit's position and its
-    atom code) of a bundled layer grouped from its atom layer (a column of it, or a members file)."""
+def _groups(layer_id: str) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray | None]:
+    """(unit codes, sorted as a groupby sorts them; for each grouped atom, its unit's position, its atom
+    code, and its row in the atom layer when grouped by a column of it, else None) of a bundled layer
+    grouped from its atom layer (a column of it, or a members file)."""
+    import numpy as np
     import pandas as pd
 
     from placegeo.layers import bundled_layer
@@ -94,15 +96,18 @@ def _groups(layer_id: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     atoms = bundled_layer(atom_layer(layer_id) or layer_id)  # shared: read once, never changed here
     key = _grouping(layer_id)[1]  # type: ignore[index]
     members_file = load_catalogue()[layer_id].extra.get("members_file")
+    rows = None
     if members_file:
         from placegeo.catalogue import data_dir
 
         table = pd.read_csv(data_dir() / "boundaries" / members_file, dtype=str)
         frame = table.rename(columns={table.columns[0]: atoms.code})[[atoms.code, key]].dropna()
     else:
-        frame = atoms.frame[[atoms.code, key]].dropna()
-    unit, unit_of = pd.factorize(frame[key].to_numpy(dtype=object), sort=True)
-    return [str(k) for k in unit_of.tolist()], unit, frame[atoms.code].to_numpy(dtype=object)
+        has = (atoms.frame[atoms.code].notna() & atoms.frame[key].notna()).to_numpy()
+        rows = np.flatnonzero(has)
+        frame = atoms.frame[[atoms.code, key]].iloc[rows]
+    unit, unit_of = pd.factorize(frame[key], sort=True)
+    return [str(k) for k in unit_of.tolist()], np.asarray(unit), frame[atoms.code].to_numpy(dtype=object), rows
 
 
 def unit_owner(layer_id: str, source: Any, units: Any) -> tuple[list[str], np.ndarray] | None:
@@ -118,17 +123,20 @@ def unit_owner(layer_id: str, source: Any, units: Any) -> tuple[list[str], np.nd
     atom = atom_layer(layer_id)
     if atom is None or atom == layer_id or source is not bundled_layer(atom) or units is not unit_members(layer_id):
         return None
-    codes, unit, atom_codes = _groups(layer_id)
+    codes, unit, atom_codes, rows = _groups(layer_id)
     index = source.derived.get("code_index")
     if index is None:
         index = source.derived["code_index"] = pd.Index(source.codes)
     if not index.is_unique:
         return None
-    where = index.get_indexer(atom_codes)
-    found = where >= 0
-    where, unit = where[found], unit[found]
-    if len(where) and np.bincount(where).max() > 1:
-        return None
+    if rows is not None:  # grouped by a column of the atom layer: each atom is its own row, once
+        where = rows
+    else:
+        where = index.get_indexer(atom_codes)
+        found = where >= 0
+        where, unit = where[found], unit[found]
+        if len(where) and np.bincount(where).max() > 1:
+            return None
     owner = np.full(len(index), -1, dtype=np.int64)
     owner[where] = unit
     return codes, owner
