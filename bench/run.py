@@ -321,7 +321,12 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5,
                         help="runs of engine and baseline per case, the same for both (best of each is reported)")
     parser.add_argument("--quick", action="store_true", help="every 4th LSOA only (a smoke run)")
+    parser.add_argument("--only", choices=["england-compare"],
+                        help="run one case only: england-compare (case 5's compare vs reading)")
     args = parser.parse_args(argv)
+    if args.only == "england-compare":
+        england_compare_case(args.repeat)
+        return 0
 
     import geopandas as gpd
 

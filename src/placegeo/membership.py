@@ -100,7 +100,10 @@ def _groups(layer_id: str) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarra
     if members_file:
         from placegeo.catalogue import data_dir
 
-        table = pd.read_csv(data_dir() / "boundaries" / members_file, dtype=str)
+        path = data_dir() / "boundaries" / members_file
+        header = list(pd.read_csv(path, nrows=0).columns)
+        wanted = [header[0], key] if key in header[1:] else None  # only the two columns read (names are long)
+        table = pd.read_csv(path, dtype=str, usecols=wanted)
         frame = table.rename(columns={table.columns[0]: atoms.code})[[atoms.code, key]].dropna()
     else:
         has = (atoms.frame[atoms.code].notna() & atoms.frame[key].notna()).to_numpy()
