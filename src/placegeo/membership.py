@@ -108,7 +108,11 @@ def _groups(layer_id: str) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarra
     else:
         has = (atoms.frame[atoms.code].notna() & atoms.frame[key].notna()).to_numpy()
         rows = np.flatnonzero(has)
-        frame = atoms.frame[[atoms.code, key]].iloc[rows]
+        unit, unit_of = pd.factorize(atoms.frame[key].iloc[rows], sort=True)
+        codes = atoms.derived.get("codes_array")
+        if codes is None:  # the atom codes once per atom layer, from its cached code list
+            codes = atoms.derived["codes_array"] = np.asarray(atoms.codes, dtype=object)
+        return [str(k) for k in unit_of.tolist()], np.asarray(unit), codes[rows], rows
     unit, unit_of = pd.factorize(frame[key], sort=True)
     return [str(k) for k in unit_of.tolist()], np.asarray(unit), frame[atoms.code].to_numpy(dtype=object), rows
 
