@@ -192,11 +192,11 @@ def atom_arrays(layer: Layer) -> tuple[dict[str, int], dict[str, np.ndarray]]:
     computed once per Layer object (the same figures as :func:`atom_weights`, as plain numpy)."""
     cached = layer.derived.get("atom_arrays")
     if cached is None:
-        import shapely
+        from placegeo.layers import feature_areas
 
         codes = layer.codes
         index = dict(zip(codes, range(len(codes)), strict=True))
-        area = shapely.area(np.asarray(layer.frame.geometry.values, dtype=object)).astype(float)  # not via pandas
+        area = feature_areas(layer)
         arrays = {"area": area, "population": values(layer) if layer.population else np.zeros(len(codes))}
         cached = (index, arrays)
         layer.derived["atom_arrays"] = cached
