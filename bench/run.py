@@ -1,7 +1,7 @@
 """Benchmark: placegeo's overlap engine against a geopandas.overlay + groupby baseline, on the same data
 in one run. Prints both times, their ratio and the largest relative difference per pair.
 
-    python bench/run.py [--sources ../shared/data/sources] [--repeat 5] [--quick]
+    python bench/run.py [--sources ../shared/data/sources] [--repeat 5] [--quick] [--only england-compare]
 
 Cases (targets from issue 3: >= 5x on geometric cases, >= 100x with exact membership, and `compare` of
 the two bundled options in under 3x the time it takes to load the layers it reads):
