@@ -413,3 +413,90 @@ def test_england_page_shows_what_the_commands_print(command, shown, tmp_path):
                          env=env, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout.rstrip("\n") == shown
+
+
+@pytest.mark.parametrize("layer_id", ["england/ctyua24", "england/ccg21", "england/pcn"])
+def test_boundary_match_shortcuts_give_the_plain_band_formula(layer_id):
+    """The boundary match of the C&M councils, with its shortcuts (internal lines from shared edges, edges
+    on two units' shared edge counted whole, bands clipped and read from the disk store), equals the plain
+    formula computed pair by pair over whole lines and whole bands: sum over units of the length inside
+    each unit's band minus half the length on its boundary, and the internal lines as the difference of
+    each place's boundary with a 0.5 m band around the footprint's outline (1e-9 relative)."""
+    import numpy as np
+    import shapely
+
+    from placegeo.api import compare
+    from placegeo.boundaries import boundary_rings
+    from placegeo.defaults import SNAP
+    from placegeo.layers import bundled_layer
+    from placegeo.options import load_option
+
+    path = EXAMPLES / "cheshire-merseyside" / "councils-2024.yaml"
+    option = load_option(path)
+    places = np.asarray(option.frame.geometry.values, dtype=object)
+    outline = shapely.buffer(shapely.boundary(shapely.union_all(places)), 0.5, quad_segs=1)
+    internal = shapely.difference(shapely.boundary(places), outline)
+    units = np.asarray(bundled_layer(layer_id).frame.geometry.values, dtype=object)
+    units = units[shapely.intersects(units, shapely.union_all(places))]
+    rings = boundary_rings(units, SNAP)
+    li, ri = shapely.STRtree(rings).query(internal)
+    pieces = shapely.intersection(internal[li], rings[ri])
+    on_edge = shapely.length(shapely.intersection(pieces, shapely.boundary(units[ri])))
+    matched = np.bincount(li, weights=shapely.length(pieces) - 0.5 * on_edge, minlength=len(places))
+    total = shapely.length(internal)
+    expected = float(np.minimum(matched, total).sum() / total.sum())
+
+    result = compare([path], [layer_id]).options[0].results[layer_id]
+    assert result.boundary_match == pytest.approx(expected, rel=1e-9)
+    by_place = {p.name: p.boundary_match for p in result.places}
+    for name, got, want, length in zip(option.frame["place"], matched, total, total, strict=True):
+        if length > 0:
+            assert by_place[name] == pytest.approx(min(got, want) / want, rel=1e-9)
+
+
+def test_unit_bands_are_stored_on_disk_bit_for_bit_and_a_corrupt_file_is_rebuilt(tmp_path):
+    """The bands read back from the store are the computed bands (WKB keeps every coordinate); a unit
+    shared by two layers (a unitary is a district and a county) has one key; a corrupt file is rebuilt."""
+    import numpy as np
+    import shapely
+
+    from placegeo.boundaries import boundary_rings, stored_rings, unit_keys
+    from placegeo.layers import bundled_layer
+
+    lad = bundled_layer("england/lad24").frame
+    county = bundled_layer("england/ctyua24").frame
+    units = np.asarray(lad.geometry.values, dtype=object)[lad["LAD24CD"].isin(["E06000049", "E08000012"])
+                                                          .to_numpy()]
+    keys = unit_keys(units)
+    same = np.asarray(county.geometry.values, dtype=object)[(county["CTYUA24CD"] == "E06000049").to_numpy()]
+    assert unit_keys(same)[0] == keys[0]
+    built = stored_rings(units, keys, 25.0, tmp_path)
+    files = list(tmp_path.rglob("*.wkb"))
+    assert len(files) == 2
+    files[0].write_bytes(b"not a ring")
+    read = stored_rings(units, keys, 25.0, tmp_path)
+    expected = boundary_rings(units, 25.0)
+    assert all(shapely.equals_exact(a, b, 0) and shapely.equals_exact(b, c, 0)
+               for a, b, c in zip(built, read, expected, strict=True))
+    assert shapely.to_wkb(read[1]) == shapely.to_wkb(expected[1])
+
+
+@pytest.mark.parametrize("blocks,study", [("england/lad24", "england/icb24"), ("england/pcn", "england/sicbl24")])
+def test_study_area_by_atom_counts_equals_the_count_with_sets(blocks, study):
+    """The study area's blocks counted over the atom layer's rows equal the count with sets of LSOA codes."""
+    import random
+
+    from placegeo import membership
+
+    table, areas = unit_members(blocks), unit_members(study)
+    rng = random.Random(13)
+    for size in (0, 1, 3, 9, 40):
+        assigned = set(rng.sample(sorted(table), size))
+        mine = set().union(*(table[code] for code in assigned)) if assigned else set()
+        held = {code: len(atoms & mine) for code, atoms in areas.items()}
+        chosen = [code for code, n in held.items() if n and 2 * n >= len(areas[code])]
+        if not chosen and mine:
+            chosen = [max(held, key=held.__getitem__)]
+        area = set().union(*(areas[code] for code in chosen)) if chosen else set()
+        expected = {code for code, atoms in table.items() if atoms & area}
+        assert membership._blocks_in_study_area_by_owners(blocks, assigned, study) == expected

@@ -129,3 +129,24 @@ def test_an_unknown_engine_is_one_clear_line(run_cli):
     result = run_cli("--engine", "gdal", "layers")
     assert result.exit_code == 2
     assert result.stderr.strip() == "placegeo: error: unknown I/O engine 'gdal' (use pyogrio or fiona)"
+
+
+def test_feature_areas_are_kept_on_disk_bit_for_bit(tmp_path, monkeypatch):
+    """The shared bundled layer's areas come back from the cache file equal, bit for bit, to shapely's;
+    a copy of the layer (which a caller may change) is measured, never cached."""
+    import numpy as np
+    import shapely
+
+    from placegeo.layers import bundled_layer, feature_areas
+
+    monkeypatch.setenv("PLACEGEO_CACHE_DIR", str(tmp_path))
+    layer = bundled_layer("lsoa11")
+    expected = shapely.area(np.asarray(layer.frame.geometry.values, dtype=object))
+    first = feature_areas(layer)
+    assert len(list(tmp_path.glob("lsoa11-areas-*.npy"))) == 1
+    again = feature_areas(layer)
+    assert np.array_equal(first, expected) and np.array_equal(again, expected)
+    assert again.tobytes() == expected.tobytes()
+    copy = bundled_layer("lsoa11", copy=True)
+    copy.frame.loc[0, copy.frame.geometry.name] = shapely.box(0, 0, 10, 10)
+    assert feature_areas(copy)[0] == 100.0

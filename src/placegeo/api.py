@@ -94,11 +94,30 @@ class CompareSettings:
 
 @contextmanager
 def reading(settings: CompareSettings) -> Iterator[None]:
-    """Every file read inside the block uses the settings' engine and repair."""
+    """Every file read inside the block uses the settings' engine and repair; no full garbage collection
+    pauses it (see :func:`no_collection_pauses`)."""
     from placegeo.layers import reading as layer_reading
 
-    with layer_reading(settings.engine, settings.repair):
+    with layer_reading(settings.engine, settings.repair), no_collection_pauses():
         yield
+
+
+@contextmanager
+def no_collection_pauses() -> Iterator[None]:
+    """Python's cyclic garbage collector switched off inside the block, as it was before after it.
+
+    Reading layers and weighing allocate many objects that live on (frames, codes, geometries): each
+    collection then walks them all, about 30 ms per England compare, and finds no cycle to free.
+    Objects are still freed by reference counting; any cycle is collected after the block."""
+    import gc
+
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -434,6 +453,7 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
     warn = warn or _warn
     weighing = Weighing(option_tiling(option), settings.weights, pop, extra=_core20_atoms(pop))
     internal = None
+    memo: dict[Any, Any] = {}  # boundary lengths by the units measured against (see _boundary)
     if boundary:
         from placegeo.boundaries import internal_boundaries
 
@@ -459,7 +479,7 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
             scored_f = {**footprint, **{k: float(v.sum()) for k, v in scored_w.items()}}
         if "area" in matrix.values:
             _refuse_overlapping(ref, float(matrix.values["area"].sum()), scored_f["area"], settings.tol)
-        lengths = _boundary(option, ref, matrix, scored_f, internal, settings.snap) if boundary else None
+        lengths = _boundary(option, ref, matrix, scored_f, internal, settings.snap, memo) if boundary else None
         results[ref.id] = assess(matrix, settings, layer=ref.id, place_weights=scored_w, footprint=scored_f,
                                  unit_names=_names(ref), lengths=lengths, coverage=covered)
         _split_people(results[ref.id], matrix)
@@ -633,27 +653,48 @@ def _names(ref: Layer) -> dict[str, str]:
     return names
 
 
-def _unit_rings(ref: Layer, snap: float, mask: Any) -> Any:
-    """The band within ``snap`` of its boundary of each unit in ``mask``, kept with a bundled layer so options
-    share it (computed only for the units asked for: a national layer has hundreds the footprint never meets)."""
+def _unit_keys(ref: Layer, mask: Any) -> Any:
+    """Content keys (:func:`placegeo.boundaries.unit_keys`) of a bundled layer's units in ``mask``, kept
+    with the layer (None for a layer that is not bundled)."""
     import numpy as np
+
+    from placegeo.boundaries import unit_keys
 
     if ref.entry is None:
         return None
-    from placegeo.boundaries import boundary_rings
+    keys = ref.derived.setdefault("unit_keys", np.full(len(ref.frame), None, dtype=object))
+    todo = mask & np.asarray([key is None for key in keys], dtype=bool)
+    if todo.any():
+        keys[todo] = unit_keys(np.asarray(ref.frame.geometry.values)[todo])
+    return keys[mask]
 
+
+def _unit_rings(ref: Layer, snap: float, mask: Any) -> Any:
+    """The bands within ``snap`` of their boundary of the units in ``mask``, kept with a bundled
+    layer so options share them, and stored on disk beside the dissolved layers (a CLI run reads them, not
+    rebuilds them). Only the units asked for: a national layer has hundreds the footprint never meets."""
+    import numpy as np
+
+    from placegeo.boundaries import stored_rings
+    from placegeo.layers import cache_dir
+
+    if ref.entry is None:
+        return None
+    keys = _unit_keys(ref, mask)
     rings = ref.derived.setdefault(f"rings@{snap:g}", np.full(len(ref.frame), None, dtype=object))
     todo = mask & np.asarray([ring is None for ring in rings], dtype=bool)
     if todo.any():
-        rings[todo] = boundary_rings(np.asarray(ref.frame.geometry.values)[todo], snap)
+        rings[todo] = stored_rings(np.asarray(ref.frame.geometry.values)[todo], keys[todo[mask]], snap, cache_dir())
     return rings[mask]
 
 
 def _boundary(option: Option, ref: Layer, matrix: Matrix, footprint: dict[str, float], internal: Any,
-              snap: float) -> Any:
+              snap: float, memo: dict[Any, Any] | None = None) -> Any:
     """Boundary lengths of the places against ``ref``: per-unit bands when the units meeting the footprint
     cover all but 1 % of it (lines in the gaps are measured against the nearby boundaries only), else
-    the band around the whole layer's boundaries."""
+    the band around the whole layer's boundaries. ``memo`` holds the lengths already measured for this
+    option's places against a list of bit-identical units (a county layer and a district layer share every
+    unit of a footprint of unitaries): the same inputs, so the same figures, measured once."""
     import numpy as np
 
     from placegeo.boundaries import boundary_lengths
@@ -667,8 +708,16 @@ def _boundary(option: Option, ref: Layer, matrix: Matrix, footprint: dict[str, f
         if gap < 0.01:
             mask = np.fromiter((c in used for c in ref.codes), dtype=bool, count=len(frame))
             units_geoms = np.asarray(frame.geometry.values)[mask]
-            return boundary_lengths(places, units_geoms, snap, internal=internal, covered=True, gaps=gap > 1e-9,
-                                    rings=_unit_rings(ref, snap, mask))
+            keys = _unit_keys(ref, mask)
+            seen = (tuple(keys), gap > 1e-9) if keys is not None and memo is not None else None
+            if seen is not None and memo is not None and seen in memo:
+                total, matched = memo[seen]
+                return total.copy(), matched.copy()
+            lengths = boundary_lengths(places, units_geoms, snap, internal=internal, covered=True,
+                                       gaps=gap > 1e-9, rings=_unit_rings(ref, snap, mask))
+            if seen is not None and memo is not None:
+                memo[seen] = lengths
+            return lengths
     return boundary_lengths(places, frame.geometry.values, snap, internal=internal)
 
 

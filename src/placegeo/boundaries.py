@@ -6,6 +6,7 @@ that lies within ``--snap`` metres of some boundary of R. Pure geometry on array
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -20,9 +21,49 @@ def internal_boundaries(places: Any, *, coverage: bool = False) -> np.ndarray:
 
     places = np.asarray(places, dtype=object)
     footprint = shapely.coverage_union_all(places) if coverage else shapely.union_all(places)
-    edge = shapely.buffer(shapely.boundary(footprint), 0.5, quad_segs=1)
+    if coverage:
+        internal = _internal_by_shared_edges(places, footprint)
+        if internal is not None:
+            return internal
+    edge = shapely.buffer(shapely.boundary(footprint), OUTLINE_BAND, quad_segs=1)
     shapely.prepare(edge)
     return shapely.difference(shapely.boundary(places), edge)
+
+
+OUTLINE_BAND = 0.5
+"""Metres of the footprint's outline taken out of the places' boundaries (float noise between identical edges)."""
+
+
+def _internal_by_shared_edges(places: np.ndarray, footprint: Any) -> np.ndarray | None:
+    """:func:`internal_boundaries` of places that share their vertices: the edges two places share, less
+    the outline's band where they come near the outline (only those runs are cut, each by the band of the
+    outline near it: the outline clipped to the run's box grown by 3 bands, whose band is the whole
+    band inside that box); every other edge lies on the outline, inside the band. The same lines as the
+    difference of each whole boundary with the band. None when an unshared edge is not an edge of the
+    outline ``footprint`` (places that do not share their vertices): the caller then takes the difference."""
+    import shapely
+
+    from placegeo.overlaps import clip_to_boxes
+    from placegeo.tiling import edges_among, shared_edge_runs
+
+    inner, inner_place, outer, _ = shared_edge_runs(places)
+    if len(outer) and not edges_among(outer, [footprint]):  # the other edges must be the outline's own
+        return None
+    outline = shapely.boundary(footprint)
+    shapely.prepare(outline)
+    near = np.flatnonzero(shapely.dwithin(outline, inner, 2 * OUTLINE_BAND))  # a superset of those it meets
+    if len(near):
+        pieces = clip_to_boxes(np.full(len(near), outline, dtype=object), shapely.bounds(inner[near]),
+                               margin=3 * OUTLINE_BAND)
+        inner = inner.copy()
+        inner[near] = shapely.difference(inner[near], shapely.buffer(pieces, OUTLINE_BAND, quad_segs=1))
+    parts, part_of = shapely.get_parts(inner, return_index=True)
+    kept = shapely.length(parts) > 0
+    parts, place = parts[kept], inner_place[part_of][kept]
+    out = np.empty(len(places), dtype=object)
+    for j in range(len(places)):
+        out[j] = shapely.multilinestrings(parts[place == j])
+    return out
 
 
 def boundary_zone(reference: Any, snap: float, window: tuple[float, float, float, float] | None = None) -> Any:
@@ -56,6 +97,49 @@ def boundary_rings(units: Any, snap: float) -> np.ndarray:
     return shapely.difference(units, shapely.buffer(units, -snap, quad_segs=2))
 
 
+RING_FORMAT = 1
+"""Bump when :func:`boundary_rings` changes: rings stored under an older format are then ignored."""
+
+
+def unit_keys(units: Any) -> np.ndarray:
+    """A content key per unit polygon (a digest of its WKB): equal keys mean bit-identical geometry, so
+    layers sharing a unit (a unitary is both a district and a county) share its ring and its measures."""
+    import hashlib
+
+    import shapely
+
+    return np.asarray([hashlib.sha256(w).hexdigest()[:32] for w in shapely.to_wkb(np.asarray(units, dtype=object))],
+                      dtype=object)
+
+
+def stored_rings(units: Any, keys: Any, snap: float, directory: Any) -> np.ndarray:
+    """:func:`boundary_rings` of ``units``, read from ``directory`` when stored there (one WKB file per unit,
+    named by its content key, under the snap, the ring format and the GEOS version), else computed and
+    stored. WKB keeps every coordinate bit for bit, so a stored ring is the ring. A store that cannot be
+    read or written is never an error, only slower."""
+    import contextlib
+    from pathlib import Path
+
+    import shapely
+
+    units = np.asarray(units, dtype=object)
+    folder = Path(directory) / f"rings-{RING_FORMAT}-geos{shapely.geos_version_string}-snap{snap:g}"
+    rings = np.full(len(units), None, dtype=object)
+    for n, key in enumerate(keys):
+        with contextlib.suppress(Exception):  # missing or unreadable: computed below
+            rings[n] = shapely.from_wkb((folder / f"{key}.wkb").read_bytes())
+    todo = np.flatnonzero(np.asarray([r is None for r in rings], dtype=bool))
+    if len(todo):
+        rings[todo] = boundary_rings(units[todo], snap)
+        with contextlib.suppress(Exception):  # read-only home, full disk, ...: carry on without a store
+            folder.mkdir(parents=True, exist_ok=True)
+            for n, wkb in zip(todo, shapely.to_wkb(rings[todo]), strict=True):
+                tmp = folder / f".{keys[n]}.{os.getpid()}.tmp"
+                tmp.write_bytes(wkb)
+                os.replace(tmp, folder / f"{keys[n]}.wkb")
+    return rings
+
+
 def _matched_outside(internal: np.ndarray, reference: np.ndarray, snap: float) -> np.ndarray:
     """Length of internal lines lying outside every reference unit yet within ``snap`` of the layer's
     boundaries (e.g. across an estuary the layer clips to the coastline). The band is built only from
@@ -85,10 +169,14 @@ def boundary_lengths(places: Any, reference: Any, snap: float, *, internal: Any 
     minus half the length lying on unit boundaries (a line on the boundary shared by two units lies in
     both bands; internal place edges cannot lie on the layer's outer edge when the layer covers F).
     Otherwise the band ``zone`` around the whole layer's boundaries (:func:`boundary_zone`) is used.
+    Edges of the lines that are exactly edges two units share (unions of the same atoms share their
+    vertices) are counted whole without any overlay (:func:`placegeo.tiling.shared_edge_split`): such an
+    edge lies in both units' bands and on both boundaries, 2 x (1 - 1/2) = 1. Only the other edges, as
+    short runs, are intersected with the bands (clipped to each run's box).
     """
     import shapely
 
-    from placegeo.overlaps import clip_to_boxes
+    from placegeo.tiling import shared_edge_split
 
     places = np.asarray(places, dtype=object)
     internal = internal_boundaries(places) if internal is None else internal
@@ -98,16 +186,14 @@ def boundary_lengths(places: Any, reference: Any, snap: float, *, internal: Any 
     if covered and reference is not None:
         reference = np.asarray(reference, dtype=object)
         rings = boundary_rings(reference, snap) if rings is None else np.asarray(rings, dtype=object)
-        li, ri = shapely.STRtree(rings).query(internal)
-        # each band clipped to the line's box first (the line lies inside it): the same pieces, fewer vertices
-        pieces = shapely.intersection(internal[li], clip_to_boxes(rings[ri], shapely.bounds(internal[li])))
-        inside = shapely.length(pieces)
-        met = inside > 0  # pairs whose boxes meet but lines do not need no edge measure
-        li, ri, pieces, inside = li[met], ri[met], pieces[met], inside[met]
-        # the unit's boundary lies in its band, so the lines on it are the pieces on it (smaller inputs)
-        edges = clip_to_boxes(shapely.boundary(reference[ri]), shapely.bounds(pieces))
-        on_edge = shapely.length(shapely.intersection(pieces, edges))
-        matched = np.bincount(li, weights=inside - 0.5 * on_edge, minlength=len(places))
+        # an edge two units share lies in both bands and on both boundaries: it counts 1 - 1/2 twice, its
+        # whole length, so only the other edges are measured against the bands
+        exact, runs, run_place = shared_edge_split(internal, reference)
+        ki, ri = shapely.STRtree(rings).query(runs)
+        inside, on_edge = _band_measures(runs[ki], rings[ri], reference[ri])
+        met = inside > 0  # pairs whose boxes meet but lines do not count nothing
+        matched = exact + np.bincount(run_place[ki[met]], weights=inside[met] - 0.5 * on_edge[met],
+                                      minlength=len(places))
         if gaps:  # lines in gaps between the units (only when the units do not cover F exactly)
             matched += _matched_outside(internal, reference, snap)
         return total, np.minimum(matched, total)
@@ -117,3 +203,27 @@ def boundary_lengths(places: Any, reference: Any, snap: float, *, internal: Any 
         zone = boundary_zone(reference, snap, tuple(shapely.total_bounds(places)))
     matched = shapely.length(shapely.intersection(internal, zone))
     return total, matched
+
+
+def _band_measures(lines: np.ndarray, rings: np.ndarray, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair k: length of ``lines[k]`` inside the band ``rings[k]``, and of that part lying on the
+    boundary of ``units[k]``. Pairs whose line misses the band (most pairs met by box only) are found by a
+    predicate and measure 0 without an overlay."""
+    import shapely
+
+    from placegeo.overlaps import clip_to_boxes
+
+    inside, on_edge = np.zeros(len(lines)), np.zeros(len(lines))
+    if not len(lines):
+        return inside, on_edge
+    # each band clipped to the line's box first (the line lies inside it): the same pieces, fewer vertices
+    bands = clip_to_boxes(rings, shapely.bounds(lines))
+    hit = np.flatnonzero(shapely.intersects(lines, bands))
+    pieces = shapely.intersection(lines[hit], bands[hit])
+    inside[hit] = shapely.length(pieces)
+    met = inside[hit] > 0
+    hit, pieces = hit[met], pieces[met]
+    # the unit's boundary lies in its band, so the lines on it are the pieces on it (smaller inputs)
+    edges = clip_to_boxes(shapely.boundary(units[hit]), shapely.bounds(pieces))
+    on_edge[hit] = shapely.length(shapely.intersection(pieces, edges))
+    return inside, on_edge

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from itertools import chain, repeat
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from placegeo.catalogue import load_catalogue
 
@@ -50,30 +50,105 @@ def unit_members(layer_id: str) -> Mapping[str, frozenset[str]] | None:
     atom = atom_layer(layer_id)
     if atom is None:
         return None
+    if atom == layer_id:
+        from placegeo.layers import bundled_layer
+
+        return {code: frozenset([code]) for code in bundled_layer(atom).codes}
+    import numpy as np
+
+    codes, unit, atom_codes, _ = _groups(layer_id)
+    order = np.argsort(unit, kind="stable")
+    ends = np.cumsum(np.bincount(unit, minlength=len(codes)))[:-1]
+    return _Members(dict(zip(codes, np.split(atom_codes[order], ends), strict=True)))
+
+
+class _Members(Mapping[str, frozenset[str]]):
+    """Unit code -> its atoms, each unit's frozenset built on first use (the membership path needs only
+    :func:`unit_owner`'s arrays; a national layer's 33,755 atoms are not all turned into sets)."""
+
+    def __init__(self, groups: dict[str, Any]):
+        self._groups = groups
+        self._sets: dict[str, frozenset[str]] = {}
+
+    def __getitem__(self, code: str) -> frozenset[str]:
+        atoms = self._sets.get(code)
+        if atoms is None:
+            atoms = self._sets[code] = frozenset(self._groups[code].tolist())
+        return atoms
+
+    def __iter__(self) -> Any:
+        return iter(self._groups)
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+
+@functools.cache
+def _groups(layer_id: str) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray | None]:
+    """(unit codes, sorted as a groupby sorts them; for each grouped atom, its unit's position, its atom
+    code, and its row in the atom layer when grouped by a column of it, else None) of a bundled layer
+    grouped from its atom layer (a column of it, or a members file)."""
+    import numpy as np
+    import pandas as pd
+
     from placegeo.layers import bundled_layer
 
-    atoms = bundled_layer(atom)  # shared with compare and population: read once, never changed here
-    if atom == layer_id:
-        return {code: frozenset([code]) for code in atoms.codes}
+    atoms = bundled_layer(atom_layer(layer_id) or layer_id)  # shared: read once, never changed here
     grouping = _grouping(layer_id)
-    assert grouping is not None  # atom_layer found one
+    assert grouping is not None  # a grouped layer
     key = grouping[1]
     members_file = load_catalogue()[layer_id].extra.get("members_file")
+    rows = None
     if members_file:
-        import pandas as pd
-
         from placegeo.catalogue import data_dir
 
-        table = pd.read_csv(data_dir() / "boundaries" / members_file, dtype=str)
+        path = data_dir() / "boundaries" / members_file
+        header = list(pd.read_csv(path, nrows=0).columns)
+        wanted = [header[0], key] if key in header[1:] else None  # only the two columns read (names are long)
+        table = pd.read_csv(path, dtype=str, usecols=wanted)
         frame = table.rename(columns={table.columns[0]: atoms.code})[[atoms.code, key]].dropna()
     else:
-        frame = atoms.frame[[atoms.code, key]].dropna()
-    # one pass over plain Python objects (not a pandas groupby over arrow strings); keys sorted as groupby does
-    groups: dict[str, list[str]] = {}
-    for atom, unit in zip(frame[atoms.code].to_numpy(dtype=object).tolist(), frame[key].to_numpy(dtype=object).tolist(),
-                          strict=True):
-        groups.setdefault(unit, []).append(atom)
-    return {str(k): frozenset(groups[k]) for k in sorted(groups)}
+        has = (atoms.frame[atoms.code].notna() & atoms.frame[key].notna()).to_numpy()
+        rows = np.flatnonzero(has)
+        unit, unit_of = pd.factorize(atoms.frame[key].iloc[rows], sort=True)
+        codes = atoms.derived.get("codes_array")
+        if codes is None:  # the atom codes once per atom layer, from its cached code list
+            codes = atoms.derived["codes_array"] = np.asarray(atoms.codes, dtype=object)
+        return [str(k) for k in unit_of.tolist()], np.asarray(unit), codes[rows], rows
+    unit, unit_of = pd.factorize(frame[key], sort=True)
+    return [str(k) for k in unit_of.tolist()], np.asarray(unit), frame[atoms.code].to_numpy(dtype=object), rows
+
+
+def unit_owner(layer_id: str, source: Any, units: Any) -> tuple[list[str], np.ndarray] | None:
+    """:func:`owner_array` of a bundled grouped layer's units over the rows of its atom layer ``source``,
+    in numpy (no per-atom Python lookups). None unless ``source`` is the shared bundled atom layer and
+    ``units`` its :func:`unit_members` table, or when an atom is listed twice (the caller's
+    :func:`owner_array` then names the unit)."""
+    import numpy as np
+    import pandas as pd
+
+    from placegeo.layers import bundled_layer
+
+    atom = atom_layer(layer_id)
+    if atom is None or atom == layer_id or source is not bundled_layer(atom) or units is not unit_members(layer_id):
+        return None
+    codes, unit, atom_codes, rows = _groups(layer_id)
+    index = source.derived.get("code_index")
+    if index is None:
+        index = source.derived["code_index"] = pd.Index(source.codes)
+    if not index.is_unique:
+        return None
+    if rows is not None:  # grouped by a column of the atom layer: each atom is its own row, once
+        where = rows
+    else:
+        where = index.get_indexer(atom_codes)
+        found = where >= 0
+        where, unit = where[found], unit[found]
+        if len(where) and np.bincount(where).max() > 1:
+            return None
+    owner = np.full(len(index), -1, dtype=np.int64)
+    owner[where] = unit
+    return codes, owner
 
 
 def owner_array(table: Mapping[str, frozenset[str]], atoms: Mapping[str, int]) -> tuple[list[str], np.ndarray]:
@@ -141,6 +216,9 @@ def blocks_in_study_area(blocks_id: str, assigned: set[str] | frozenset[str], st
     blocks, study = unit_members(blocks_id), unit_members(study_id)
     if blocks is None or study is None or atom_layer(blocks_id) != atom_layer(study_id):
         return None
+    fast = _blocks_in_study_area_by_owners(blocks_id, assigned, study_id)
+    if fast is not None:
+        return fast
     mine: set[str] = set()
     for code in assigned:
         mine |= blocks.get(code, frozenset())
@@ -150,3 +228,35 @@ def blocks_in_study_area(blocks_id: str, assigned: set[str] | frozenset[str], st
         chosen = [max(held, key=held.__getitem__)]
     area: set[str] = set().union(*(study[code] for code in chosen)) if chosen else set()
     return {code for code, atoms in blocks.items() if atoms & area}
+
+
+def _blocks_in_study_area_by_owners(blocks_id: str, assigned: set[str] | frozenset[str],
+                                    study_id: str) -> set[str] | None:
+    """:func:`blocks_in_study_area` by counts over the atom layer's rows (:func:`unit_owner`), no sets of
+    atoms; None (the caller counts with sets) unless both layers are grouped from the shared atom layer with
+    every atom found there once."""
+    import numpy as np
+
+    from placegeo.layers import bundled_layer
+
+    atom = atom_layer(blocks_id)
+    if atom is None or atom in (blocks_id, study_id):
+        return None
+    source = bundled_layer(atom)
+    owners = []
+    for layer_id in (blocks_id, study_id):
+        found = unit_owner(layer_id, source, unit_members(layer_id))
+        if found is None or int((found[1] >= 0).sum()) != len(_groups(layer_id)[2]):
+            return None
+        owners.append(found)
+    (block_codes, block_of), (study_codes, study_of) = owners
+    wanted = np.fromiter((code in assigned for code in block_codes), dtype=bool, count=len(block_codes))
+    mine = (block_of >= 0) & wanted[np.maximum(block_of, 0)]
+    in_study = study_of >= 0
+    size = np.bincount(study_of[in_study], minlength=len(study_codes))
+    held = np.bincount(study_of[mine & in_study], minlength=len(study_codes))
+    chosen = (held > 0) & (2 * held >= size)
+    if not chosen.any() and mine.any():
+        chosen[int(np.argmax(held))] = True
+    area = in_study & chosen[np.maximum(study_of, 0)] & (block_of >= 0)
+    return {block_codes[i] for i in np.unique(block_of[area]).tolist()}

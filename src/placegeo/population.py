@@ -156,9 +156,12 @@ def population_layer(source: Any = None) -> Layer:
 
 @functools.lru_cache(maxsize=8)
 def _cached(source: str) -> Layer:
-    from placegeo.layers import load_layer
+    """A population layer read once; a bundled one is the shared read-only Layer (no copy of its frame, and
+    its per-atom arrays and unit owners computed once for compare, membership and population alike)."""
+    from placegeo.catalogue import is_bundled
+    from placegeo.layers import bundled_layer, load_layer
 
-    return load_layer(source)
+    return bundled_layer(source) if is_bundled(source) else load_layer(source)
 
 
 def values(pop: Layer) -> np.ndarray:
@@ -189,11 +192,11 @@ def atom_arrays(layer: Layer) -> tuple[dict[str, int], dict[str, np.ndarray]]:
     computed once per Layer object (the same figures as :func:`atom_weights`, as plain numpy)."""
     cached = layer.derived.get("atom_arrays")
     if cached is None:
-        import shapely
+        from placegeo.layers import feature_areas
 
         codes = layer.codes
         index = dict(zip(codes, range(len(codes)), strict=True))
-        area = shapely.area(layer.frame.geometry.values).astype(float)
+        area = feature_areas(layer)
         arrays = {"area": area, "population": values(layer) if layer.population else np.zeros(len(codes))}
         cached = (index, arrays)
         layer.derived["atom_arrays"] = cached

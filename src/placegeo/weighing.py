@@ -262,9 +262,9 @@ def _unit_owner(source: Layer, index: dict[str, int], layer_id: str, units: Memb
     owners = source.derived.setdefault("unit_owners", {})
     key = (layer_id, id(units))
     if key not in owners:
-        from placegeo.membership import owner_array
+        from placegeo.membership import owner_array, unit_owner
 
-        owners[key] = owner_array(units, index)
+        owners[key] = unit_owner(layer_id, source, units) or owner_array(units, index)
     result: tuple[list[str], np.ndarray] = owners[key]
     return result
 
