@@ -158,13 +158,10 @@ def refuse_overwrite(paths: list[Path], force: bool) -> None:
         raise OutputError(f"already exists{more}", path=existing[0], hint="use --force to replace")
 
 
-@contextlib.contextmanager
-def atomic_path(target: str | Path, *, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary path to write; on success move it onto ``target``.
-
-    On any failure the temporary file is removed and ``target`` is untouched.
-    """
-    target = Path(target)
+def _temporary_beside(target: Path, force: bool) -> tuple[Path, Path, Path | None]:
+    """(a free temporary name beside ``target``, its folder, the first folder this run created or None), after
+    refusing an existing ``target`` without ``force``. The name is bounded in length; nothing is left there:
+    writers such as GDAL want to create the file themselves."""
     refuse_overwrite([target], force)
     created = _first_missing(target.parent)
     parent = ensure_directory(target.parent if str(target.parent) else ".")
@@ -172,7 +169,18 @@ def atomic_path(target: str | Path, *, force: bool = False) -> Iterator[Path]:
                                     dir=parent)
     os.close(fd)
     tmp = Path(tmp_name)
-    tmp.unlink()  # writers such as GDAL want to create the file themselves
+    tmp.unlink()
+    return tmp, parent, created
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | Path, *, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary path to write; on success move it onto ``target``.
+
+    On any failure the temporary file is removed and ``target`` is untouched.
+    """
+    target = Path(target)
+    tmp, parent, created = _temporary_beside(target, force)
     try:
         yield tmp
         if not tmp.exists():
@@ -213,14 +221,7 @@ def atomic_files(targets: list[Path], *, force: bool = False) -> Iterator[list[P
 @contextlib.contextmanager
 def _staged(target: Path, force: bool) -> Iterator[Path]:
     """A temporary path beside ``target`` (removed at the end unless it was moved); the caller moves it."""
-    refuse_overwrite([target], force)
-    created = _first_missing(target.parent)
-    parent = ensure_directory(target.parent if str(target.parent) else ".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem[:STAGING_STEM]}.", suffix=".part" + target.suffix[:16],
-                                    dir=parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()
+    tmp, parent, created = _temporary_beside(target, force)
     done = False
     try:
         yield tmp
