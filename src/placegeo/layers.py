@@ -12,7 +12,7 @@ import contextlib
 import functools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,14 +98,16 @@ class Layer:
         """Each feature's code as text, in frame order (computed once per Layer; do not change the list)."""
         if "codes" not in self.derived:
             self.derived["codes"] = self.frame[self.code].astype(str).tolist()
-        return self.derived["codes"]
+        codes: list[str] = self.derived["codes"]
+        return codes
 
     @property
     def names(self) -> list[str]:
         """Each feature's name as text, in frame order (the code when the layer has no name column)."""
         if "names" not in self.derived:
             self.derived["names"] = self.frame[self.name].astype(str).tolist()
-        return self.derived["names"]
+        names: list[str] = self.derived["names"]
+        return names
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -301,10 +303,10 @@ def bundled_layer(layer_id: str, *, copy: bool = False) -> Layer:
     return dataclasses.replace(cached, frame=cached.frame.copy(), derived={}) if copy else cached
 
 
-def _file_version(entry: Entry) -> tuple:
+def _file_version(entry: Entry) -> tuple[Any, ...]:
     """What a cached copy of a bundled layer depends on: its file's (or atom file's) path, size and mtime."""
     paths = [entry.path] + ([entry.members_path] if entry.members_path else [])
-    version: list = []
+    version: list[Any] = []
     for path in paths:
         try:
             stat = path.stat()
@@ -315,7 +317,7 @@ def _file_version(entry: Entry) -> tuple:
 
 
 @functools.lru_cache(maxsize=16)
-def _read_bundled(layer_id: str, version: tuple) -> Layer:
+def _read_bundled(layer_id: str, version: tuple[Any, ...]) -> Layer:
     entry = get_entry(layer_id)
     frame = _dissolved_frame(entry) if entry.dissolved else read_frame(entry.path, layer=entry.layer)
     if len(frame) == 0:
@@ -374,8 +376,8 @@ def feature_areas(layer: Layer) -> np.ndarray:
         with contextlib.suppress(Exception):  # missing or unreadable: measured below
             stored = np.load(path)
             if stored.shape == (len(layer.frame),) and stored.dtype == np.float64:
-                return stored
-    areas = shapely.area(np.asarray(layer.frame.geometry.values, dtype=object)).astype(float)
+                return np.asarray(stored, dtype=np.float64)
+    areas: np.ndarray = np.asarray(shapely.area(np.asarray(layer.frame.geometry.values, dtype=object)), dtype=float)
     if path is not None:
         with contextlib.suppress(Exception):  # read-only home, full disk, ...: carry on without a cache
             from placegeo.io import atomic_path
@@ -473,7 +475,7 @@ def dissolve_blocks(geoms: Any, units: Any, names: Any, *, code: str, name: str,
     codes, group = np.unique(units.astype(str), return_inverse=True)
     order = np.argsort(group, kind="stable")
     starts = np.searchsorted(group[order], np.arange(len(codes) + 1))
-    rows: dict[str, list] = {code: [], name: []}
+    rows: dict[str, list[Any]] = {code: [], name: []}
     if pops is not None:
         rows[population or "POPULATION"] = []
     rows |= {"LSOA_COUNT": [], "geometry": []}
@@ -686,7 +688,7 @@ def as_multipolygons(geoms: Any) -> np.ndarray:
     geoms = np.asarray(geoms, dtype=object).copy()
     single = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
     geoms[single] = [shapely.MultiPolygon([g]) for g in geoms[single]]
-    return geoms
+    return np.asarray(geoms, dtype=object)
 
 
 def repair_polygons(geoms: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -738,7 +740,8 @@ def _looks_like_name(column: str) -> bool:
     return upper.endswith("NM") or upper.endswith("_NAME") or upper == "NAME"
 
 
-def _column(frame, wanted: str | None, path: Path, what: str, looks, fallback: str | None = None) -> str:
+def _column(frame: gpd.GeoDataFrame, wanted: str | None, path: Path, what: str, looks: Callable[[str], bool],
+            fallback: str | None = None) -> str:
     """The column holding codes or names: the one asked for, else the first that looks right."""
     columns = [c for c in frame.columns if c != frame.geometry.name]
     if wanted:
@@ -747,14 +750,14 @@ def _column(frame, wanted: str | None, path: Path, what: str, looks, fallback: s
         return wanted
     for column in columns:
         if looks(column) and frame[column].notna().all():
-            return column
+            return str(column)
     if fallback:
         return fallback
     raise LayerError(f"cannot tell which column holds the {what}s (columns: {', '.join(columns)})",
                      path=path, hint=f"pass --{what} COLUMN")
 
 
-def _check_codes(frame, code: str, path: Path) -> None:
+def _check_codes(frame: gpd.GeoDataFrame, code: str, path: Path) -> None:
     values = frame[code]
     if values.isna().any():
         raise LayerError(f"{int(values.isna().sum())} feature(s) have no {code}", path=path)
@@ -765,7 +768,7 @@ def _check_codes(frame, code: str, path: Path) -> None:
                          path=path)
 
 
-def _population_column(frame) -> str | None:
+def _population_column(frame: gpd.GeoDataFrame) -> str | None:
     """A numeric column that looks like a population count (POP2020, population, usual_residents)."""
     from pandas.api.types import is_numeric_dtype
 
@@ -773,5 +776,5 @@ def _population_column(frame) -> str | None:
         upper = str(column).upper()
         looks = upper.startswith("POP") or upper in {"USUAL_RESIDENTS", "TOTAL_POPULATION"}
         if looks and is_numeric_dtype(frame[column]):
-            return column
+            return str(column)
     return None

@@ -173,7 +173,8 @@ def read_option_text(path: Path) -> dict[str, Any]:
         document.problem = _not_a_mapping()
     if document.problem is not None:
         raise document.problem.error(path)
-    return document.data
+    data: dict[str, Any] = document.data
+    return data
 
 
 def _broken(message: str, line: int | None = None) -> Document:
@@ -450,6 +451,8 @@ class _Rules:
                 if problem is not None:
                     self.found.append(Diagnostic("option-block-unknown", problem.message, line=self.lines(*where),
                                                  hint=problem.hint, code=str(block)))
+                    unresolved = True
+                elif code is None:  # pragma: no cover - resolve() gives a code or a problem
                     unresolved = True
                 elif code in block_lines:
                     self.add("option-block-twice", f"block {code} is listed twice in place '{name}'", where, code=code)
