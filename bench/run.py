@@ -285,8 +285,8 @@ def england_compare_case(repeat: int) -> dict:
 
 def national_table_case(repeat: int) -> dict:
     """Every sub-ICB 2024 x every council 2024 (area and population), after loading, vs geopandas.overlay."""
-    from placegeo.layers import bundled_layer
     from placegeo.api import overlap
+    from placegeo.layers import bundled_layer
     from placegeo.overlaps import overlay_areas
 
     left, right = bundled_layer("england/sicbl24"), bundled_layer("england/ctyua24")
