@@ -116,8 +116,9 @@ def write_practices_readme(out: Path, points, unlocated: list[str], unsized: lis
         README_MARKER,
         "## `england/practices` -- GP practices, England (October 2025)",
         "",
-        f"`england/practices.gpkg`, {len(points):,} points, {size / 1e6:.1f} MB, built by `scripts/build_pcn_england.py` "
-        "(`--practices-only` builds just this layer). Every practice of the October 2025 membership",
+        f"`england/practices.gpkg`, {len(points):,} points, {size / 1e6:.1f} MB, built by "
+        "`scripts/build_pcn_england.py` (`--practices-only` builds just this layer). Every practice of the October "
+        "2025 membership",
         "(`pcn-membership-2025-10/gp-reg-pat-prac-map_2025-10_England.csv`, 'U' practices included) at its early-2024",
         "postcode (`practice-pcn-geocoded-2024/practice_pcn_lookup_geocoded_England.csv`: PRAC_LAT/PRAC_LNG, ONSPD, "
         "projected",
