@@ -500,3 +500,48 @@ def test_study_area_by_atom_counts_equals_the_count_with_sets(blocks, study):
         area = set().union(*(areas[code] for code in chosen)) if chosen else set()
         expected = {code for code, atoms in table.items() if atoms & area}
         assert membership._blocks_in_study_area_by_owners(blocks, assigned, study) == expected
+
+
+def test_england_practices_are_the_october_2025_membership_with_2024_locations(shared_sources, tmp_path):
+    """england/practices holds every practice of the Oct-2025 membership that the 2024 geocoded file locates
+    (the rest left out and named in the catalogue notes), with its May-2022 list size (null when missing), and
+    the build script rebuilds it byte for byte."""
+    import importlib.util
+
+    from placegeo.layers import load_layer
+
+    members = pd.read_csv(shared_sources / "pcn-membership-2025-10" / "gp-reg-pat-prac-map_2025-10_England.csv")
+    geo = pd.read_csv(shared_sources / "practice-pcn-geocoded-2024" / "practice_pcn_lookup_geocoded_England.csv")
+    lists = pd.read_csv(shared_sources / "gp-list-size-2022-05" / "gp-reg-pat-prac-all_2022-05_England.csv")
+    located = geo.dropna(subset=["PRAC_LAT", "PRAC_LNG"])["PRAC_CODE"]
+    expected = members[members["PRACTICE_CODE"].isin(located)]
+    unlocated = sorted(members.loc[~members["PRACTICE_CODE"].isin(located), "PRACTICE_CODE"])
+    layer = load_layer("england/practices")
+    frame = layer.frame
+    assert sorted(frame["PRACTICE_CODE"]) == sorted(expected["PRACTICE_CODE"])
+    assert len(frame) + len(unlocated) == len(members)
+    sizes = expected["PRACTICE_CODE"].map(lists.set_index("CODE")["NUMBER_OF_PATIENTS"])
+    assert frame["LIST_SIZE_2022_05"].sum() == sizes.sum()
+    assert int(frame["LIST_SIZE_2022_05"].isna().sum()) == int(sizes.isna().sum())
+    notes = layer.entry.notes
+    assert f"{len(unlocated)} practices of the Oct-2025 membership have no location" in notes
+    assert all(code in notes for code in unlocated)
+    assert layer.entry.population == "LIST_SIZE_2022_05" and layer.entry.kind == "practice"
+    assert str(frame.crs.to_epsg()) == "27700"
+    first = frame.set_index("PRACTICE_CODE").geometry
+    row = geo.set_index("PRAC_CODE").loc[first.index[0]]
+    import pyproj
+
+    x, y = pyproj.Transformer.from_crs(4326, 27700, always_xy=True).transform(row["PRAC_LNG"], row["PRAC_LAT"])
+    assert (first.iloc[0].x, first.iloc[0].y) == pytest.approx((x, y), abs=1e-6)
+
+    spec = importlib.util.spec_from_file_location("build_pcn_england", ROOT / "scripts" / "build_pcn_england.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    script.build_practices(shared_sources, tmp_path)
+    bundled = ROOT / "data" / "boundaries"
+    gpkg = "england/practices.gpkg"
+    assert (tmp_path / gpkg).read_bytes() == (bundled / gpkg).read_bytes()
+    fragment = "catalogue.d/practices-england.yaml"
+    assert (tmp_path / fragment).read_text(encoding="utf-8") == (bundled / fragment).read_text(encoding="utf-8")

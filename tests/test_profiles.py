@@ -298,3 +298,47 @@ def test_shaded_age65_classes_follow_the_source_shares():
 def test_unknown_shade_is_one_line_exit_2(run_cli, tmp_path):
     result = run_cli("map", str(FOUR), "--shade", "wealth", "--out", str(tmp_path / "x.png"))
     assert result.exit_code == 2 and result.stderr.startswith("placegeo: error: unknown --shade 'wealth'")
+
+
+@needs_sources
+def test_registered_patients_and_ratio_of_the_nine_cheshire_and_merseyside_councils_equal_geopandas_over_sources():
+    """Patients of the practices of the Oct-2025 membership located (2024 geocode, WGS84 -> EPSG:27700) by
+    point-in-polygon in each council's LSOAs 2021 (source BGC polygons, LAD 2024 lookup), May 2022 list sizes
+    (a practice without one counts 0), over the council's Census 2021 residents. The practices' own PRAC_LSOA21
+    (ONSPD) puts every one of them in the same council (0 disagreements)."""
+    import geopandas as gpd
+
+    members = pd.read_csv(SOURCES / "pcn-membership-2025-10" / "gp-reg-pat-prac-map_2025-10_England.csv")
+    geo = pd.read_csv(SOURCES / "practice-pcn-geocoded-2024" / "practice_pcn_lookup_geocoded_England.csv")
+    lists = pd.read_csv(SOURCES / "gp-list-size-2022-05" / "gp-reg-pat-prac-all_2022-05_England.csv")
+    lad = pd.read_csv(SOURCES / "la-hierarchy-lookups" / "lookup_lsoa21_ward24_ltla24_EW.csv")
+    lad = lad[["lsoa21_code", "ltla24_code"]].drop_duplicates()
+    council_of = {code: name for name, code in NINE_COUNCILS.items()}
+    practices = members[["PRACTICE_CODE"]].merge(geo, left_on="PRACTICE_CODE", right_on="PRAC_CODE")
+    practices = practices.dropna(subset=["PRAC_LAT", "PRAC_LNG"]).merge(
+        lists[["CODE", "NUMBER_OF_PATIENTS"]], left_on="PRACTICE_CODE", right_on="CODE", how="left")
+    points = gpd.GeoDataFrame(practices, geometry=gpd.points_from_xy(practices["PRAC_LNG"], practices["PRAC_LAT"]),
+                              crs="EPSG:4326").to_crs("EPSG:27700")
+    ours = lad[lad["ltla24_code"].isin(council_of)]
+    codes = ", ".join(f"'{c}'" for c in ours["lsoa21_code"])
+    lsoas = gpd.read_file(SOURCES / "lsoa21-bgc-england" / "lsoa21_bgc_england.gpkg", engine="pyogrio",
+                          where=f"LSOA21CD IN ({codes})", columns=["LSOA21CD"]).to_crs("EPSG:27700")
+    lsoas = lsoas.merge(ours, left_on="LSOA21CD", right_on="lsoa21_code")
+    assert len(lsoas) == len(ours)
+    located = gpd.sjoin(points, lsoas[["ltla24_code", "geometry"]], predicate="within", how="inner")
+    located = located.assign(place=located["ltla24_code"].map(council_of))
+    registered = located.groupby("place")["NUMBER_OF_PATIENTS"].sum()
+    by_postcode = practices.merge(lad, left_on="PRAC_LSOA21", right_on="lsoa21_code")
+    by_postcode = by_postcode.assign(place=by_postcode["ltla24_code"].map(council_of)).dropna(subset=["place"])
+    both = located[["PRACTICE_CODE", "place"]].merge(by_postcode[["PRACTICE_CODE", "place"]], on="PRACTICE_CODE",
+                                                     how="outer", suffixes=("_polygon", "_postcode"))
+    disagree = both[both["place_polygon"] != both["place_postcode"]]
+    assert disagree.empty, disagree  # measured: no practice postcode's LSOA lies in another council here
+    residents = lsoa21_sources().groupby("ltla24_code")["people"].sum()
+    profiles = _profiles(CHESHIRE_MERSEYSIDE)
+    for place, code in NINE_COUNCILS.items():
+        prof = profiles[place]
+        assert prof.registered == registered[place], place
+        assert prof.registered_ratio == pytest.approx(registered[place] / residents[code], rel=1e-12)
+        assert "May 2022" in prof.registered_source and "england/practices" in prof.registered_source
+    assert registered.sum() > 2_000_000  # ~2.7 million registered in the ICB in 2022

@@ -537,7 +537,7 @@ def place_profiles(weighing: Weighing) -> list[Profile | None]:
     return [Profile(**figures({k: float(v[j]) for k, v in sums.items()}, atoms)) for j in range(n)]
 
 
-PRACTICE_LAYERS = {"lsc": "practices"}
+PRACTICE_LAYERS = {"lsc": "practices", "england": "england/practices"}
 """The bundled GP practice layer (points with list sizes) of each catalogue region that has one."""
 
 
