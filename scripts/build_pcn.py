@@ -23,6 +23,7 @@ LOCATIONS = "practice-pcn-geocoded-2024/practice_pcn_lookup_geocoded_lsc.csv"
 LIST_SIZES = "gp-list-size-2022-05/gp-reg-pat-prac-all_2022-05_lsc.csv"
 REGISTRATIONS = "gp-reg-lsoa-pennine-2020/lsoapops_2020-04_pennine.csv"
 CATCHMENTS = "pcn-boundaries-edec-2020/boundaries_pcn_lsc.geojson"
+PINNED_TIMESTAMP = "2000-01-01T00:00:00.000Z"  # GeoPackage timestamp: rebuilds are byte-identical
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 LICENCE_NHSE = f"{OGL} Source: NHS England."
@@ -93,12 +94,12 @@ def build(sources: Path, out: Path) -> dict:
             "icb_population"]:
         raise SystemExit(f"build_pcn: the PCN layer does not tile the ICB footprint: {checks}")
     # a build script rebuilds in place: force=True
-    write_geopackage(frame, lsc / "pcn.gpkg", "pcn", force=True)
+    write_geopackage(frame, lsc / "pcn.gpkg", "pcn", force=True, timestamp=PINNED_TIMESTAMP)
     write_table(built.lookup.rename(columns={built.block_code: "LSOA11CD"}), lsc / "lsoa11_pcn.csv", force=True)
     shares = built.shares.rename(columns={"LSOA_CODE": "LSOA11CD"}).assign(SHARE=lambda f: f.SHARE.round(6))
     write_table(shares, lsc / "lsoa11_pcn_shares.csv", force=True)
     edec = edec_layer(catchments, set(frame.PCN_CODE), icb_geom)
-    write_geopackage(edec.frame, lsc / "pcn_edec2020.gpkg", "pcn_edec2020", force=True)
+    write_geopackage(edec.frame, lsc / "pcn_edec2020.gpkg", "pcn_edec2020", force=True, timestamp=PINNED_TIMESTAMP)
     held_out = held_out_constants(sources)
     catalogue = catalogue_text(built, checks, edec, lsoa11.entry.licence, held_out)
     write_text(out / "catalogue.d" / "pcn.yaml", catalogue, force=True)
