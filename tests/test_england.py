@@ -541,7 +541,7 @@ def test_england_practices_are_the_october_2025_membership_with_2024_locations(s
     spec.loader.exec_module(script)
     script.build_practices(shared_sources, tmp_path)
     bundled = ROOT / "data" / "boundaries"
-    gpkg = "england/practices.gpkg"
-    assert (tmp_path / gpkg).read_bytes() == (bundled / gpkg).read_bytes()
+    points = "england/practices.parquet"
+    assert (tmp_path / points).read_bytes() == (bundled / points).read_bytes()
     fragment = "catalogue.d/practices-england.yaml"
     assert (tmp_path / fragment).read_text(encoding="utf-8") == (bundled / fragment).read_text(encoding="utf-8")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from itertools import chain, repeat
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from placegeo.catalogue import load_catalogue
@@ -83,11 +84,82 @@ class _Members(Mapping[str, frozenset[str]]):
         return len(self._groups)
 
 
+Groups = tuple[list[str], "np.ndarray", "np.ndarray", "np.ndarray | None"]
+GROUPS_FORMAT = 2  # bump when the stored grouping's layout changes: old cache files are then ignored
+
+
 @functools.cache
-def _groups(layer_id: str) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray | None]:
+def _groups(layer_id: str) -> Groups:
     """(unit codes, sorted as a groupby sorts them; for each grouped atom, its unit's position, its atom
     code, and its row in the atom layer when grouped by a column of it, else None) of a bundled layer
-    grouped from its atom layer (a column of it, or a members file)."""
+    grouped from its atom layer (a column of it, or a members file). Kept beside the dissolved layers
+    (``.npz``, keyed like them by the files' paths, sizes and mtimes), so a CLI run does not group 33,755
+    LSOAs again for every layer it compares with."""
+    import contextlib
+
+    path = _groups_path(layer_id)
+    if path is not None:
+        with contextlib.suppress(Exception):  # missing, corrupt or foreign: grouped again below
+            return _read_groups(path, layer_id)
+    groups = _grouped(layer_id)
+    if path is not None:
+        with contextlib.suppress(Exception):  # read-only home, full disk, ...: carry on without a cache
+            _write_groups(path, groups)
+    return groups
+
+
+def _groups_path(layer_id: str) -> Path | None:
+    import hashlib
+
+    from placegeo.io import safe_filename
+    from placegeo.layers import _file_version, cache_dir
+
+    entry = load_catalogue().get(layer_id)
+    if entry is None:
+        return None
+    key = repr((GROUPS_FORMAT, layer_id, _grouping(layer_id), entry.extra.get("members_file"), _file_version(entry)))
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return cache_dir() / f"{safe_filename(layer_id)}-groups-{digest}.npz"
+
+
+def _read_groups(path: Path, layer_id: str) -> Groups:
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as stored:
+        codes, unit = stored["codes"].tolist(), np.asarray(stored["unit"], dtype=np.int64)
+        if not bool(stored["by_column"]):
+            return codes, unit, stored["atoms"].astype(object), None
+        rows = np.asarray(stored["rows"], dtype=np.int64)
+    return codes, unit, _atom_codes(layer_id)[rows], rows
+
+
+def _atom_codes(layer_id: str) -> np.ndarray:
+    """The codes of ``layer_id``'s atom layer as an object array, once per (shared, bundled) atom layer."""
+    import numpy as np
+
+    from placegeo.layers import bundled_layer
+
+    atoms = bundled_layer(atom_layer(layer_id) or layer_id)
+    codes = atoms.derived.get("codes_array")
+    if codes is None:
+        codes = atoms.derived["codes_array"] = np.asarray(atoms.codes, dtype=object)
+    return codes
+
+
+def _write_groups(path: Path, groups: Groups) -> None:
+    import numpy as np
+
+    from placegeo.io import atomic_path
+
+    codes, unit, atoms, rows = groups
+    with atomic_path(path, force=True) as tmp, open(tmp, "wb") as out:
+        np.savez(out, codes=np.asarray(codes, dtype=str), unit=np.asarray(unit, dtype=np.int64),
+                 atoms=np.asarray(atoms if rows is None else [], dtype=str),  # by column: the atom layer's rows
+                 rows=np.asarray([] if rows is None else rows, dtype=np.int64), by_column=np.asarray(rows is not None))
+
+
+def _grouped(layer_id: str) -> Groups:
+    """:func:`_groups` computed from the bundled files."""
     import numpy as np
     import pandas as pd
 
@@ -111,10 +183,7 @@ def _groups(layer_id: str) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarra
         has = (atoms.frame[atoms.code].notna() & atoms.frame[key].notna()).to_numpy()
         rows = np.flatnonzero(has)
         unit, unit_of = pd.factorize(atoms.frame[key].iloc[rows], sort=True)
-        codes = atoms.derived.get("codes_array")
-        if codes is None:  # the atom codes once per atom layer, from its cached code list
-            codes = atoms.derived["codes_array"] = np.asarray(atoms.codes, dtype=object)
-        return [str(k) for k in unit_of.tolist()], np.asarray(unit), codes[rows], rows
+        return [str(k) for k in unit_of.tolist()], np.asarray(unit), _atom_codes(layer_id)[rows], rows
     unit, unit_of = pd.factorize(frame[key], sort=True)
     return [str(k) for k in unit_of.tolist()], np.asarray(unit), frame[atoms.code].to_numpy(dtype=object), rows
 
