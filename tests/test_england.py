@@ -545,3 +545,24 @@ def test_england_practices_are_the_october_2025_membership_with_2024_locations(s
     assert (tmp_path / points).read_bytes() == (bundled / points).read_bytes()
     fragment = "catalogue.d/practices-england.yaml"
     assert (tmp_path / fragment).read_text(encoding="utf-8") == (bundled / fragment).read_text(encoding="utf-8")
+
+
+def test_stored_unit_groupings_equal_fresh_ones_and_a_corrupt_file_is_regrouped(tmp_path, monkeypatch):
+    """The .npz groupings kept beside the dissolved layers give the same members as grouping afresh."""
+    import placegeo.membership as membership
+
+    monkeypatch.setenv("PLACEGEO_CACHE_DIR", str(tmp_path))
+    fresh = {layer_id: membership._grouped(layer_id) for layer_id in ("england/ccg21", "england/pcn")}
+    for layer_id, (codes, unit, atoms, rows) in fresh.items():
+        membership._groups.cache_clear()
+        membership._groups(layer_id)  # groups and stores
+        stored = list(tmp_path.glob(f"{layer_id.replace('/', '-')}-groups-*.npz"))
+        assert len(stored) == 1
+        membership._groups.cache_clear()
+        again = membership._groups(layer_id)  # read back
+        assert again[0] == codes and np.array_equal(again[1], unit) and list(again[2]) == list(atoms)
+        assert (rows is None and again[3] is None) or np.array_equal(again[3], rows)
+        stored[0].write_bytes(b"not numpy")
+        membership._groups.cache_clear()
+        assert membership._groups(layer_id)[0] == codes  # a corrupt file: grouped again, no error
+    membership._groups.cache_clear()
