@@ -23,6 +23,7 @@ from placegeo.render.report_model import (
     Source,
     build_model,
     km2,
+    licence_lines,
     pct,
     people,
     profile_columns,
@@ -179,14 +180,6 @@ def sources(comparison: Comparison) -> list[Source]:
             caveat=(entry.caveat or "") if entry else "",
         ))
     return out
-
-
-def licence_lines(model: ReportModel) -> list[str]:
-    """The distinct licence attribution lines (deduplicated as on maps), each naming the layers it covers."""
-    from placegeo.render.attribution import attributions
-
-    lines = attributions((s.licence, s.id) for s in model.sources)
-    return [f"{text} ({', '.join(ids)})" for text, ids in lines.items()]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ def _place_name(p) -> str:
 def markdown(model: ReportModel) -> str:
     """The summary, scorecard, places, splits and sources as Markdown."""
     from placegeo.registry import shown_in
-    from placegeo.render.report import licence_lines
+    from placegeo.render.report_model import licence_lines
 
     out = [f"# {esc(model.title)}", "",
            f"Weight: {model.weight}; tolerance {pct(model.tol)}. Reference layers: "

@@ -285,3 +285,11 @@ def summary_sentences(model: ReportModel) -> list[str]:
         named = ", ".join(f"{p.name} ({p.option}, {people(p.population)})" for p in over)
         lines.append(f"Places above the guidance for a place ({model.place_band.describe()} people): {named}.")
     return lines
+
+
+def licence_lines(model: ReportModel) -> list[str]:
+    """The distinct licence attribution lines (deduplicated as on maps), each naming the layers it covers."""
+    from placegeo.render.attribution import attributions
+
+    lines = attributions((s.licence, s.id) for s in model.sources)
+    return [f"{text} ({', '.join(ids)})" for text, ids in lines.items()]

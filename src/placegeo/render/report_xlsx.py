@@ -65,7 +65,7 @@ def workbook(model: ReportModel):
     """The openpyxl Workbook of the report's tables."""
     from openpyxl import Workbook
 
-    from placegeo.render.report import licence_lines
+    from placegeo.render.report_model import licence_lines
 
     wb = Workbook()
     wb.remove(wb.active)
