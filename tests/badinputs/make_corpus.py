@@ -451,6 +451,14 @@ def output_directory_is_a_file(tmp: Path) -> Case:
 @case("output")
 def output_directory_read_only(tmp: Path) -> Case:
     """Tests run as root, for whom chmod 555 is not enforced: os.access says 'not writable' instead."""
+    outdir, patch = _locked_directory(tmp)
+    return Case(["validate", "lad21", "--out", str(outdir / "report.txt")], 2,
+                r"locked: directory is not writable", patch=patch)
+
+
+def _locked_directory(tmp: Path, module: str | None = None, name: str | None = None, what: str = ""):
+    """(a directory os.access calls unwritable, the patch saying so). Tests run as root, for whom chmod is not
+    enforced. With ``module``/``name``, that function is patched to fail the test if the work starts first."""
     import os
 
     outdir = tmp / "locked"
@@ -458,11 +466,17 @@ def output_directory_read_only(tmp: Path) -> Case:
     real_access = os.access
 
     def patch(monkeypatch) -> None:
+        import importlib
+
         monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: False if Path(p) == outdir
                             else real_access(p, mode, *a, **k))
+        if module is not None:
+            def no_work(*args, **kwargs):
+                raise AssertionError(f"{what} before the output was checked")
 
-    return Case(["validate", "lad21", "--out", str(outdir / "report.txt")], 2,
-                r"locked: directory is not writable", patch=patch)
+            monkeypatch.setattr(importlib.import_module(module), name, no_work)
+
+    return outdir, patch
 
 
 @case("output")
@@ -1204,46 +1218,14 @@ def gdal_disk_full(tmp: Path) -> Case:
 @case("output")
 def report_into_unwritable_directory(tmp: Path) -> Case:
     """Found before any work (tests run as root, so os.access is patched to say 'not writable')."""
-    import os
-
-    outdir = tmp / "locked"
-    outdir.mkdir()
-    real_access = os.access
-
-    def patch(monkeypatch) -> None:
-        import placegeo.api
-
-        monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: False if Path(p) == outdir
-                            else real_access(p, mode, *a, **k))
-
-        def no_work(*args, **kwargs):
-            raise AssertionError("the work started before the output was checked")
-
-        monkeypatch.setattr(placegeo.api, "report_inputs", no_work)
-
+    outdir, patch = _locked_directory(tmp, "placegeo.api", "report_inputs", "the work started")
     return report_case(tmp, r"locked: directory is not writable", out=outdir / "report", patch=patch)
 
 
 @case("output")
 def map_into_unwritable_directory(tmp: Path) -> Case:
     """`map --out` into a directory that cannot be written: refused before the (slow) drawing."""
-    import os
-
-    outdir = tmp / "locked"
-    outdir.mkdir()
-    real_access = os.access
-
-    def patch(monkeypatch) -> None:
-        import placegeo.tasks
-
-        monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: False if Path(p) == outdir
-                            else real_access(p, mode, *a, **k))
-
-        def no_work(*args, **kwargs):
-            raise AssertionError("the map was drawn before the output was checked")
-
-        monkeypatch.setattr(placegeo.tasks, "map_options", no_work)
-
+    outdir, patch = _locked_directory(tmp, "placegeo.tasks", "map_options", "the map was drawn")
     return map_case(tmp, r"locked: directory is not writable", "--out", str(outdir / "map.png"), patch=patch)
 
 
