@@ -385,7 +385,8 @@ def check_reference(layer: Layer, tol: float = metrics.DEFAULT_TOL, *, snap: flo
 
 def broken_reference(layer: Layer, snap: float = metrics.DEFAULT_SNAP, within: Any = None) -> list[Any]:
     """The ``coverage-overlap`` and ``coverage-gap`` findings of ``placegeo validate`` on ``layer`` that are
-    more than edge noise (wider than ``snap`` metres), largest first (:func:`placegeo.checks.coverage.broken_tiling`)."""
+    more than edge noise (wider than ``snap`` metres), largest first
+    (:func:`placegeo.checks.coverage.broken_tiling`)."""
     import numpy as np
 
     from placegeo.checks.coverage import broken_tiling

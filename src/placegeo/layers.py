@@ -625,11 +625,12 @@ def _outside_great_britain(frame: gpd.GeoDataFrame) -> str | None:
     from pyproj import Transformer
     from pyproj.exceptions import ProjError
 
-    bounds = frame.geometry.total_bounds
+    minx, miny, maxx, maxy = (float(v) for v in frame.geometry.total_bounds)
     try:
-        bng = Transformer.from_crs(frame.crs, BNG, always_xy=True).transform_bounds(*bounds, densify_pts=21)
+        bng = Transformer.from_crs(frame.crs, BNG, always_xy=True).transform_bounds(minx, miny, maxx, maxy,
+                                                                                    densify_pts=21)
         lon, lat = Transformer.from_crs(frame.crs, "EPSG:4326", always_xy=True).transform(
-            (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
+            (minx + maxx) / 2, (miny + maxy) / 2)
     except ProjError:
         return f"coordinates in {frame.crs.to_string()} cannot be moved to British National Grid"
     if _in_great_britain(bng):

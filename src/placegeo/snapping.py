@@ -189,4 +189,5 @@ def option_text(snapped: Snapped, name: str | None = None) -> str:
     header = (f"# Snapped by `placegeo snap` to whole blocks of {snapped.layer}: each block to the place holding\n"
               f"# most of its people ({snapped.population_layer}). {len(snapped.moved_blocks):,} blocks moved "
               f"{snapped.moved_people:,.0f} people.\n")
-    return header + yaml.safe_dump(option, sort_keys=False, allow_unicode=True, width=100)
+    body: str = yaml.safe_dump(option, sort_keys=False, allow_unicode=True, width=100)
+    return header + body

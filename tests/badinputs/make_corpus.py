@@ -1265,12 +1265,12 @@ if __name__ == "__main__":  # write every case into DIR for a look: python tests
         print(f"{CATEGORY[name]:9} {name:32} exit {made.exit_code}  placegeo {' '.join(made.argv)}")
 
 
-# ---------------------------------------------------------------------------------------------------------- broken references
+# ---------------------------------------------------------------------------------------------- broken references
 
 def _moved(frame: Any, code: str, dx: float) -> Any:
     import shapely
 
-    at = frame.index[frame.LAD21CD == code][0]
+    at = frame.index[frame["LAD21CD"].eq(code)][0]
     frame.loc[at, "geometry"] = shapely.affinity.translate(frame.geometry[at], dx, 0)
     return frame
 
