@@ -159,8 +159,13 @@ def broken_tiling(geoms: np.ndarray, codes: list[str], file: str, snap: float, w
     than edge noise: pieces not entirely within ``snap`` metres of a feature's edge (an overlap within
     ``snap`` of either feature's edge, a gap within ``snap`` of the features around it). With ``within``
     (a polygon, e.g. the options' footprint), only pieces meeting it count. Largest first."""
+    import numpy as np
     import shapely
 
+    everything = shapely.STRtree(geoms)
+    if within is not None:  # only the features meeting the footprint: a national file is checked where it is used
+        near = np.sort(everything.query(within, predicate="intersects"))
+        geoms, codes = geoms[near], [codes[i] for i in near]
     found: list[tuple[float, Finding]] = []
     for a, b, piece in overlap_pieces(geoms):
         if within is not None and not shapely.intersects(piece, within):
@@ -170,6 +175,9 @@ def broken_tiling(geoms: np.ndarray, codes: list[str], file: str, snap: float, w
         found.append((float(piece.area), overlap_finding(a, b, piece, codes, file)))
     tree = shapely.STRtree(geoms)
     for hole in holes(geoms):
+        if within is not None:  # a hole of the features kept may be covered by one left out
+            others = everything.geometries[everything.query(hole, predicate="intersects")]
+            hole = shapely.difference(hole, shapely.union_all(others)) if len(others) else hole
         if hole.area < MIN_AREA_M2 or (within is not None and not shapely.intersects(hole, within)):
             continue
         finding = gap_finding(hole, tree, codes, file)
