@@ -649,11 +649,11 @@ def _checked_geometries(
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():
         raise LayerError(f"{int(missing.sum())} feature(s) have an empty or null geometry "
-                         f"(first: row {int(missing.argmax())})", path=path)
+                         f"(first: row {int(missing.argmax()) + 1})", path=path)
     bad = non_finite(geoms)
     if bad.any():  # GEOS cannot measure or mend these (--repair neither)
         raise LayerError(f"{int(bad.sum())} feature(s) have NaN or infinite coordinates "
-                         f"(first: row {int(bad.argmax())})", path=path)
+                         f"(first: row {int(bad.argmax()) + 1})", path=path)
     types = set(frame.geom_type)
     wanted = {"Point", "MultiPoint"} if geometry == "point" else POLYGONAL
     stray = sorted(types - wanted)
@@ -670,6 +670,7 @@ def _checked_geometries(
     if not repair:
         first = int(invalid.argmax())
         reason = shapely.is_valid_reason(geoms[first])
+        first += 1  # rows are counted from 1, as in a spreadsheet or QGIS
         raise LayerError(f"{int(invalid.sum())} invalid geometr{'y' if invalid.sum() == 1 else 'ies'} "
                          f"(first: row {first}, {reason})", path=path, hint="use --repair to mend with make_valid")
     frame = frame.copy()
@@ -677,7 +678,7 @@ def _checked_geometries(
     emptied = shapely.is_empty(frame.geometry.values)
     if emptied.any():
         raise LayerError(f"{int(emptied.sum())} invalid geometr{'y has' if emptied.sum() == 1 else 'ies have'} no area "
-                         f"left after repair (first: row {int(emptied.argmax())})", path=path)
+                         f"left after repair (first: row {int(emptied.argmax()) + 1})", path=path)
     return frame, int(invalid.sum())
 
 

@@ -172,7 +172,8 @@ def _layer_findings(frame: gpd.GeoDataFrame, file: str, settings: Settings, code
         kind, kind_source = kind_from_column(code_col), "column name"
     summary.update(kind=kind, code_column=code_col, name_column=name_col,
                    crs=frame.crs.to_string() if frame.crs is not None else None)
-    labels = (frame[code_col].astype(str).tolist() if code_col else [f"row {i}" for i in range(len(frame))])
+    labels = (frame[code_col].astype(str).tolist() if code_col else [f"row {i + 1}" for i in range(len(frame))])
+    named = _named(labels, frame[name_col].tolist() if name_col else None)
 
     frame, found = check_crs(frame, file)
     findings += found
@@ -192,22 +193,34 @@ def _layer_findings(frame: gpd.GeoDataFrame, file: str, settings: Settings, code
                                 "column" if kind_source == "column name" else kind_source)
     if points or not mask.any():
         return findings
-    geoms, codes = bng[mask].astype(object), [labels[i] for i in mask.nonzero()[0]]
+    kept = mask.nonzero()[0]
+    geoms, codes, names = bng[mask].astype(object), [labels[i] for i in kept], [named[i] for i in kept]
     summary["area_km2"] = round(float(shapely.area(geoms).sum()) / 1e6, 3)
     skip = settings.skip
     if "coverage-overlap" not in skip:
-        found, figures = coverage.check_overlaps(geoms, codes, file)
+        found, figures = coverage.check_overlaps(geoms, codes, file, names=names)
         findings += found
         summary.update(figures)
     if "coverage-gap" not in skip:
-        found, figures = coverage.check_gaps(geoms, codes, file)
+        found, figures = coverage.check_gaps(geoms, codes, file, names=names)
         findings += found
         summary.update(figures)
     if "coverage-edge" not in skip:
-        findings += coverage.check_edges(geoms, codes, file, settings.gap_width)
+        findings += coverage.check_edges(geoms, codes, file, settings.gap_width, names=names)
     if "sliver" not in skip:
-        findings += coverage.check_slivers(geoms, codes, file, settings.sliver_area)
+        findings += coverage.check_slivers(geoms, codes, file, settings.sliver_area, names=names)
     return findings
+
+
+def _named(labels: list[str], names: list | None) -> list[str]:
+    """Units as messages name them: ``Preston (E07000123)``, or the code (or row) alone without a name."""
+    if names is None:
+        return labels
+    out = []
+    for label, name in zip(labels, names, strict=True):
+        text = "" if name is None or name != name else str(name).strip()
+        out.append(f"{text} ({label})" if text and text != label else label)
+    return out
 
 
 def _to_bng(findings: list[Finding], crs: Any) -> None:

@@ -52,15 +52,16 @@ def coverage_validity(geoms: Iterable[Any]) -> CoverageValidity:
 
 
 def check_overlaps(geoms: np.ndarray, codes: list[str], file: str, check: str = "coverage-overlap",
-                   what: str = "overlaps") -> tuple[list[Finding], dict[str, Any]]:
-    """One finding per overlapping pair, with the overlap's area and a point inside it."""
+                   what: str = "overlaps", names: list[str] | None = None) -> tuple[list[Finding], dict[str, Any]]:
+    """One finding per overlapping pair, with the overlap's area and a point inside it. ``names`` are the
+    units as the messages name them (``Preston (E07000123)``; the codes by default)."""
     import shapely
 
     findings = []
     kept = []
     for a, b, piece in overlap_pieces(geoms):
         kept.append(piece)
-        findings.append(overlap_finding(a, b, piece, codes, file, check, what))
+        findings.append(overlap_finding(a, b, piece, codes, file, check, what, names=names))
     covered_twice = float(shapely.union_all(kept).area) if kept else 0.0
     summary = {"overlap_pairs": len(findings), "overlap_area_km2": round(covered_twice / 1e6, 6),
                "overlap_pairwise_sum_km2": round(float(sum(f.figures["area_m2"] for f in findings)) / 1e6, 6)}
@@ -84,12 +85,14 @@ def overlap_pieces(geoms: np.ndarray) -> list[tuple[int, int, Any]]:
 
 
 def overlap_finding(a: int, b: int, piece: Any, codes: list[str], file: str, check: str = "coverage-overlap",
-                    what: str = "overlaps") -> Finding:
-    """The finding for features ``a`` and ``b`` overlapping in ``piece`` (what ``validate`` prints)."""
+                    what: str = "overlaps", names: list[str] | None = None) -> Finding:
+    """The finding for features ``a`` and ``b`` overlapping in ``piece`` (what ``validate`` prints), naming
+    them by ``names`` (``Preston (E07000123)``) when given, else by code."""
     import shapely
 
+    names = names or codes
     area = float(shapely.area(piece))
-    return Finding(check, file, f"{codes[a]} {what} {codes[b]} by {_area(area)}", code=codes[a],
+    return Finding(check, file, f"{names[a]} {what} {names[b]} by {_area(area)}", code=codes[a],
                    figures={"other": codes[b], "area_m2": round(area, 2)}, **at(shapely.point_on_surface(piece)))
 
 
@@ -108,13 +111,14 @@ def holes(geoms: np.ndarray) -> list:
     return out
 
 
-def check_gaps(geoms: np.ndarray, codes: list[str], file: str) -> tuple[list[Finding], dict[str, Any]]:
+def check_gaps(geoms: np.ndarray, codes: list[str], file: str, names: list[str] | None = None
+               ) -> tuple[list[Finding], dict[str, Any]]:
     """One finding per hole in the union, with its area, a point inside it and the features around it."""
     import shapely
 
     found = [h for h in holes(geoms) if h.area >= MIN_AREA_M2]
     tree = shapely.STRtree(geoms)
-    findings = [gap_finding(hole, tree, codes, file) for hole in sorted(found, key=lambda h: -h.area)]
+    findings = [gap_finding(hole, tree, codes, file, names=names) for hole in sorted(found, key=lambda h: -h.area)]
     between = [f for f in findings if f.severity == "error"]
     summary = {"gaps": len(findings), "gap_area_km2": round(sum(h.area for h in found) / 1e6, 6),
                "gaps_between_features": len(between),
@@ -122,13 +126,14 @@ def check_gaps(geoms: np.ndarray, codes: list[str], file: str) -> tuple[list[Fin
     return findings, summary
 
 
-def gap_finding(hole: Any, tree: Any, codes: list[str], file: str) -> Finding:
+def gap_finding(hole: Any, tree: Any, codes: list[str], file: str, names: list[str] | None = None) -> Finding:
     """The finding for one hole of the union (``tree``: the features' STRtree): an error between features,
-    a warning inside one (water, or a missing enclave)."""
+    a warning inside one (water, or a missing enclave); the features around it named by ``names``."""
     import shapely
 
+    label = dict(zip(codes, names or codes, strict=True))
     around = sorted({codes[i] for i in tree.query(hole, predicate="intersects")})
-    near = ", ".join(around[:4]) + (f" and {len(around) - 4} more" if len(around) > 4 else "")
+    near = ", ".join(label[c] for c in around[:4]) + (f" and {len(around) - 4} more" if len(around) > 4 else "")
     if len(around) > 1:
         where, severity = f" (between {near})", "error"
     else:  # a hole in one feature: a lake, enclosed tidal water, or a missing enclave
@@ -153,8 +158,8 @@ def within_snap(piece: Any, edges: Any, snap: float) -> bool:
     return bool(shapely.area(rest) < MIN_AREA_M2)
 
 
-def broken_tiling(geoms: np.ndarray, codes: list[str], file: str, snap: float, within: Any = None
-                  ) -> list[Finding]:
+def broken_tiling(geoms: np.ndarray, codes: list[str], file: str, snap: float, within: Any = None,
+                  names: list[str] | None = None) -> list[Finding]:
     """The ``coverage-overlap`` and ``coverage-gap`` (between features) findings of ``validate`` that are more
     than edge noise: pieces not entirely within ``snap`` metres of a feature's edge (an overlap within
     ``snap`` of either feature's edge, a gap within ``snap`` of the features around it). With ``within``
@@ -166,13 +171,14 @@ def broken_tiling(geoms: np.ndarray, codes: list[str], file: str, snap: float, w
     if within is not None:  # only the features meeting the footprint: a national file is checked where it is used
         near = np.sort(everything.query(within, predicate="intersects"))
         geoms, codes = geoms[near], [codes[i] for i in near]
+        names = [names[i] for i in near] if names else None
     found: list[tuple[float, Finding]] = []
     for a, b, piece in overlap_pieces(geoms):
         if within is not None and not shapely.intersects(piece, within):
             continue
         if within_snap(piece, geoms[a], snap) or within_snap(piece, geoms[b], snap):
             continue
-        found.append((float(piece.area), overlap_finding(a, b, piece, codes, file)))
+        found.append((float(piece.area), overlap_finding(a, b, piece, codes, file, names=names)))
     tree = shapely.STRtree(geoms)
     for hole in holes(geoms):
         if within is not None:  # a hole of the features kept may be covered by one left out
@@ -180,32 +186,36 @@ def broken_tiling(geoms: np.ndarray, codes: list[str], file: str, snap: float, w
             hole = shapely.difference(hole, shapely.union_all(others)) if len(others) else hole
         if hole.area < MIN_AREA_M2 or (within is not None and not shapely.intersects(hole, within)):
             continue
-        finding = gap_finding(hole, tree, codes, file)
+        finding = gap_finding(hole, tree, codes, file, names=names)
         if finding.severity == "error" and not within_snap(hole, hole, snap):
             found.append((float(hole.area), finding))
     return [f for _, f in sorted(found, key=lambda pair: -pair[0])]
 
 
-def check_edges(geoms: np.ndarray, codes: list[str], file: str, gap_width: float) -> list[Finding]:
+def check_edges(geoms: np.ndarray, codes: list[str], file: str, gap_width: float, names: list[str] | None = None
+                ) -> list[Finding]:
     """shapely's coverage validation: per feature, the edges that do not match a neighbour's."""
     import shapely
 
+    names = names or codes
     edges = shapely.coverage_invalid_edges(geoms, gap_width=gap_width)
     findings = []
     for i in (~shapely.is_empty(edges)).nonzero()[0]:
         length = float(shapely.length(edges[i]))
         first = shapely.get_point(shapely.get_geometry(edges[i], 0), 0)
-        findings.append(Finding("coverage-edge", file, f"{codes[i]} has {_length(length)} of edge that does not "
+        findings.append(Finding("coverage-edge", file, f"{names[i]} has {_length(length)} of edge that does not "
                                 f"match its neighbours (gap width {gap_width:g} m)", code=codes[i],
                                 figures={"length_m": round(length, 1)}, **at(first)))
     return findings
 
 
-def check_slivers(geoms: np.ndarray, codes: list[str], file: str, sliver_area: float) -> list[Finding]:
+def check_slivers(geoms: np.ndarray, codes: list[str], file: str, sliver_area: float,
+                  names: list[str] | None = None) -> list[Finding]:
     """Polygon parts smaller than ``sliver_area`` m²: whole features or fragments of multipolygons."""
     import numpy as np
     import shapely
 
+    names = names or codes
     parts, index = shapely.get_parts(geoms, return_index=True)
     areas = shapely.area(parts)
     findings = []
@@ -213,7 +223,7 @@ def check_slivers(geoms: np.ndarray, codes: list[str], file: str, sliver_area: f
         i = int(index[j])
         whole = shapely.get_num_geometries(geoms[i]) == 1
         what = "the whole feature" if whole else "a part"
-        findings.append(Finding("sliver", file, f"{codes[i]}: {what} is only {_area(areas[j])} "
+        findings.append(Finding("sliver", file, f"{names[i]}: {what} is only {_area(areas[j])} "
                                 f"(below {sliver_area:g} m²)", code=codes[i],
                                 figures={"area_m2": round(float(areas[j]), 2)},
                                 **at(shapely.point_on_surface(parts[j]))))

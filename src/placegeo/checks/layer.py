@@ -139,12 +139,12 @@ def check_columns(frame: gpd.GeoDataFrame, file: str, code: str | None, name: st
 
 def check_codes(values: list, points: list, file: str, column: str, kind: str | None, kind_source: str
                 ) -> list[Finding]:
-    """Codes present, unique, and matching the pattern of the layer's kind."""
+    """Codes present, unique, and matching the pattern of the layer's kind (rows counted from 1)."""
     findings: list[Finding] = []
     texts = ["" if _blank(v) else str(v).strip() for v in values]
     for i, text in enumerate(texts):
         if not text:
-            findings.append(Finding("code-missing", file, f"row {i} has no {column}", figures={"row": i},
+            findings.append(Finding("code-missing", file, f"row {i + 1} has no {column}", figures={"row": i + 1},
                                     **at(points[i])))
     rows: dict[str, list[int]] = {}
     for i, text in enumerate(texts):
@@ -153,8 +153,8 @@ def check_codes(values: list, points: list, file: str, column: str, kind: str | 
     for text, where in rows.items():
         if len(where) > 1:
             findings.append(Finding("code-duplicate", file, f"{column} {text} appears {len(where)} times "
-                                    f"(rows {', '.join(map(str, where[:5]))})", code=text,
-                                    figures={"count": len(where), "rows": where}, **at(points[where[1]])))
+                                    f"(rows {', '.join(str(i + 1) for i in where[:5])})", code=text,
+                                    figures={"count": len(where), "rows": [i + 1 for i in where]}, **at(points[where[1]])))
     if kind in PATTERNS:
         present = [i for i, t in enumerate(texts) if t]
         severity = "warning" if kind_source == "column" else "error"

@@ -49,6 +49,9 @@ def compare_command(
                                         help="Take a reference file whose units overlap or leave gaps wider than "
                                              "--snap (refused otherwise), with a warning: its shares no longer "
                                              "sum to one."),
+    wide: bool = typer.Option(False, "--wide",
+                              help="Print the scorecard as one wide table (a row per option, a column per layer), "
+                                   "however narrow the terminal; by default it is transposed or stacked to fit."),
     force: Force = False,
 ) -> None:
     """Compare place options with reference layers: coterminosity, split units, coterminous places."""
@@ -76,4 +79,4 @@ def compare_command(
     else:
         from placegeo.render.scorecard import render_scorecard
 
-        typer.echo(render_scorecard(comparison), nl=False)
+        typer.echo(render_scorecard(comparison, wide=wide), nl=False)
