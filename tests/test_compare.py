@@ -156,7 +156,7 @@ def test_json_output_matches_the_documented_schema(run_cli):
 
 
 def test_terminal_scorecard_says_who_moves(run_cli):
-    result = run_cli("compare", FIVE, FOUR, "--against", "lad21", "ccg21")
+    result = run_cli("compare", FIVE, FOUR, "--against", "lad21", "ccg21", "--wide")
     assert result.exit_code == 0, result.stderr
     assert "Ribble Valley: 81 % Pennine Lancashire / 19 % Central Lancashire, 11,900 people move" in result.stdout
     assert "NHS Morecambe Bay CCG: 54 % South Cumbria / 46 % Lancashire" in result.stdout

@@ -33,16 +33,19 @@ def emit_table(table: pd.DataFrame, *, out: Path | None, format: str | None, for
     if fmt != "text":
         typer.echo(_text(table, fmt), nl=False)
         return
-    from rich.console import Console
     from rich.table import Table
 
+    from placegeo.render.fit import render, table_or_records, terminal_width
+
+    headers = [str(column) for column in table.columns]
+    rows = [[_cell(v) for v in row] for row in table.itertuples(index=False)]
     rich_table = Table(title=title)
     for column in table.columns:
         rich_table.add_column(str(column), justify="right" if table[column].dtype.kind in "fi" else "left")
-    for row in table.itertuples(index=False):
-        rich_table.add_row(*(_cell(v) for v in row))
-    console = Console(width=200, force_terminal=False, color_system=None, record=True)
-    console.print(rich_table)
+    for row in rows:
+        rich_table.add_row(*row)
+    width = terminal_width()  # a table wider than the terminal is printed a row at a time (no number cut)
+    typer.echo(render(table_or_records(rich_table, headers, rows, width=width, title=title), width), nl=False)
 
 
 def _text(table: pd.DataFrame, fmt: str) -> str:

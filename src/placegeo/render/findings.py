@@ -90,6 +90,8 @@ def to_text(report: Report, fail_on: str = "error", width: int | None = None) ->
             if count > TEXT_ROWS_PER_CHECK:
                 rows.append(("", check, "", "", f"... and {count - TEXT_ROWS_PER_CHECK} more (see --format json)"))
         if _table_width(headers[:-1], rows) + MESSAGE_ROOM > width:
+            console.print("  (each finding: severity, check, code, where in EPSG:27700; then the message)",
+                          style="dim")
             for severity, check, code, where, message in rows:  # two lines a finding, wrapped at spaces
                 head = " ".join(part for part in (severity, check, code) if part)
                 console.print(head + (f" at {where}" if where else ""), markup=False, highlight=False)

@@ -34,6 +34,15 @@ def natural_width(renderable: RenderableType) -> int:
     return Measurement.get(console, console.options, renderable).maximum
 
 
+def minimum_width(renderable: RenderableType) -> int:
+    """Columns the renderable needs when everything that can wrap is wrapped."""
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    console = Console(width=100_000)
+    return Measurement.get(console, console.options, renderable).minimum
+
+
 def fits(renderable: RenderableType, width: int) -> bool:
     """True when the renderable prints within ``width`` columns without wrapping anything."""
     return natural_width(renderable) <= width
@@ -67,7 +76,22 @@ def render(renderables: Sequence[RenderableType], width: int) -> str:
     console = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
     for renderable in renderables:
         console.print(renderable)
-    return console.file.getvalue()  # type: ignore[attr-defined]
+    text: str = console.file.getvalue()  # type: ignore[attr-defined]
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def wrap(text: str, width: int | None = None) -> str:
+    """Prose lines wrapped at spaces to ``width`` (the terminal's by default), continuation lines indented
+    under their line's own indent plus four; a word (a number, a path) is never cut."""
+    import textwrap
+
+    width = width or terminal_width()
+    out = []
+    for line in text.split("\n"):
+        indent = " " * (len(line) - len(line.lstrip()) + 4)
+        out.append(textwrap.fill(line, width, subsequent_indent=indent, break_long_words=False,
+                                 break_on_hyphens=False) if line.strip() else line)
+    return "\n".join(out)
 
 
 def table_or_records(table: RenderableType, headers: Sequence[str], rows: Sequence[Sequence[str]], *,

@@ -60,11 +60,11 @@ def render_scorecard(comparison: Comparison, width: int | None = None, *, wide: 
 
     settings = comparison.settings
     table = _wide_table(comparison)
-    if wide:
-        width = max(width or WIDE, natural_width(table))
+    width = width or terminal_width()
+    if wide:  # the lists below wrap at the table's width
+        width = max(width, natural_width(table))
         tables = [table]
     else:
-        width = width or terminal_width()
         tables = [table] if fits(table, width) else [_transposed(comparison, comparison.options)]
         if not fits(tables[0], width):
             tables = [_transposed(comparison, [opt], caption=False) for opt in comparison.options]
@@ -107,9 +107,6 @@ def render_scorecard(comparison: Comparison, width: int | None = None, *, wide: 
                     share = unit.outside.get(settings.primary, unit.outside.get("area"))
                     say(f"    {unit.name}: {pct(share)} outside")
     return console.export_text()
-
-
-WIDE = 160  # the least width of the --wide form (its caption and split lists wrap at this)
 
 
 def _option_figures(opt: OptionResult) -> list[tuple[str, str]]:
