@@ -38,6 +38,7 @@ class Reading:
     engine: str | None = None
     repair: bool = False
     allow_virtual: bool = False  # VRT and GDAL /vsi*/ paths (the CLI's --allow-virtual); never the network
+    crs: str | None = None  # the CRS of files that declare none (the CLI's --crs); a declared CRS is kept
 
 
 _READING: ContextVar[Reading] = ContextVar("placegeo_reading", default=Reading())  # noqa: B039 - frozen
@@ -45,7 +46,7 @@ _READING: ContextVar[Reading] = ContextVar("placegeo_reading", default=Reading()
 
 @contextlib.contextmanager
 def reading(engine: str | None = None, repair: bool | None = None,
-            allow_virtual: bool | None = None) -> Iterator[Reading]:
+            allow_virtual: bool | None = None, crs: str | None = None) -> Iterator[Reading]:
     """Read every boundary file within the block with ``engine`` and ``repair`` (the defaults of
     :func:`load_layer` and :func:`read_frame` when they are not passed), then put the previous ones back.
 
@@ -54,7 +55,8 @@ def reading(engine: str | None = None, repair: bool | None = None,
     outer = _READING.get()
     token = _READING.set(Reading(resolve_engine(engine) if engine else outer.engine,
                                  outer.repair if repair is None else bool(repair),
-                                 outer.allow_virtual if allow_virtual is None else bool(allow_virtual)))
+                                 outer.allow_virtual if allow_virtual is None else bool(allow_virtual),
+                                 crs or outer.crs))
     try:
         yield _READING.get()
     finally:
@@ -177,7 +179,31 @@ def check_real_file(path: str | Path, *, what: str = "boundary file") -> Path:
     return path
 
 
-def _check_driver(path: Path, layer: str | None) -> None:
+def _only_layer(path: Path) -> str | None:
+    """The layer to read from a file when none is named: the first, with placegeo's own one-line warning when
+    there are several (a GeoPackage holding more than one table), naming the ``layer:`` key that chooses."""
+    import warnings
+
+    import pyogrio
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception:  # read_info and read_file say what is wrong with the file, in one line
+        return None
+    if len(names) > 1:
+        from placegeo.errors import PlacegeoWarning
+
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        warnings.warn(PlacegeoWarning(
+            f"{path}: holds {len(names)} layers ({shown}); reading the first, {names[0]} (choose one with "
+            f"layer: NAME in an option file, or --layer NAME with validate)"), stacklevel=3)
+        return names[0]
+    return None
+
+
+def _check_driver(path: Path, layer: str | None) -> str | None:
     """Refuse a file GDAL would read with a driver outside :data:`READABLE_DRIVERS`.
 
     A ``.geojson``/``.json`` file that is a JSON object (and not a GDALG pipeline, which
@@ -188,8 +214,8 @@ def _check_driver(path: Path, layer: str | None) -> None:
     if path.suffix.lower() in (".geojson", ".json") and path.is_file():
         with open(path, "rb") as handle:
             if handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-                return
-
+                return layer
+    layer = layer or _only_layer(path)  # the layer read: the one named, else the first of several
     kwargs = {"layer": layer} if layer else {}
     driver = pyogrio.read_info(path, **kwargs).get("driver")
     allowed = READABLE_DRIVERS | (VIRTUAL_DRIVERS if _READING.get().allow_virtual else frozenset())
@@ -197,6 +223,7 @@ def _check_driver(path: Path, layer: str | None) -> None:
         hint = "pass --allow-virtual to read it" if driver in VIRTUAL_DRIVERS else (
             "use GeoPackage, GeoJSON, Shapefile, FlatGeobuf, GeoParquet, KML, GML or CSV with WKT")
         raise LayerError(f"is a {driver} file, which placegeo does not read", path=path, hint=hint)
+    return layer
 
 
 def read_frame(path: str | Path, *, layer: str | None = None, engine: str | None = None,
@@ -219,7 +246,7 @@ def read_frame(path: str | Path, *, layer: str | None = None, engine: str | None
                 frame = gpd.read_parquet(path)
                 return frame if columns is None else frame[[*columns, frame.geometry.name]]
             _no_network()
-            _check_driver(path, layer)
+            layer = _check_driver(path, layer)
             kwargs: dict[str, Any] = {"layer": layer} if layer else {}
             if columns is not None:
                 kwargs["columns"] = columns
@@ -572,14 +599,16 @@ def _checked_crs(frame: gpd.GeoDataFrame, path: Path, crs: str | None) -> gpd.Ge
     from pyproj import CRS
     from pyproj.exceptions import CRSError
 
-    if crs:
+    fallback = None if crs or frame.crs is not None else _READING.get().crs  # --crs: for files without one
+    if crs or fallback:
         try:
-            given = CRS.from_user_input(crs)
+            given = CRS.from_user_input(crs or fallback)
         except CRSError:
-            raise UsageError(f"unknown CRS '{crs}'", hint="e.g. EPSG:27700 or EPSG:4326") from None
+            raise UsageError(f"unknown CRS '{crs or fallback}'", hint="e.g. EPSG:27700 or EPSG:4326") from None
         frame = frame.set_crs(given, allow_override=True)
     if frame.crs is None:
-        raise LayerError("has no CRS (a Shapefile without its .prj?)", path=path, hint="pass --crs EPSG:27700")
+        raise LayerError("has no CRS (a Shapefile without its .prj?)", path=path,
+                         hint="pass --crs EPSG:27700, or crs: EPSG:27700 in an option file")
     problem = crs_problem(frame)
     if problem:
         raise LayerError(problem, path=path)
@@ -777,6 +806,10 @@ def _column(frame: gpd.GeoDataFrame, wanted: str | None, path: Path, what: str, 
             fallback: str | None = None) -> str:
     """The column holding codes or names: the one asked for, else the first that looks right."""
     columns = [c for c in frame.columns if c != frame.geometry.name]
+    if not columns:
+        dbf = Path(path).suffix.lower() == ".shp" and not Path(path).with_suffix(".dbf").exists()
+        raise LayerError("has no attribute columns, so nothing to take " + what + "s from" + (
+            " (its .dbf is missing)" if dbf else " (a Shapefile whose .dbf is missing or broken?)"), path=path)
     if wanted:
         if wanted not in columns:
             raise LayerError(f"has no column '{wanted}' (columns: {', '.join(columns)})", path=path)
@@ -787,7 +820,8 @@ def _column(frame: gpd.GeoDataFrame, wanted: str | None, path: Path, what: str, 
     if fallback:
         return fallback
     raise LayerError(f"cannot tell which column holds the {what}s (columns: {', '.join(columns)})",
-                     path=path, hint=f"pass --{what} COLUMN")
+                     path=path, hint=f"name it with {what}_column: COLUMN in an option file, or --{what} COLUMN "
+                                     "with validate")
 
 
 def _check_codes(frame: gpd.GeoDataFrame, code: str, path: Path) -> None:

@@ -119,7 +119,7 @@ def option_from_spec(spec: OptionSpec) -> Option:
     if spec.file is not None:
         path = spec.path if spec.path != spec.file else None
         return drawn_option(spec.file, place_column=spec.place_column, name=spec.name,
-                            description=spec.description, option_path=path)
+                            description=spec.description, option_path=path, crs=spec.crs)
     blocks = spec.blocks
     assert blocks is not None  # a parsed option without problems names its blocks layer or its drawing
     places = [Place(name=p.name, blocks=p.blocks,
@@ -180,19 +180,21 @@ def _place_frame(places: list[Place], blocks: Layer) -> gpd.GeoDataFrame:
 
 
 def drawn_option(file: Path, *, place_column: str | None, name: str, description: str,
-                 option_path: Path | None = None) -> Option:
+                 option_path: Path | None = None, crs: str | None = None) -> Option:
     """An option drawn as polygons (e.g. in QGIS): one or more features per place name, dissolved.
 
-    The drawing is checked like any boundary file (CRS, polygons, valid geometries unless ``--repair``).
+    The drawing is checked like any boundary file (CRS, polygons, valid geometries unless ``--repair``);
+    ``crs`` (the option file's ``crs:``) is its CRS when the file declares none.
     """
     import geopandas as gpd
 
-    from placegeo.layers import layer_from_frame, read_frame
+    from placegeo.layers import layer_from_frame, read_frame, reading
 
     frame = read_frame(file)
     column = place_column_of(frame, file, place_column)
     frame[column] = frame[column].astype(str).str.strip()
-    checked = layer_from_frame(frame, path=file, code=column, name=column, unique=False).frame
+    with reading(crs=crs):
+        checked = layer_from_frame(frame, path=file, code=column, name=column, unique=False).frame
     dissolved = checked.dissolve(by=column, as_index=False, sort=False)
     names = dissolved[column].tolist()
     out = gpd.GeoDataFrame({"place": names}, geometry=dissolved.geometry.values, crs=dissolved.crs)

@@ -212,7 +212,7 @@ def _layer_findings(frame: gpd.GeoDataFrame, file: str, settings: Settings, code
     return findings
 
 
-def _named(labels: list[str], names: list | None) -> list[str]:
+def _named(labels: list[str], names: list[Any] | None) -> list[str]:
     """Units as messages name them: ``Preston (E07000123)``, or the code (or row) alone without a name."""
     if names is None:
         return labels

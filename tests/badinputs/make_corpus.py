@@ -136,7 +136,57 @@ def zip_without_shapefile(tmp: Path) -> Case:
 def shapefile_without_prj(tmp: Path) -> Case:
     path = write(small(), tmp / "districts.shp")
     path.with_suffix(".prj").unlink()
-    return load_via_option(tmp, path, r"has no CRS \(a Shapefile without its \.prj\?\)")
+    return load_via_option(tmp, path, r"has no CRS \(a Shapefile without its \.prj\?\) \(pass --crs EPSG:27700, "
+                                      r"or crs: EPSG:27700 in an option file\)")
+
+
+@case("loading")
+def shapefile_without_prj_and_an_unknown_crs(tmp: Path) -> Case:
+    """--crs names the CRS of a file without one; one pyproj does not know is a usage error."""
+    path = write(small(), tmp / "districts.shp")
+    path.with_suffix(".prj").unlink()
+    return Case(["overlap", str(path), "lad21", "--crs", "EPSG:99999"], 2, r"unknown --crs 'EPSG:99999'",
+                command="overlap")
+
+
+@case("loading")
+def option_crs_is_not_text(tmp: Path) -> Case:
+    path = write(small(), tmp / "districts.shp")
+    path.with_suffix(".prj").unlink()
+    opt = option_on(tmp, path.name, extra="crs: 27700\n")
+    return Case(["validate", "--option", str(opt), "--format", "github"], 1,
+                r"line=3,.*'crs' should be a text such as EPSG:27700, not int", stream="stdout")
+
+
+@case("loading")
+def shapefile_with_a_broken_dbf(tmp: Path) -> Case:
+    """A .dbf cut short leaves no attribute columns: said so, not as 'columns: )'."""
+    path = write(small(), tmp / "districts.shp")
+    dbf = path.with_suffix(".dbf")
+    dbf.write_bytes(dbf.read_bytes()[:40])
+    return load_via_option(tmp, path, r"has no attribute columns, so nothing to take codes from \(a Shapefile "
+                                      r"whose \.dbf is missing or broken\?\)$")
+
+
+@case("loading")
+def shapefile_without_its_dbf(tmp: Path) -> Case:
+    path = write(small(), tmp / "districts.shp")
+    path.with_suffix(".dbf").unlink()
+    return load_via_option(tmp, path, r"has no attribute columns, so nothing to take codes from \(its \.dbf is "
+                                      r"missing\)$")
+
+
+@case("loading")
+def geopackage_with_two_layers(tmp: Path) -> Case:
+    """Not an error: the first layer is read, with placegeo's own one-line warning naming the layer: key
+    (pyogrio's own two-line UserWarning used to reach the terminal)."""
+    path = write(small(), tmp / "two-layers.gpkg", layer="districts")
+    write(small().iloc[:2], path, layer="older")
+    opt = option_on(tmp, path.name)
+    return Case(["compare", str(opt), "--against", "lad21", "--format", "csv"], 0,
+                r"^placegeo: warning: .*two-layers\.gpkg: holds 2 layers \(districts, older\); reading the first, "
+                r"districts \(choose one with layer: NAME in an option file, or --layer NAME with validate\)$",
+                command="compare")
 
 
 @case("loading")
@@ -199,9 +249,9 @@ def empty_geometry(tmp: Path) -> Case:
     import shapely
 
     frame = small()
-    frame.loc[2, "geometry"] = shapely.Polygon()
+    frame.loc[2, "geometry"] = shapely.Polygon()  # the third feature: rows are counted from 1
     path = write(frame, tmp / "empty-geom.gpkg")
-    return load_via_option(tmp, path, r"1 feature\(s\) have an empty or null geometry \(first: row 2\)")
+    return load_via_option(tmp, path, r"1 feature\(s\) have an empty or null geometry \(first: row 3\)")
 
 
 @case("loading")
@@ -209,7 +259,7 @@ def null_geometry(tmp: Path) -> Case:
     frame = small()
     frame.loc[0, "geometry"] = None
     path = write(frame, tmp / "null-geom.geojson")
-    return load_via_option(tmp, path, r"1 feature\(s\) have an empty or null geometry \(first: row 0\)")
+    return load_via_option(tmp, path, r"1 feature\(s\) have an empty or null geometry \(first: row 1\)")
 
 
 @case("loading")
@@ -220,7 +270,7 @@ def self_intersection(tmp: Path) -> Case:
     minx, miny, maxx, maxy = frame.geometry[3].bounds
     frame.loc[3, "geometry"] = shapely.Polygon([(minx, miny), (maxx, maxy), (maxx, miny), (minx, maxy)])
     path = write(frame, tmp / "bowtie.gpkg")
-    return load_via_option(tmp, path, r"1 invalid geometry \(first: row 3, Self-intersection.*--repair")
+    return load_via_option(tmp, path, r"1 invalid geometry \(first: row 4, Self-intersection.*--repair")
 
 
 @case("loading")
@@ -401,8 +451,18 @@ def validate_overlapping_features(tmp: Path) -> Case:
     frame = small()
     frame.loc[0, "geometry"] = frame.geometry[0].buffer(2000)
     path = write(frame, tmp / "overlaps.gpkg")
-    return Case(["validate", str(path), "--format", "github"], 1, esc(path) + r".*E06000009 overlaps E07000119",
-                stream="stdout")
+    return Case(["validate", str(path), "--format", "github"], 1,
+                esc(path) + r".*Blackpool \(E06000009\) overlaps Fylde \(E07000119\)", stream="stdout")
+
+
+@case("validate")
+def validate_missing_code_names_the_row_from_1(tmp: Path) -> Case:
+    """The third feature has no code: its row is 3, as a spreadsheet or QGIS's attribute table counts."""
+    frame = small()
+    frame.loc[2, "LAD21CD"] = None
+    path = write(frame, tmp / "nocode.gpkg")
+    return Case(["validate", str(path), "--code", "LAD21CD", "--format", "github"], 1,
+                esc(path) + r".*row 3 has no LAD21CD", stream="stdout")
 
 
 @case("validate")
@@ -679,7 +739,7 @@ def drawn_option_with_a_bow_tie(tmp: Path) -> Case:
     minx, miny, maxx, maxy = frame.geometry[3].bounds
     frame.loc[3, "geometry"] = shapely.Polygon([(minx, miny), (maxx, maxy), (maxx, miny), (minx, maxy)])
     path = write(frame, tmp / "drawn.gpkg")
-    return validate_option(path, 1, r"title=placegeo option-drawing::1 invalid geometry \(first: row 3, "
+    return validate_option(path, 1, r"title=placegeo option-drawing::1 invalid geometry \(first: row 4, "
                                     r"Self-intersection", stream="stdout")
 
 
@@ -1174,7 +1234,7 @@ def _with_coordinate(value: float) -> Any:
 @case("loading")
 def nan_coordinates(tmp: Path) -> Case:
     path = write(_with_coordinate(float("nan")), tmp / "nan.gpkg")
-    return load_via_option(tmp, path, r"1 feature\(s\) have NaN or infinite coordinates \(first: row 2\)")
+    return load_via_option(tmp, path, r"1 feature\(s\) have NaN or infinite coordinates \(first: row 3\)")
 
 
 @case("loading")
@@ -1183,7 +1243,7 @@ def infinite_coordinates_with_repair(tmp: Path) -> Case:
     path = write(_with_coordinate(float("inf")), tmp / "inf.gpkg")
     opt = option_on(tmp, path.name)
     return Case(["--repair", "compare", str(opt), "--against", "lad21"], 2,
-                esc(path) + r": 1 feature\(s\) have NaN or infinite coordinates \(first: row 2\)", command="compare")
+                esc(path) + r": 1 feature\(s\) have NaN or infinite coordinates \(first: row 3\)", command="compare")
 
 
 @case("validate")

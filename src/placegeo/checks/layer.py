@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from placegeo.checks.base import Finding, at
 from placegeo.checks.gss import PATTERNS, bad_codes
-from placegeo.layers import POLYGONAL, crs_problem, non_finite, polygonal_part
+from placegeo.layers import POLYGONAL, crs_problem, current_reading, non_finite, polygonal_part
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -35,10 +35,13 @@ def check_crs(frame: gpd.GeoDataFrame, file: str) -> tuple[gpd.GeoDataFrame, lis
     findings: list[Finding] = []
     if not np.all(np.isfinite(frame.geometry.total_bounds)):
         return (frame if frame.crs is not None else frame.set_crs("EPSG:27700")), findings
+    if frame.crs is None and current_reading().crs:  # --crs says what a file without one is in
+        frame = frame.set_crs(current_reading().crs)
     if frame.crs is None:
         guess = "EPSG:4326" if _looks_like_degrees(frame) else "EPSG:27700"
         findings.append(Finding("crs-missing", file, f"has no CRS (a Shapefile without its .prj?); the coordinates "
-                                f"look like {guess}, so the other checks read it as that"))
+                                f"look like {guess}, so the other checks read it as that (say which with --crs "
+                                f"{guess})"))
         frame = frame.set_crs(guess)
     for _ in range(2):  # a second pass catches e.g. lat/lon labelled as metres: first relabel, then swap
         problem = crs_problem(frame)
@@ -154,7 +157,8 @@ def check_codes(values: list, points: list, file: str, column: str, kind: str | 
         if len(where) > 1:
             findings.append(Finding("code-duplicate", file, f"{column} {text} appears {len(where)} times "
                                     f"(rows {', '.join(str(i + 1) for i in where[:5])})", code=text,
-                                    figures={"count": len(where), "rows": [i + 1 for i in where]}, **at(points[where[1]])))
+                                    figures={"count": len(where), "rows": [i + 1 for i in where]},
+                                    **at(points[where[1]])))
     if kind in PATTERNS:
         present = [i for i, t in enumerate(texts) if t]
         severity = "warning" if kind_source == "column" else "error"

@@ -44,19 +44,38 @@ def root(
                                  help="Write CSV text cells as they are: no ' before a cell starting with =, +, -, "
                                       "@, tab or CR (formula neutralising is for spreadsheets; pipelines may "
                                       "want the raw text)."),
+    crs: str = typer.Option(None, "--crs", metavar="CRS",
+                            help="The CRS of input files that declare none (a Shapefile without its .prj), e.g. "
+                                 "EPSG:27700; a file's own CRS is kept. In an option file: crs: EPSG:27700."),
     allow_virtual: bool = typer.Option(False, "--allow-virtual",
                                        help="Read GDAL virtual formats (VRT) and /vsi*/ paths; network "
                                             "addresses stay refused."),
 ) -> None:
     """placegeo: boundary alignment for NHS places and neighbourhoods.
 
-    Global options go before the command (placegeo --repair compare ...); --csv-raw and --allow-virtual may
-    also follow it.
+    Global options go before the command (placegeo --repair compare ...); --csv-raw, --allow-virtual and
+    --crs may also follow it.
     The engine, repair and allow-virtual hold for every file the command reads (:func:`placegeo.layers.reading`, entered
     here and left when the command ends): no environment variable is set.
     """
     from placegeo.io import csv_cells
     from placegeo.layers import reading
 
-    ctx.with_resource(reading(engine, repair, allow_virtual=allow_virtual))
+    ctx.with_resource(reading(engine, repair, allow_virtual=allow_virtual, crs=_checked_crs(crs)))
     ctx.with_resource(csv_cells(csv_raw))
+
+
+def _checked_crs(crs: str | None) -> str | None:
+    """``--crs`` as given, once pyproj knows it (an unknown one is a usage error before any file is read)."""
+    if not crs:
+        return None
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    from placegeo.errors import UsageError
+
+    try:
+        CRS.from_user_input(crs)
+    except CRSError:
+        raise UsageError(f"unknown --crs '{crs}'", hint="e.g. EPSG:27700 or EPSG:4326") from None
+    return crs

@@ -141,18 +141,31 @@ class PlacegeoGroup(TyperGroup):
 
 
 GLOBAL_FLAGS = ("--csv-raw", "--allow-virtual")  # global flags also taken after the command (no command has them)
+GLOBAL_VALUES = ("--crs",)  # global options with a value, also taken after the command
 
 
 def hoist_global_flags(args: list[str], commands: Any) -> list[str]:
-    """``placegeo compare --csv-raw ...`` as ``placegeo --csv-raw compare ...`` (up to a ``--``)."""
+    """``placegeo compare --csv-raw --crs EPSG:27700 ...`` as ``placegeo --csv-raw --crs EPSG:27700 compare
+    ...`` (up to a ``--``)."""
     first = next((i for i, a in enumerate(args) if a in commands), None)
     if first is None:
         return args
     end = args.index("--") if "--" in args[first:] else len(args)
-    flags = [a for a in args[first:end] if a in GLOBAL_FLAGS]
+    flags: list[str] = []
+    rest: list[str] = []
+    i = first
+    while i < end:
+        arg = args[i]
+        if arg in GLOBAL_FLAGS or arg.partition("=")[0] in GLOBAL_VALUES and "=" in arg:
+            flags.append(arg)
+        elif arg in GLOBAL_VALUES and i + 1 < end:
+            flags += [arg, args[i + 1]]
+            i += 1
+        else:
+            rest.append(arg)
+        i += 1
     if not flags:
         return args
-    rest = [a for a in args[first:end] if a not in GLOBAL_FLAGS]
     return args[:first] + flags + rest + args[end:]
 
 

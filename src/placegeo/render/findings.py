@@ -62,7 +62,8 @@ def _summary_line(report: FileReport) -> str:
 def to_text(report: Report, fail_on: str = "error", width: int | None = None) -> str:
     """Rich tables, one per file, at most TEXT_ROWS_PER_CHECK rows per check, at ``width`` columns (the
     terminal's by default). When the columns other than the message leave it too little room (a narrow
-    terminal), each finding is printed on two lines instead (what and where, then the message), so that no code or coordinate is cut."""
+    terminal), each finding is printed on two lines instead (what and where, then the message), so that no code
+    or coordinate is cut."""
     import io
     import textwrap
 

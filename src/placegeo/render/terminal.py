@@ -57,7 +57,7 @@ def print_catalogue(fmt: str = "table") -> None:
     import textwrap
 
     print(title)
-    for r, row in zip(records, rows, strict=True):  # narrow: three lines a layer, wrapped at spaces
+    for row in rows:  # narrow: three lines a layer, wrapped at spaces
         lines = [f"{row[0]} · {row[2]} features · {row[3]}" + (f" · population {row[6]}" if row[6] else ""),
                  f"  {row[1]}", f"  {row[4]} · built from {row[5]}"]
         for line in lines:
