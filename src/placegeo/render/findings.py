@@ -50,7 +50,7 @@ def _summary_line(report: FileReport) -> str:
     if s.get("overlap_pairs"):
         bits.append(f"{s['overlap_pairs']} overlapping pairs, {s['overlap_area_km2']:,.3f} km² covered twice")
     if s.get("gaps"):
-        bits.append(f"{s['gaps']} gaps, {s['gap_area_km2']:,.3f} km²")
+        bits.append(f"{s['gaps']:,} gaps, {s['gap_area_km2']:,.3f} km²")
     if s.get("footprint_uncovered_km2"):
         people = s.get("footprint_uncovered_population")
         bits.append(f"{s['footprint_uncovered_km2']:,.3f} km² of {s['footprint']} uncovered"

@@ -68,7 +68,7 @@ def render_scorecard(comparison: Comparison, width: int | None = None, *, wide: 
         tables = [table] if fits(table, width) else [_transposed(comparison, comparison.options)]
         if not fits(tables[0], width):
             tables = [_transposed(comparison, [opt], caption=False) for opt in comparison.options]
-            tables[-1].caption = _caption(comparison)
+            tables[-1].caption, tables[-1].caption_justify = _caption(comparison), "left"
             tables[0].title = "Coterminosity scorecard"
     console = Console(file=io.StringIO(), record=True, width=width, force_terminal=False, color_system=None)
     for t in tables:
@@ -147,7 +147,7 @@ def _transposed(comparison: Comparison, options: list[OptionResult], *, caption:
     columns = [[_cell(values(opt.results[layer.id]), weights) for layer in comparison.layers] for opt in options]
     longest = max((len(line) for cells in columns for cell in cells for line in cell.splitlines()), default=20)
     table = Table(title="Coterminosity scorecard" if caption else None,
-                  caption=_caption(comparison) if caption else None, show_lines=True)
+                  caption=_caption(comparison) if caption else None, caption_justify="left", show_lines=True)
     table.add_column("")
     for opt in options:
         table.add_column(textwrap.fill(opt.name, width=max(longest, 12)))
