@@ -85,3 +85,29 @@ def test_a_library_warning_is_one_placegeo_line(monkeypatch):
                       "/venv/lib/python3.11/site-packages/shapely/set_operations.py", 133)
     assert err.getvalue() == ("placegeo: warning: invalid value encountered in intersection "
                               "(RuntimeWarning from shapely)\n")
+
+
+def test_crs_key_on_an_england_blocks_file(run_cli, tmp_path, shared_sources):
+    """Cheshire's two councils from a Shapefile without its .prj, named with ``crs:``: their people are the
+    Census 2021 residents of their LSOAs by the ONS LSOA -> district 2024 lookup."""
+    import pandas as pd
+
+    from placegeo.layers import load_layer
+
+    frame = load_layer("england/lad24").frame
+    cheshire = {"E06000049": "Cheshire East", "E06000050": "Cheshire West and Chester"}
+    path = tmp_path / "cheshire.shp"
+    frame[frame.LAD24CD.isin(list(cheshire))][["LAD24CD", "LAD24NM", "geometry"]].to_file(path)
+    path.with_suffix(".prj").unlink()
+    option = tmp_path / "cheshire.yaml"
+    option.write_text("name: Cheshire\nblocks: cheshire.shp\ncrs: EPSG:27700\nplaces:\n"
+                      + "".join(f"  - name: {n}\n    blocks: [{c}]\n" for c, n in cheshire.items()), encoding="utf-8")
+    result = run_cli("compare", option, "--against", "england/ctyua24", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    places = {p["name"]: p["population"] for p in json.loads(result.stdout)["options"][0]["places"]}
+    ward = pd.read_csv(shared_sources / "la-hierarchy-lookups/lookup_lsoa21_ward24_ltla24_EW.csv", dtype=str)
+    census = pd.read_csv(shared_sources / "lsoa21-population-census2021/census21_pop_lsoa21_EW_agegroups.csv",
+                         dtype={"lsoa21_code": str}).set_index("lsoa21_code").usual_residents
+    lsoas = ward.drop_duplicates("lsoa21_code").set_index("lsoa21_code").ltla24_code
+    for code, name in cheshire.items():
+        assert places[name] == census[lsoas[lsoas == code].index].sum()

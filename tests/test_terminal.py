@@ -114,3 +114,10 @@ def test_overlap_at_80_columns_prints_a_row_at_a_time(run_cli, monkeypatch):
     wide = _run(run_cli, monkeypatch, 250, "overlap", "lad21", "ccg21")
     _assert_narrow_holds_wide(narrow, wide)
     assert narrow.count("row ") == 21 and "row 21 of 21" in narrow
+
+
+def test_compare_of_three_options_stacks_a_table_per_option(run_cli, monkeypatch):
+    args = ("compare", FIVE, FOUR, f"{FOUR}#Lancashire", "--against", "lad21", "ccg21")
+    narrow = _run(run_cli, monkeypatch, 80, *args)
+    _assert_narrow_holds_wide(narrow, _run(run_cli, monkeypatch, 80, *args, "--wide"))
+    assert narrow.count("│ places ") == 3  # one small table per option

@@ -68,11 +68,12 @@ def render_scorecard(comparison: Comparison, width: int | None = None, *, wide: 
         tables = [table] if fits(table, width) else [_transposed(comparison, comparison.options)]
         if not fits(tables[0], width):
             tables = [_transposed(comparison, [opt], caption=False) for opt in comparison.options]
-            tables[-1].caption, tables[-1].caption_justify = _caption(comparison), "left"
             tables[0].title = "Coterminosity scorecard"
     console = Console(file=io.StringIO(), record=True, width=width, force_terminal=False, color_system=None)
     for t in tables:
         console.print(t)
+    if tables[-1].caption is None:  # stacked: the caption once, below the last table, at the full width
+        console.print(textwrap.fill(_caption(comparison), width), markup=False, highlight=False)
 
     def say(line: str) -> None:
         """A line of the lists, wrapped at spaces with a hanging indent (a number is never cut)."""
