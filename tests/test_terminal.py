@@ -109,11 +109,13 @@ def test_layers_show_at_80_columns(run_cli, monkeypatch):
     assert not _numbers(wide.replace("\n", " ")) - _numbers(narrow.replace("\n", " "))
 
 
-def test_overlap_at_80_columns_prints_a_row_at_a_time(run_cli, monkeypatch):
-    narrow = _run(run_cli, monkeypatch, 80, "overlap", "lad21", "ccg21")
-    wide = _run(run_cli, monkeypatch, 250, "overlap", "lad21", "ccg21")
+@pytest.mark.parametrize("args, rows", [(("overlap", "lad21", "ccg21"), 21), (("profile", "ccg21"), 8),
+                                        (("bestfit", "lad21", "ccg21"), 8)], ids=["overlap", "profile", "bestfit"])
+def test_tables_at_80_columns_print_a_row_at_a_time(run_cli, monkeypatch, args, rows):
+    narrow = _run(run_cli, monkeypatch, 80, *args)
+    wide = _run(run_cli, monkeypatch, 250, *args)
     _assert_narrow_holds_wide(narrow, wide)
-    assert narrow.count("row ") == 21 and "row 21 of 21" in narrow
+    assert f"row {rows} of {rows}" in narrow and f"row {rows + 1} " not in narrow
 
 
 def test_compare_of_three_options_stacks_a_table_per_option(run_cli, monkeypatch):
