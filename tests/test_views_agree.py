@@ -70,16 +70,14 @@ def independent(comparison) -> dict[tuple[str, str], dict[str, float]]:
             best = np.where(inside_pop > 0, m_pop.argmax(axis=1), m_area.argmax(axis=1))
             at_best_area = m_area[np.arange(len(best)), best]
             at_best_pop = m_pop[np.arange(len(best)), best]
-            fit = np.where(inside_pop > 0, at_best_pop / np.where(inside_pop > 0, inside_pop, 1.0),
-                           at_best_area / np.where(inside_area > 0, inside_area, 1.0))
             totals = {u.code: u.total for u in [*res.units, *res.outside_units]}
             total_area = np.array([totals[c]["area"] for c in area.index])
             total_pop = np.array([totals[c]["population"] for c in area.index])
             # outside (a neighbour): under tol of the unit inside F by the primary weight (area without people)
             outside_only = np.where(total_pop > 0, inside_pop < TOL * total_pop, inside_area < TOL * total_area)
-            # split: at least two places each hold tol of the unit's part inside F (primary weight)
-            share = np.where((inside_pop > 0)[:, None], m_pop / np.where(inside_pop > 0, inside_pop, 1.0)[:, None],
-                             m_area / np.where(inside_area > 0, inside_area, 1.0)[:, None])
+            # split: at least two places each hold tol of the whole unit (primary weight; area without people)
+            share = np.where((total_pop > 0)[:, None], m_pop / np.where(total_pop > 0, total_pop, 1.0)[:, None],
+                             m_area / total_area[:, None])
             whole = (share >= TOL - 1e-12).sum(axis=1) < 2
             split = ~whole & ~outside_only
             outside_pop = 1 - inside_pop / np.where(total_pop > 0, total_pop, 1.0)

@@ -102,10 +102,10 @@ def unit_results(matrix: Matrix, fit: Fit, settings: Settings, unit_names: Mappi
     tol = settings.tol
     keys = list(matrix.values)
     place_names = matrix.places
-    whole = ~metrics.is_split(fit.best_share, tol)
     moving = {k: metrics.moving(m, fit.best).tolist() for k, m in matrix.values.items()}
     outside = {k: metrics.outside_share(fit.inside[k], matrix.totals[k]).tolist() for k in keys}
     by = by_weight(matrix, settings.primary)  # the weight deciding each unit: primary, else area
+    whole = ~metrics.is_split(whole_unit_shares(matrix, by), tol)
     only = np.zeros(len(matrix.units), dtype=bool)
     for k in set(by.tolist()):
         rows = by == k
@@ -144,6 +144,18 @@ def by_weight(matrix: Matrix, primary: str) -> np.ndarray:
     if primary == "area" or "area" not in matrix.values:
         return np.full(len(matrix.units), primary, dtype=object)
     return np.where(matrix.totals[primary] > 0, primary, "area").astype(object)
+
+
+def whole_unit_shares(matrix: Matrix, by: np.ndarray) -> np.ndarray:
+    """w(R_i ∩ P_j) / w(R_i) by each unit's deciding weight ``by`` (the share of the inside part when w(R_i) = 0)."""
+    out = np.zeros((len(matrix.units), len(matrix.places)))
+    for k in set(by.tolist()):
+        rows = by == k
+        m = matrix.values[k][rows]
+        total = matrix.totals[k][rows]
+        whole = np.where(total > 0, total, m.sum(axis=1))
+        out[rows] = np.divide(m, whole[:, None], out=np.zeros_like(m), where=whole[:, None] > 0)
+    return out
 
 
 def place_fits(matrix: Matrix, fit: Fit, settings: Settings, place_weights: Mapping[str, np.ndarray],

@@ -81,11 +81,12 @@ OUTSIDE = "outside"
 
 
 def is_split(share: np.ndarray, tol: float = DEFAULT_TOL) -> np.ndarray:
-    """A unit is split when at least two places each hold s[i, j] >= tol of it (rows of shares, noise removed)."""
+    """A unit is split when at least two places each hold at least ``tol`` of it: rows of shares of the whole
+    unit, w(R_i ∩ P_j) / w(R_i) (noise removed; for a unit wholly inside F these are s[i, j])."""
     share = np.asarray(share, dtype=float)
     if share.size == 0:
         return np.zeros(len(share), dtype=bool)
-    return (share >= tol - 1e-12).sum(axis=1) >= 2
+    return ((share > 0) & (share >= tol - 1e-12)).sum(axis=1) >= 2
 
 
 def unit_shares(row: Mapping[str, float], total: float) -> dict[str, float]:
@@ -121,7 +122,8 @@ def without_noise(values: Mapping[str, np.ndarray], noise: Mapping[str, np.ndarr
     * a unit with only noise inside F but most of its area inside (narrower than 2 × snap) keeps its pieces:
       nothing tells its noise from its shares.
 
-    Returns (the matrix per weight, the rows touched only by noise, the rows whose noise was taken out).
+    Returns (the matrix per weight, the rows touched only by noise, the cells whose noise was taken out: a
+    noise piece in the unit's own best place stays where it is and is not counted).
     """
     real_area = np.asarray(real_area, dtype=float)
     n = len(real_area)
@@ -131,18 +133,20 @@ def without_noise(values: Mapping[str, np.ndarray], noise: Mapping[str, np.ndarr
     has_real = (real_area > 0).any(axis=1)
     inside_area = real_area.sum(axis=1) + np.asarray(noise["area"], dtype=float).sum(axis=1)
     only = has_noise & ~has_real & (inside_area < 0.5 * np.asarray(total_area, dtype=float))
-    taken = has_noise & (has_real | only)
     best = real_area.argmax(axis=1) if real_area.size else np.zeros(n, dtype=np.int64)
-    rows = np.flatnonzero(taken & has_real)
+    cells = np.zeros(real_area.shape, dtype=bool)
+    cells[has_real | only] = True
+    cells[np.flatnonzero(has_real), best[has_real]] = False
+    rows = np.flatnonzero(has_real)
     out = {}
     for key, m in values.items():
         clean = np.asarray(m, dtype=float).copy()
-        moved = np.asarray(noise[key], dtype=float)
-        clean[taken] -= moved[taken]
+        moved = np.where(cells, np.asarray(noise[key], dtype=float), 0.0)
+        clean -= moved
         clean[rows, best[rows]] += moved[rows].sum(axis=1)
         clean[only] = 0.0
         out[key] = np.maximum(clean, 0.0)
-    return out, only, taken
+    return out, only, cells & (np.asarray(noise["area"], dtype=float) > 0)
 
 
 def moving(matrix: np.ndarray, best: np.ndarray) -> np.ndarray:

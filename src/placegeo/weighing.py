@@ -318,15 +318,16 @@ class Weighing:
             values[key], noise[key] = dense(v), dense(v, noisy)
         measured = [k for k in (*self.weights, *self.extra) if k in values]
         totals = {"area": np.asarray(shapely.area(ref_geoms[used]), dtype=float)}
-        clean, only, taken = metrics.without_noise({k: values[k] for k in measured},
+        clean, only, cells = metrics.without_noise({k: values[k] for k in measured},
                                                    {**{k: noise[k] for k in measured}, "area": noise["area"]},
                                                    dense(part_area, ~noisy), totals["area"])
+        out = noisy & cells[part_row, part_col]  # the noise pieces taken out (not those in the unit's own place)
         widest = np.zeros(len(used))
-        np.maximum.at(widest, part_row[noisy], strip_widths(parts[noisy]))
-        found = Noise(area=np.where(taken, noise["area"].sum(axis=1), 0.0),
-                      population=(np.where(taken, noise["population"].sum(axis=1), 0.0)
+        np.maximum.at(widest, part_row[out], strip_widths(parts[out]))
+        found = Noise(area=np.where(cells, noise["area"], 0.0).sum(axis=1),
+                      population=(np.where(cells, noise["population"], 0.0).sum(axis=1)
                                   if "population" in noise else None),
-                      widest=np.where(taken, widest, 0.0), only=only)
+                      widest=widest, only=only)
         if "population" in self.weights:
             assert self.pop is not None
             totals["population"] = np.asarray(population_of(ref_geoms[used], self.pop), dtype=float)
