@@ -507,6 +507,9 @@ def edge_match(option: Option, ref: Layer, matrix: Matrix, snap: float, internal
     follow most closely (the option's building blocks, or one of ``bundled``, the bundled reference layers).
     A user's option (drawn polygons): its places' internal edges against the bundled reference layer
     ``ref``. None when neither side is a user's file."""
+    user_ref, user_option = _is_user_file(ref), option.blocks is None and ref.entry is not None
+    if not user_ref and not user_option:
+        return None
     import numpy as np
     import shapely
 
@@ -515,7 +518,7 @@ def edge_match(option: Option, ref: Layer, matrix: Matrix, snap: float, internal
     codes = set(matrix.units)
     used = np.fromiter((c in codes for c in ref.codes), dtype=bool, count=len(ref.codes))
     ref_geoms = np.asarray(ref.frame.geometry.values, dtype=object)
-    if _is_user_file(ref):
+    if user_ref:
         candidates = [layer for layer in (option.blocks, *bundled) if layer is not None and layer.entry is not None]
         if not candidates:
             return None
@@ -533,7 +536,7 @@ def edge_match(option: Option, ref: Layer, matrix: Matrix, snap: float, internal
             return None
         share, offset, length_m, against = max(found)
         return EdgeMatch(file=ref.id, against=against, share=share, median_m=-offset, length_km=length_m / 1e3)
-    if option.blocks is None and ref.entry is not None:
+    if user_option:
         lines = internal if internal is not None else internal_boundaries(option.frame.geometry.values)
         distance, length = edge_offsets(lines, ref_geoms[used], step=max(snap, 1.0) / 5)
         match = metrics.edge_match(distance, length, snap)
