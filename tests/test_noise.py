@@ -287,3 +287,28 @@ def test_full_resolution_pennine_files_give_the_membership_answers(pennine, file
           f"widest {got.noise.widest_m:.0f} m")
     assert match.share > 0.5 and match.median_m < SNAP
     assert got.noise.area_m2 > 0 and got.noise.widest_m <= 2 * SNAP
+
+
+# --------------------------------------------------------------------------------------------------
+# edge match of a drawn option against a bundled layer
+
+
+def test_a_drawn_option_moved_30_m_matches_every_edge_within_50_m_and_not_within_10(cm, tmp_path):
+    """The nine council places drawn in a user's file 30 m east of the bundled councils: every point of their
+    internal edges lies within 30 m of a bundled edge (its own image 30 m west), so at --snap 50 all of the
+    edge length matches and the median offset is at most 30 m; at --snap 10 the edges running north-south
+    (offset 30 m) no longer match."""
+    import shapely
+
+    from placegeo.comparison import compare
+
+    _, option, _ = cm
+    drawn = option.frame[["place", "geometry"]].copy()
+    drawn["geometry"] = [shapely.affinity.translate(g, 30, 0) for g in drawn.geometry.values]
+    path = tmp_path / "drawn.gpkg"
+    drawn.to_file(path)
+    wide = compare([path], ["england/lad24"], weight="area").options[0].results["england/lad24"].edge_match
+    assert wide is not None and wide.file == "drawn" and wide.against == "england/lad24"
+    assert wide.share == pytest.approx(1.0) and 0 < wide.median_m <= 30.0 + 1e-6
+    narrow = compare([path], ["england/lad24"], weight="area", snap=10).options[0].results["england/lad24"]
+    assert narrow.edge_match is not None and narrow.edge_match.share < 0.9

@@ -36,8 +36,9 @@ def is_edge_noise(pieces: Any, place_of_piece: np.ndarray, inner: np.ndarray) ->
     pieces = np.asarray(pieces, dtype=object)
     if not len(pieces):
         return np.zeros(0, dtype=bool)
-    reaches = shapely.intersects(inner[np.asarray(place_of_piece, dtype=np.int64)], pieces)
-    return ~reaches & ~shapely.is_empty(pieces)
+    reaches = np.asarray(shapely.intersects(inner[np.asarray(place_of_piece, dtype=np.int64)], pieces), dtype=bool)
+    noise: np.ndarray = ~reaches & ~np.asarray(shapely.is_empty(pieces), dtype=bool)
+    return noise
 
 
 def strip_widths(pieces: Any, tolerance: float = WIDTH_TOLERANCE) -> np.ndarray:
@@ -48,4 +49,4 @@ def strip_widths(pieces: Any, tolerance: float = WIDTH_TOLERANCE) -> np.ndarray:
     pieces = np.asarray(pieces, dtype=object)
     if not len(pieces):
         return np.zeros(0)
-    return 2.0 * shapely.length(shapely.maximum_inscribed_circle(pieces, tolerance))
+    return 2.0 * np.asarray(shapely.length(shapely.maximum_inscribed_circle(pieces, tolerance)), dtype=float)

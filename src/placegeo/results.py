@@ -14,9 +14,13 @@
           places: list[PlaceFit]              name, exactness {w}, coterminous, boundary_match, best_fit_units
           overlap: list[OverlapRow]           unit, place, area_m2, population  (the matrix M, long format)
           outside_units: list[UnitResult]     neighbours with < tol of them inside F: outside only, never split
+          noise: EdgeNoise                    edge noise left out (geometry path): units only touched, area, widest
+          edge_match: EdgeMatch | None        a user's file against a bundled layer: share within snap, median
 
 Weights are keyed ``area`` (m² in EPSG:27700; km² in JSON place sizes) and ``population``. The
-**primary** weight (population when computed, else area) decides whether a unit is whole or split.
+**primary** weight (population when computed, else area) decides whether a unit is whole or split: split
+when at least two places each hold ``tol`` of the whole unit, its ``parts`` listing every place and
+``outside``, summing to 1.
 Totals (people moving, split units, coterminous places...) are properties defined here, once, so that the
 views cannot disagree. Nothing here reads a file or computes an overlap.
 """
