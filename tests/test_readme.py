@@ -34,8 +34,9 @@ def test_ribble_valley_figures_in_the_readme(comparison):
 
 def test_morecambe_bay_split_in_the_readme(comparison):
     unit = _split(comparison, 1, "ccg21", "NHS Morecambe Bay CCG")
-    assert sorted(round(s * 100) for s in unit.parts.values()) == [46, 54]
-    assert "Morecambe Bay CCG 54 % / 46 %" in README
+    assert unit.parts.keys() == {"South Cumbria", "Lancashire", "outside"}  # shares of the whole CCG
+    assert sorted(round(s * 100) for s in unit.parts.values()) == [4, 44, 51]
+    assert "Morecambe Bay CCG 51 % / 44 % and leave the rest of it, 4 %" in README
 
 
 def test_people_outside_the_four_places_in_the_readme():
