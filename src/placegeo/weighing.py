@@ -149,6 +149,7 @@ class Weighing:
         self.members = columns.members if self.atom else None
         self.exact = self.members is not None and (pop is None or pop.id == self.atom)
         self._place_owner: np.ndarray | None = None
+        self._shrunk: np.ndarray | None = None
 
     def _atoms(self) -> tuple[Layer, dict[str, int], dict[str, np.ndarray]]:
         """(atom layer, atom code -> position, weight -> per-atom array) for the weights measured."""
@@ -296,7 +297,9 @@ class Weighing:
         parts, part_pair, part_area = parts[ok], part_pair[ok], part_area[ok]
         row = np.searchsorted(used, pairs.left)
         part_row, part_col = row[part_pair], pairs.right[part_pair]
-        noisy = is_edge_noise(parts, part_col, shrunk(place_geoms, self.snap))
+        if self._shrunk is None:  # the places shrunk by snap: once per weighing, whatever the reference
+            self._shrunk = shrunk(place_geoms, self.snap)
+        noisy = is_edge_noise(parts, part_col, self._shrunk)
 
         def dense(per_part: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
             m = np.zeros(shape)
