@@ -78,6 +78,7 @@ class CompareSettings:
     subunits: bool = False                        # compare every place's sub-units too
     engine: str | None = None                     # I/O engine for boundary files: pyogrio or fiona (None: as set)
     repair: bool | None = None                    # mend invalid geometries instead of refusing them (None: as set)
+    allow_overlaps: bool = False                  # take a reference layer whose units overlap or leave gaps
 
     @property
     def weights(self) -> tuple[str, ...]:
@@ -139,6 +140,7 @@ def compare(
     subunits: bool = False,
     engine: str | None = None,
     repair: bool | None = None,
+    allow_overlaps: bool = False,
     settings: CompareSettings | None = None,
     warn: Warn | None = None,
 ) -> Comparison:
@@ -152,8 +154,9 @@ def compare(
     called (default: a :class:`PopulationCoverageWarning`). ``tol`` is the whole/split and coterminous
     tolerance, ``snap`` the boundary-match distance in metres; ``boundary=False`` skips the boundary match.
     With ``subunits`` the sub-units of every place that has them are compared too, each set as an option
-    after the options given. ``engine`` and ``repair`` say how files are read. ``settings`` gives all of
-    these at once (the keywords are then ignored).
+    after the options given. ``engine`` and ``repair`` say how files are read. ``allow_overlaps`` takes a
+    reference layer whose units overlap or leave gaps beyond edge noise (refused otherwise, see
+    :func:`check_reference`). ``settings`` gives all of these at once (the keywords are then ignored).
 
     A reference layer meeting under 1 % of an option's footprint is refused, with the bundled layer of the
     option's region suggested; one covering only part of it is scored over the part it covers, with a
@@ -162,7 +165,8 @@ def compare(
     """
     settings = settings or CompareSettings(weight=weight, tol=tol, snap=snap, population=population,
                                            place_band=place_band, neighbourhood_band=neighbourhood_band,
-                                           boundary=boundary, subunits=subunits, engine=engine, repair=repair)
+                                           boundary=boundary, subunits=subunits, engine=engine, repair=repair,
+                                           allow_overlaps=allow_overlaps)
     settings.check()
     with reading(settings):
         loaded = load_options(options, subunits=settings.subunits)
@@ -180,8 +184,11 @@ def compare_loaded(loaded: list[Option], against: Sequence[Any] | None, settings
             raise UsageError(f"two options share the name '{next(n for n in names if names.count(n) > 1)}'",
                              hint="give each option a distinct name")
         refs = load_references(loaded, against if against else default_against(loaded))
+        users = any(r.entry is None and "members" not in r.derived for r in refs)
+        within = _footprint(loaded) if users else None  # only a user's layer is checked for overlaps and gaps
         for ref in refs:
-            check_reference(ref, settings.tol)
+            check_reference(ref, settings.tol, snap=settings.snap, allow_overlaps=settings.allow_overlaps,
+                            within=within, warn=warn)
             if ref.entry is not None and ref.entry.caveat:  # best-fit, modelled or separately generalised
                 caveat = ref.entry.caveat
                 warn(caveat if caveat.startswith(ref.id) else f"{ref.id}: {caveat}")
@@ -214,6 +221,15 @@ def reference_layers(comparison: Comparison) -> list[Layer] | None:
     if refs is None or [r.id for r in refs] != [info.id for info in comparison.layers]:
         return None
     return refs
+
+
+def _footprint(options: Sequence[Option]) -> Any:
+    """The union of the options' places (EPSG:27700): where a reference layer's overlaps and gaps matter."""
+    import numpy as np
+    import shapely
+
+    geoms = [np.asarray(o.frame.geometry.values, dtype=object) for o in options]
+    return shapely.union_all(np.concatenate(geoms)) if geoms else None
 
 
 def _warn(message: str) -> None:
@@ -334,9 +350,14 @@ def option_region(options: Sequence[Option]) -> str:
 # checks on the inputs
 
 
-def check_reference(layer: Layer, tol: float = metrics.DEFAULT_TOL) -> None:
-    """Refuse a layer that cannot be a reference layer: a comparison-only bundled layer, or a user's
-    layer whose units overlap each other by more than ``tol`` of their area (coterminosity would exceed 1)."""
+def check_reference(layer: Layer, tol: float = metrics.DEFAULT_TOL, *, snap: float = metrics.DEFAULT_SNAP,
+                    allow_overlaps: bool = False, within: Any = None, warn: Warn | None = None) -> None:
+    """Refuse a layer that cannot be a reference layer: a comparison-only bundled layer, or a user's layer
+    whose units overlap each other or leave gaps between them beyond edge noise (pieces not entirely within
+    ``snap`` metres of an edge, :func:`placegeo.checks.coverage.broken_tiling`; only those meeting ``within``,
+    the options' footprint, when given): shares would then not sum to one. The refusal gives the largest
+    finding as ``placegeo validate`` prints it, with the units' names and where it is. With
+    ``allow_overlaps`` such a layer is taken, with a warning."""
     from placegeo.catalogue import comparison_only
 
     why = comparison_only(layer.entry)
@@ -345,11 +366,67 @@ def check_reference(layer: Layer, tol: float = metrics.DEFAULT_TOL) -> None:
                          hint="draw it with `placegeo map --overlay`; measure against a layer that tiles the area")
     if layer.entry is not None or "members" in layer.derived:
         return
-    share = self_overlap(layer.frame.geometry.values)
+    findings = broken_reference(layer, snap, within)
+    if findings and allow_overlaps:
+        layer.derived["overlaps_allowed"] = True
+        (warn or _warn)(f"reference layer {layer.id}: {_described(findings, layer)}; taken anyway "
+                        "(--allow-overlaps): its shares no longer sum to one")
+        return
+    if findings:
+        raise UsageError(f"reference layer {layer.id}: its units overlap or leave gaps wider than {snap:g} m: "
+                         f"{_described(findings, layer)}",
+                         path=layer.source,
+                         hint=f"run `placegeo validate {layer.source}` for every finding, or pass --allow-overlaps")
+    share = self_overlap(layer.frame.geometry.values) if not allow_overlaps else 0.0
     if share > max(tol, 1e-6):
         raise UsageError(f"reference layer {layer.id}: its units overlap each other ({_pct(share)} of their area), "
                          "so coterminosity would exceed 1", path=layer.source,
                          hint=f"run `placegeo validate {layer.source}` to find the overlaps")
+
+
+def broken_reference(layer: Layer, snap: float = metrics.DEFAULT_SNAP, within: Any = None) -> list[Any]:
+    """The ``coverage-overlap`` and ``coverage-gap`` findings of ``placegeo validate`` on ``layer`` that are
+    more than edge noise (wider than ``snap`` metres), largest first
+    (:func:`placegeo.checks.coverage.broken_tiling`)."""
+    import numpy as np
+
+    from placegeo.checks.coverage import broken_tiling
+
+    geoms = np.asarray(layer.frame.geometry.values, dtype=object)
+    return broken_tiling(geoms, [str(c) for c in layer.codes], str(layer.source), snap, within)
+
+
+def describe_finding(finding: Any, layer: Layer) -> str:
+    """A validate finding in words for one line: its message with the units' names after their codes, and
+    where it is (British National Grid and latitude/longitude)."""
+    import re
+
+    names = dict(zip(map(str, layer.codes), map(str, layer.names), strict=True))
+
+    def named(match: re.Match[str]) -> str:
+        code = match.group(0)
+        name = names.get(code)
+        return f"{code} ({name})" if name and name != code else code
+
+    pattern = "|".join(re.escape(c) for c in sorted(names, key=len, reverse=True))
+    text = re.sub(rf"(?<![\w-])(?:{pattern})(?![\w-])", named, finding.message) if pattern else finding.message
+    if finding.x is None:
+        return text
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True).transform(finding.x, finding.y)
+    return (f"{text} at {finding.x:,.0f} E {finding.y:,.0f} N (EPSG:27700; "
+            f"{abs(lat):.4f}° {'N' if lat >= 0 else 'S'} {abs(lon):.4f}° {'E' if lon >= 0 else 'W'})")
+
+
+SHOWN_FINDINGS = 3
+"""How many overlaps and gaps a refused reference layer's one line gives (the largest; validate lists all)."""
+
+
+def _described(findings: list[Any], layer: Layer) -> str:
+    text = "; ".join(describe_finding(f, layer) for f in findings[:SHOWN_FINDINGS])
+    more = len(findings) - SHOWN_FINDINGS
+    return text + (f"; and {more} more" if more > 0 else "")
 
 
 def self_overlap(geoms: Any) -> float:
@@ -478,7 +555,7 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
                  f"(by {by}): it is scored over the part it covers")
             scored_w = {k: m.sum(axis=0) for k, m in matrix.values.items()}
             scored_f = {**footprint, **{k: float(v.sum()) for k, v in scored_w.items()}}
-        if "area" in matrix.values:
+        if "area" in matrix.values and not ref.derived.get("overlaps_allowed"):
             _refuse_overlapping(ref, float(matrix.values["area"].sum()), scored_f["area"], settings.tol)
         lengths = _boundary(option, ref, matrix, scored_f, internal, settings.snap, memo) if boundary else None
         results[ref.id] = assess(matrix, settings, layer=ref.id, place_weights=scored_w, footprint=scored_f,

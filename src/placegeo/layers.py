@@ -599,12 +599,44 @@ def crs_problem(frame: gpd.GeoDataFrame) -> str | None:
             return f"CRS {frame.crs.to_string()} is in degrees but the coordinates look like metres"
         if minx >= 45 and maxx <= 62 and miny >= -10 and maxy <= 4:
             return "coordinates look like (latitude, longitude): the axes are swapped"
-        return None
+        return _outside_great_britain(frame)
     if max(abs(minx), abs(miny), abs(maxx), abs(maxy)) <= 180:
         return f"CRS {frame.crs.to_string()} is in metres but the coordinates look like degrees"
-    if frame.crs.to_epsg() == 27700 and not (minx >= -1e5 and maxx <= 8e5 and miny >= -1e5 and maxy <= 1.4e6):
+    if frame.crs.to_epsg() == 27700 and not _in_great_britain(bounds):
         return "coordinates lie outside Great Britain for EPSG:27700"
-    return None
+    return None if frame.crs.to_epsg() == 27700 else _outside_great_britain(frame)
+
+
+GREAT_BRITAIN = (-1e5, -1e5, 8e5, 1.4e6)
+"""A box round Great Britain in EPSG:27700 metres (minx, miny, maxx, maxy): a layer's data must lie in it."""
+
+
+def _in_great_britain(bounds: Any) -> bool:
+    import numpy as np
+
+    minx, miny, maxx, maxy = GREAT_BRITAIN
+    return bool(np.all(np.isfinite(bounds)) and bounds[0] >= minx and bounds[2] <= maxx
+                and bounds[1] >= miny and bounds[3] <= maxy)
+
+
+def _outside_great_britain(frame: gpd.GeoDataFrame) -> str | None:
+    """Say where the data are when, moved to EPSG:27700, they do not lie in Great Britain (whatever CRS
+    the file declares: data in Slovenia, correctly labelled, are still not an English boundary)."""
+    from pyproj import Transformer
+    from pyproj.exceptions import ProjError
+
+    minx, miny, maxx, maxy = (float(v) for v in frame.geometry.total_bounds)
+    try:
+        bng = Transformer.from_crs(frame.crs, BNG, always_xy=True).transform_bounds(minx, miny, maxx, maxy,
+                                                                                    densify_pts=21)
+        lon, lat = Transformer.from_crs(frame.crs, "EPSG:4326", always_xy=True).transform(
+            (minx + maxx) / 2, (miny + maxy) / 2)
+    except ProjError:
+        return f"coordinates in {frame.crs.to_string()} cannot be moved to British National Grid"
+    if _in_great_britain(bng):
+        return None
+    return (f"the data lie outside Great Britain (CRS {frame.crs.to_string()}; centre at "
+            f"{abs(lat):.2f}° {'N' if lat >= 0 else 'S'} {abs(lon):.2f}° {'E' if lon >= 0 else 'W'})")
 
 
 def _checked_geometries(

@@ -1263,3 +1263,91 @@ if __name__ == "__main__":  # write every case into DIR for a look: python tests
         (base / name).mkdir(parents=True, exist_ok=True)
         made = build(name, base / name)
         print(f"{CATEGORY[name]:9} {name:32} exit {made.exit_code}  placegeo {' '.join(made.argv)}")
+
+
+# ---------------------------------------------------------------------------------------------- broken references
+
+def _moved(frame: Any, code: str, dx: float) -> Any:
+    import shapely
+
+    at = frame.index[frame["LAD21CD"].eq(code)][0]
+    frame.loc[at, "geometry"] = shapely.affinity.translate(frame.geometry[at], dx, 0)
+    return frame
+
+
+def _elsewhere(epsg: int, lat: float, lon: float) -> Any:
+    """The four districts, same shapes, centred on (lat, lon) and labelled with ``epsg`` there (correctly)."""
+    import geopandas as gpd
+    import shapely
+
+    frame = small()
+    middle = frame.geometry.union_all().centroid
+    target = gpd.GeoSeries([shapely.Point(lon, lat)], crs="EPSG:4326").to_crs(epsg)[0]
+    frame["geometry"] = frame.geometry.translate(target.x - middle.x, target.y - middle.y)
+    return frame.set_crs(epsg, allow_override=True)
+
+
+@case("compare")
+def compare_against_overlapping_layer(tmp: Path) -> Case:
+    """Blackpool moved 6 km east: the refusal gives validate's finding, with the names, the area and where."""
+    layer = write(_moved(small(), "E06000009", 6000), tmp / "lad21-moved.gpkg")
+    return compare(tmp, option_on(tmp, "lad21"), esc(layer) + r": reference layer lad21-moved: its units overlap "
+                   r"or leave gaps wider than 50 m: E06000009 \(Blackpool\) overlaps E07000119 \(Fylde\) by 30\.580 "
+                   r"km² at [\d,]+ E [\d,]+ N \(EPSG:27700; 53\.\d+° N 2\.\d+° W\); E06000009 \(Blackpool\) overlaps "
+                   r"E07000128 \(Wyre\) by 3\.637 km²", against=str(layer))
+
+
+@case("compare")
+def compare_against_layer_in_slovenia(tmp: Path) -> Case:
+    layer = write(_elsewhere(3794, 46.05, 14.5), tmp / "slovenia.gpkg")
+    return compare(tmp, option_on(tmp, "lad21"), esc(layer) + r": the data lie outside Great Britain \(CRS "
+                   r"EPSG:3794; centre at 46\.\d\d° N 14\.\d\d° E\)", against=str(layer))
+
+
+@case("compare")
+def compare_against_layer_in_australia(tmp: Path) -> Case:
+    layer = write(_elsewhere(28356, -33.9, 151.2).to_crs("EPSG:4326"), tmp / "australia.geojson")  # MGA 56
+    return compare(tmp, option_on(tmp, "lad21"), esc(layer) + r": the data lie outside Great Britain \(CRS "
+                   r"EPSG:4326; centre at 33\.\d\d° S 151\.\d\d° E\)", against=str(layer))
+
+
+@case("validate")
+def validate_layer_in_slovenia(tmp: Path) -> Case:
+    path = write(_elsewhere(3794, 46.05, 14.5), tmp / "slovenia.gpkg")
+    return Case(["validate", str(path), "--format", "github"], 1,
+                r"title=placegeo crs-implausible::the data lie outside Great Britain", stream="stdout")
+
+
+# ---------------------------------------------------------------------------------------------------------- snap
+
+def snap_case(tmp: Path, message: str, *more: str, out: str = "snapped.yaml") -> Case:
+    return Case(["snap", str(option_on(tmp, "lad21")), "--out", str(tmp / out), *more], 2, message, command="snap")
+
+
+@case("output")
+def snap_out_exists_without_force(tmp: Path) -> Case:
+    (tmp / "snapped.yaml").write_text("name: kept\n", encoding="utf-8")
+    return snap_case(tmp, r"snapped\.yaml: already exists \(use --force to replace\)")
+
+
+@case("snap")
+def snap_out_not_yaml(tmp: Path) -> Case:
+    return snap_case(tmp, r"--out .*snapped\.gpkg should end in \.yaml", out="snapped.gpkg")
+
+
+@case("snap")
+def snap_to_a_point_layer(tmp: Path) -> Case:
+    return snap_case(tmp, r"cannot snap to practices: .*point", "--to", "practices")
+
+
+@case("snap")
+def snap_to_an_unknown_layer(tmp: Path) -> Case:
+    return snap_case(tmp, r"lsoa12", "--to", "lsoa12")
+
+
+@case("snap")
+def snap_a_sketch_outside_great_britain(tmp: Path) -> Case:
+    frame = _elsewhere(28356, -33.9, 151.2).to_crs("EPSG:4326").rename(columns={"LAD21NM": "place"})
+    sketch = write(frame, tmp / "sketch.gpkg")
+    return Case(["snap", str(sketch), "--out", str(tmp / "snapped.yaml")], 2,
+                esc(sketch) + r": the data lie outside Great Britain", command="snap")

@@ -56,6 +56,21 @@ def check_overlaps(geoms: np.ndarray, codes: list[str], file: str, check: str = 
     """One finding per overlapping pair, with the overlap's area and a point inside it."""
     import shapely
 
+    findings = []
+    kept = []
+    for a, b, piece in overlap_pieces(geoms):
+        kept.append(piece)
+        findings.append(overlap_finding(a, b, piece, codes, file, check, what))
+    covered_twice = float(shapely.union_all(kept).area) if kept else 0.0
+    summary = {"overlap_pairs": len(findings), "overlap_area_km2": round(covered_twice / 1e6, 6),
+               "overlap_pairwise_sum_km2": round(float(sum(f.figures["area_m2"] for f in findings)) / 1e6, 6)}
+    return findings, summary
+
+
+def overlap_pieces(geoms: np.ndarray) -> list[tuple[int, int, Any]]:
+    """(a, b, a ∩ b) for every pair of features whose interiors meet by at least MIN_AREA_M2 (a < b)."""
+    import shapely
+
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="intersects")
     keep = left < right
@@ -64,19 +79,18 @@ def check_overlaps(geoms: np.ndarray, codes: list[str], file: str, check: str = 
     left, right = left[interiors], right[interiors]
     pieces = shapely.intersection(geoms[left], geoms[right])
     areas = shapely.area(pieces)
-    findings = []
-    kept = []
-    for a, b, piece, area in zip(left, right, pieces, areas, strict=True):
-        if area < MIN_AREA_M2:
-            continue
-        kept.append(piece)
-        findings.append(Finding(check, file, f"{codes[a]} {what} {codes[b]} by {_area(area)}", code=codes[a],
-                                figures={"other": codes[b], "area_m2": round(float(area), 2)},
-                                **at(shapely.point_on_surface(piece))))
-    covered_twice = float(shapely.union_all(kept).area) if kept else 0.0
-    summary = {"overlap_pairs": len(findings), "overlap_area_km2": round(covered_twice / 1e6, 6),
-               "overlap_pairwise_sum_km2": round(float(sum(f.figures["area_m2"] for f in findings)) / 1e6, 6)}
-    return findings, summary
+    return [(int(a), int(b), piece) for a, b, piece, area in zip(left, right, pieces, areas, strict=True)
+            if area >= MIN_AREA_M2]
+
+
+def overlap_finding(a: int, b: int, piece: Any, codes: list[str], file: str, check: str = "coverage-overlap",
+                    what: str = "overlaps") -> Finding:
+    """The finding for features ``a`` and ``b`` overlapping in ``piece`` (what ``validate`` prints)."""
+    import shapely
+
+    area = float(shapely.area(piece))
+    return Finding(check, file, f"{codes[a]} {what} {codes[b]} by {_area(area)}", code=codes[a],
+                   figures={"other": codes[b], "area_m2": round(area, 2)}, **at(shapely.point_on_surface(piece)))
 
 
 def holes(geoms: np.ndarray) -> list:
@@ -100,23 +114,76 @@ def check_gaps(geoms: np.ndarray, codes: list[str], file: str) -> tuple[list[Fin
 
     found = [h for h in holes(geoms) if h.area >= MIN_AREA_M2]
     tree = shapely.STRtree(geoms)
-    findings = []
-    for hole in sorted(found, key=lambda h: -h.area):
-        around = sorted({codes[i] for i in tree.query(hole, predicate="intersects")})
-        near = ", ".join(around[:4]) + (f" and {len(around) - 4} more" if len(around) > 4 else "")
-        if len(around) > 1:
-            where, severity = f" (between {near})", "error"
-        else:  # a hole in one feature: a lake, enclosed tidal water, or a missing enclave
-            where, severity = f" (a hole inside {near}: water, or a missing enclave?)" if near else "", "warning"
-        findings.append(Finding("coverage-gap", file, f"gap of {_area(hole.area)} covered by no feature{where}",
-                                severity=severity, code=around[0] if around else None,
-                                figures={"area_m2": round(float(hole.area), 2), "around": around},
-                                **at(shapely.point_on_surface(hole))))
+    findings = [gap_finding(hole, tree, codes, file) for hole in sorted(found, key=lambda h: -h.area)]
     between = [f for f in findings if f.severity == "error"]
     summary = {"gaps": len(findings), "gap_area_km2": round(sum(h.area for h in found) / 1e6, 6),
                "gaps_between_features": len(between),
                "gap_between_features_km2": round(sum(f.figures["area_m2"] for f in between) / 1e6, 6)}
     return findings, summary
+
+
+def gap_finding(hole: Any, tree: Any, codes: list[str], file: str) -> Finding:
+    """The finding for one hole of the union (``tree``: the features' STRtree): an error between features,
+    a warning inside one (water, or a missing enclave)."""
+    import shapely
+
+    around = sorted({codes[i] for i in tree.query(hole, predicate="intersects")})
+    near = ", ".join(around[:4]) + (f" and {len(around) - 4} more" if len(around) > 4 else "")
+    if len(around) > 1:
+        where, severity = f" (between {near})", "error"
+    else:  # a hole in one feature: a lake, enclosed tidal water, or a missing enclave
+        where, severity = f" (a hole inside {near}: water, or a missing enclave?)" if near else "", "warning"
+    return Finding("coverage-gap", file, f"gap of {_area(hole.area)} covered by no feature{where}",
+                   severity=severity, code=around[0] if around else None,
+                   figures={"area_m2": round(float(hole.area), 2), "around": around},
+                   **at(shapely.point_on_surface(hole)))
+
+
+def within_snap(piece: Any, edges: Any, snap: float) -> bool:
+    """True when every point of ``piece`` lies within ``snap`` metres of ``edges`` (lines or polygons, whose
+    boundary counts): a strip along an edge or a spike, i.e. edge noise, not a real overlap or gap."""
+    import shapely
+
+    if snap <= 0:
+        return False
+    lines = shapely.boundary(edges) if shapely.get_dimensions(edges) == 2 else edges
+    minx, miny, maxx, maxy = shapely.bounds(piece)
+    near = shapely.clip_by_rect(lines, minx - snap, miny - snap, maxx + snap, maxy + snap)
+    rest = shapely.difference(piece, shapely.buffer(near, snap, quad_segs=4))
+    return bool(shapely.area(rest) < MIN_AREA_M2)
+
+
+def broken_tiling(geoms: np.ndarray, codes: list[str], file: str, snap: float, within: Any = None
+                  ) -> list[Finding]:
+    """The ``coverage-overlap`` and ``coverage-gap`` (between features) findings of ``validate`` that are more
+    than edge noise: pieces not entirely within ``snap`` metres of a feature's edge (an overlap within
+    ``snap`` of either feature's edge, a gap within ``snap`` of the features around it). With ``within``
+    (a polygon, e.g. the options' footprint), only pieces meeting it count. Largest first."""
+    import numpy as np
+    import shapely
+
+    everything = shapely.STRtree(geoms)
+    if within is not None:  # only the features meeting the footprint: a national file is checked where it is used
+        near = np.sort(everything.query(within, predicate="intersects"))
+        geoms, codes = geoms[near], [codes[i] for i in near]
+    found: list[tuple[float, Finding]] = []
+    for a, b, piece in overlap_pieces(geoms):
+        if within is not None and not shapely.intersects(piece, within):
+            continue
+        if within_snap(piece, geoms[a], snap) or within_snap(piece, geoms[b], snap):
+            continue
+        found.append((float(piece.area), overlap_finding(a, b, piece, codes, file)))
+    tree = shapely.STRtree(geoms)
+    for hole in holes(geoms):
+        if within is not None:  # a hole of the features kept may be covered by one left out
+            others = everything.geometries[everything.query(hole, predicate="intersects")]
+            hole = shapely.difference(hole, shapely.union_all(others)) if len(others) else hole
+        if hole.area < MIN_AREA_M2 or (within is not None and not shapely.intersects(hole, within)):
+            continue
+        finding = gap_finding(hole, tree, codes, file)
+        if finding.severity == "error" and not within_snap(hole, hole, snap):
+            found.append((float(hole.area), finding))
+    return [f for _, f in sorted(found, key=lambda pair: -pair[0])]
 
 
 def check_edges(geoms: np.ndarray, codes: list[str], file: str, gap_width: float) -> list[Finding]:

@@ -13,7 +13,7 @@ import sys
 import warnings
 
 # Command modules register themselves on `app` when imported.
-from placegeo.cli import bestfit, compare, layers, map, overlap, pcn, profile, report, validate  # noqa: F401
+from placegeo.cli import bestfit, compare, layers, map, overlap, pcn, profile, report, snap, validate  # noqa: F401
 from placegeo.cli.app import app
 
 EXIT_INTERNAL = 3
