@@ -5,7 +5,7 @@ Each ```console block holds commands (``$ placegeo ...``, continued by a trailin
 in an 80-column terminal. The command is run in the repository (``COLUMNS=80``), and the lines shown must be
 the lines printed, in order and next to each other; a ``...`` line stands for lines left out. Warnings on
 stderr come first, as on a terminal. The time a check took (``· 0.8 s``) is the one thing allowed to differ.
-The figures the prose quotes (``11,900``, ``54 %``) must each be printed by one of the commands.
+The figures the prose quotes (``11,900``, ``51 %``) must each be printed by one of the commands.
 """
 
 from __future__ import annotations

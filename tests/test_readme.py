@@ -34,8 +34,9 @@ def test_ribble_valley_figures_in_the_readme(comparison):
 
 def test_morecambe_bay_split_in_the_readme(comparison):
     unit = _split(comparison, 1, "ccg21", "NHS Morecambe Bay CCG")
-    assert sorted(round(s * 100) for s in unit.parts.values()) == [46, 54]
-    assert "Morecambe Bay CCG 54 % / 46 %" in README
+    assert unit.parts.keys() == {"South Cumbria", "Lancashire", "outside"}  # shares of the whole CCG
+    assert sorted(round(s * 100) for s in unit.parts.values()) == [4, 44, 51]
+    assert "Morecambe Bay CCG 51 % / 44 % and leave the rest of it, 4 %" in README
 
 
 def test_people_outside_the_four_places_in_the_readme():
@@ -92,8 +93,8 @@ def test_make_demo_prints_the_figures_the_readme_says_it_prints():
     compare = next(line for line in recipe.splitlines() if "placegeo compare" in line)
     words = " ".join(_run(shlex.split(compare.split("placegeo", 1)[1])).split())  # as one line, unwrapped
     assert "Ribble Valley: 81 % Pennine Lancashire / 19 % Central Lancashire, 11,900 people move" in words
-    assert "NHS Morecambe Bay CCG: 54 % South Cumbria / 46 % Lancashire" in words
-    assert '"11,900 people move"' in README and "Morecambe Bay CCG 54 % / 46 %" in README
+    assert "NHS Morecambe Bay CCG: 51 % South Cumbria / 44 % Lancashire / 4 % outside" in words
+    assert '"11,900 people move"' in README and "Morecambe Bay CCG 51 % / 44 %" in README
 
 
 def test_the_readme_says_where_placegeo_prints_the_people_outside_the_four_places():

@@ -25,6 +25,7 @@ from placegeo.errors import UsageError
 from placegeo.metrics import NEIGHBOURHOOD_BAND, PLACE_BAND, Band
 from placegeo.results import (
     Comparison,
+    EdgeMatch,
     LayerInfo,
     LayerResult,
     OptionResult,
@@ -528,7 +529,7 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
     from placegeo.weighing import Weighing, option_tiling
 
     warn = warn or _warn
-    weighing = Weighing(option_tiling(option), settings.weights, pop, extra=_core20_atoms(pop))
+    weighing = Weighing(option_tiling(option), settings.weights, pop, extra=_core20_atoms(pop), snap=settings.snap)
     internal = None
     memo: dict[Any, Any] = {}  # boundary lengths by the units measured against (see _boundary)
     if boundary:
@@ -560,6 +561,8 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
         results[ref.id] = assess(matrix, settings, layer=ref.id, place_weights=scored_w, footprint=scored_f,
                                  unit_names=_names(ref), lengths=lengths, coverage=covered)
         _split_people(results[ref.id], matrix)
+        results[ref.id].edge_match = edge_match(option, ref, matrix, settings.snap, internal,
+                                                [r for r in refs if r.entry is not None])
     return OptionResult(
         name=option.name, description=option.description,
         source=str(option.source) if option.source else None,
@@ -567,6 +570,57 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
         frame=option.frame, blocks_layer=option.blocks.id if option.blocks is not None else None,
         unassigned_names=_block_names(option, option.unassigned),
     )
+
+
+def _is_user_file(layer: Layer) -> bool:
+    """A reference layer read from a user's file (not bundled, not built of a bundled layer's atoms)."""
+    return layer.entry is None and "members" not in layer.derived
+
+
+def edge_match(option: Option, ref: Layer, matrix: Matrix, snap: float, internal: Any = None,
+               bundled: Sequence[Layer] = ()) -> EdgeMatch | None:
+    """How far a user's file lies from a bundled layer (docs/metrics.md, "edge match"). A user's reference
+    layer: its units' shared edges inside the footprint, against the bundled layer of the comparison they
+    follow most closely (the option's building blocks, or one of ``bundled``, the bundled reference layers).
+    A user's option (drawn polygons): its places' internal edges against the bundled reference layer
+    ``ref``. None when neither side is a user's file."""
+    user_ref, user_option = _is_user_file(ref), option.blocks is None and ref.entry is not None
+    if not user_ref and not user_option:
+        return None
+    import numpy as np
+    import shapely
+
+    from placegeo.boundaries import edge_offsets, internal_boundaries
+
+    codes = set(matrix.units)
+    used = np.fromiter((c in codes for c in ref.codes), dtype=bool, count=len(ref.codes))
+    ref_geoms = np.asarray(ref.frame.geometry.values, dtype=object)
+    if user_ref:
+        candidates = [layer for layer in (option.blocks, *bundled) if layer is not None and layer.entry is not None]
+        if not candidates:
+            return None
+        footprint = shapely.union_all(np.asarray(option.frame.geometry.values, dtype=object))
+        lines = shapely.intersection(internal_boundaries(ref_geoms[used]), footprint)
+        found: list[tuple[float, float, float, str]] = []
+        for layer in unique_ids(candidates):
+            near = np.asarray(layer.frame.sindex.query(footprint, predicate="intersects"))
+            distance, length = edge_offsets(lines, np.asarray(layer.frame.geometry.values, dtype=object)[near],
+                                            step=max(snap, 1.0) / 5)
+            match = metrics.edge_match(distance, length, snap)
+            if match is not None:
+                found.append((match[0], -match[1], float(length.sum()), layer.id))
+        if not found:
+            return None
+        share, offset, length_m, against = max(found)
+        return EdgeMatch(file=ref.id, against=against, share=share, median_m=-offset, length_km=length_m / 1e3)
+    if user_option:
+        lines = internal if internal is not None else internal_boundaries(option.frame.geometry.values)
+        distance, length = edge_offsets(lines, ref_geoms[used], step=max(snap, 1.0) / 5)
+        match = metrics.edge_match(distance, length, snap)
+        if match is not None:
+            return EdgeMatch(file=option.name, against=ref.id, share=match[0], median_m=match[1],
+                             length_km=float(length.sum()) / 1e3)
+    return None
 
 
 def _block_names(option: Option, codes: list[str]) -> list[str]:

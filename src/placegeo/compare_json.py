@@ -64,6 +64,10 @@ def _option_dict(opt: OptionResult) -> dict[str, Any]:
             "places": [asdict(p) for p in res.places],
             "boundary_match": score["boundary_match"],
             "core20_moving": score["core20_moving"],
+            "edge_noise": {"units_only": res.noise.units_only, "units": res.noise.units,
+                           "area_m2": score["noise_area_m2"], "population": res.noise.population,
+                           "widest_m": score["noise_widest_m"]},
+            "edge_match": asdict(res.edge_match) if res.edge_match is not None else None,
             "outside_footprint": [
                 {"code": u.code, "name": u.name, "share": dict(u.outside),
                  "population": (u.total.get("population", 0.0) - u.inside.get("population", 0.0))

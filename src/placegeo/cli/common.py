@@ -301,7 +301,8 @@ def finite(ctx: Any, param: Any, value: float | None) -> float | None:
 
 Tol = Annotated[float, typer.Option(
     "--tol", metavar="SHARE", callback=finite, help="Whole / split and coterminous tolerance (a share: 0.01 = 1 %).")]
-Snap = Annotated[float, typer.Option("--snap", metavar="M", callback=finite, help="Boundary match distance in metres.")]
+Snap = Annotated[float, typer.Option("--snap", metavar="M", callback=finite,
+                                     help="Edge distance in metres: boundary match, edge noise and edge match.")]
 Population = Annotated[str | None, typer.Option(
     "--population", metavar="LAYER",
     help="Small-area population layer (default: follows the layers, lsoa11 for L&SC, england/lsoa21 for England).")]

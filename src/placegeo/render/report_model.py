@@ -212,6 +212,10 @@ def score_text(value: Value, item: Metric, places: Value = None) -> str:
         return people(value)
     if item.unit == "km2":
         return km2(value)
+    if item.unit == "m2":
+        return f"{value:,.0f} m²"
+    if item.unit == "metres":
+        return f"{value:,.0f} m"
     if item.unit == "places":
         return f"{value} of {places}"
     if item.unit == "score":

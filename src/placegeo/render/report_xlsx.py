@@ -17,7 +17,7 @@ INT = "#,##0"
 KM2 = "#,##0.0"
 
 NUMBER_FORMATS = {"share": PCT, "people": INT, "count": INT, "places": INT, "km2": KM2, "score": KM2, "rank": INT,
-                  "decile": INT, "ratio": "0.00"}
+                  "decile": INT, "ratio": "0.00", "m2": INT, "metres": INT}
 """Number format per registry unit."""
 
 

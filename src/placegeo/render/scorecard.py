@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from placegeo.registry import Metric, Value
-    from placegeo.results import Comparison, OptionResult, PlaceSummary, UnitResult
+    from placegeo.results import Comparison, LayerResult, OptionResult, PlaceSummary, UnitResult
 
 
 def pct(share: float | None) -> str:
@@ -42,6 +42,14 @@ def split_sentence(unit: UnitResult, primary: str) -> str:
     else:
         tail = f"{unit.moving.get('area', 0.0) / 1e6:,.1f} km² moves"
     return f"{unit.name}: {parts}, {tail}"
+
+
+def edge_sentence(result: LayerResult, snap: float) -> str:
+    """"edge match: 97 % of CCGs's edges lie within 50 m of ccg21's (median offset 3 m, 212 km of edges)"."""
+    match = result.edge_match
+    assert match is not None
+    return (f"edge match: {pct(match.share)} of {match.file}'s edges lie within {snap:g} m of {match.against}'s "
+            f"(median offset {match.median_m:,.0f} m, {match.length_km:,.0f} km of edges)")
 
 
 def render_scorecard(comparison: Comparison, width: int | None = None, *, wide: bool = False) -> str:
@@ -96,6 +104,8 @@ def render_scorecard(comparison: Comparison, width: int | None = None, *, wide: 
             say(f"  {_unassigned_line(opt.unassigned_names or opt.unassigned, opt.blocks_layer)}")
         for layer in comparison.layers:
             res = opt.results[layer.id]
+            if res.edge_match is not None:
+                say(f"  {edge_sentence(res, settings.snap)}")
             if res.split_units:
                 say(f"  split {layer.id} units:")
                 for unit in res.split_units:
@@ -166,6 +176,10 @@ def _figure(metric: Metric, value: Value) -> str:
         return pct(value)
     if metric.unit == "people":
         return people(value)
+    if value is not None and metric.unit == "m2":
+        return f"{value / 1e6:,.2f} km²" if value >= 1e5 else f"{value:,.0f} m²"
+    if value is not None and metric.unit == "metres":
+        return f"{value:,.0f} m"
     if value is not None and metric.unit in ("score", "rank", "ratio"):
         return {"score": f"{value:,.1f}", "rank": f"{value:,.0f}", "ratio": f"{value:.2f}"}[metric.unit]
     return "–" if value is None else str(value)
@@ -213,6 +227,13 @@ def _cell(score: dict[str, Value], weights: tuple[str, ...]) -> str:
     lines.append(f"coterminous {score['coterminous_places']}/{score['places']}")
     if score["boundary_match"] is not None:
         lines.append(f"boundary {_figure(shown['boundary_match'], score['boundary_match'])}")
+    if score["noise_area_m2"]:
+        only = f", {score['noise_units_only']} unit(s) only" if score["noise_units_only"] else ""
+        lines.append(f"noise {_figure(shown['noise_area_m2'], score['noise_area_m2'])}{only}, "
+                     f"widest {_figure(shown['noise_widest_m'], score['noise_widest_m'])}")
+    if score["edge_match"] is not None:
+        lines.append(f"edges {_figure(shown['edge_match'], score['edge_match'])} matched, "
+                     f"median {_figure(shown['edge_offset_m'], score['edge_offset_m'])}")
     return "\n".join(lines)
 
 
