@@ -166,7 +166,7 @@ def test_xlsx_cells_match_the_json(bundled):
 
     doc = _doc(bundled)
     wb = load_workbook(bundled / "report.xlsx")
-    assert wb.sheetnames == ["Scorecard", "Places", "Splits", "Overlaps", "Data sources"]
+    assert wb.sheetnames == ["Scorecard", "Places", "Splits", "Edge noise", "Overlaps", "Data sources"]
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2"
         assert ws.column_dimensions["A"].width > 8

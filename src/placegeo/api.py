@@ -366,15 +366,17 @@ def check_reference(layer: Layer, tol: float = metrics.DEFAULT_TOL, *, snap: flo
                          hint="draw it with `placegeo map --overlay`; measure against a layer that tiles the area")
     if layer.entry is not None or "members" in layer.derived:
         return
+    if allow_overlaps and layer.derived.get("overlaps_allowed"):
+        return  # taken already, with its warning (a map of several options checks it once per option)
     findings = broken_reference(layer, snap, within)
     if findings and allow_overlaps:
         layer.derived["overlaps_allowed"] = True
-        (warn or _warn)(f"reference layer {layer.id}: {_described(findings, layer)}; taken anyway "
+        (warn or _warn)(f"reference layer {layer.id}: {_described(findings)}; taken anyway "
                         "(--allow-overlaps): its shares no longer sum to one")
         return
     if findings:
         raise UsageError(f"reference layer {layer.id}: its units overlap or leave gaps wider than {snap:g} m: "
-                         f"{_described(findings, layer)}",
+                         f"{_described(findings)}",
                          path=layer.source,
                          hint=f"run `placegeo validate {layer.source}` for every finding, or pass --allow-overlaps")
     share = self_overlap(layer.frame.geometry.values) if not allow_overlaps else 0.0
@@ -386,36 +388,28 @@ def check_reference(layer: Layer, tol: float = metrics.DEFAULT_TOL, *, snap: flo
 
 def broken_reference(layer: Layer, snap: float = metrics.DEFAULT_SNAP, within: Any = None) -> list[Any]:
     """The ``coverage-overlap`` and ``coverage-gap`` findings of ``placegeo validate`` on ``layer`` that are
-    more than edge noise (wider than ``snap`` metres), largest first
-    (:func:`placegeo.checks.coverage.broken_tiling`)."""
+    more than edge noise (docs/metrics.md), largest first, naming the units as ``validate`` does
+    (``Preston (E07000123)``; :func:`placegeo.checks.coverage.broken_tiling`)."""
     import numpy as np
 
+    from placegeo.checks.base import unit_labels
     from placegeo.checks.coverage import broken_tiling
 
     geoms = np.asarray(layer.frame.geometry.values, dtype=object)
-    return broken_tiling(geoms, [str(c) for c in layer.codes], str(layer.source), snap, within)
+    codes = [str(c) for c in layer.codes]
+    names = unit_labels(codes, layer.frame[layer.name].tolist() if layer.name != layer.code else None)
+    return broken_tiling(geoms, codes, str(layer.source), snap, within, names=names)
 
 
-def describe_finding(finding: Any, layer: Layer) -> str:
-    """A validate finding in words for one line: its message with the units' names after their codes, and
+def describe_finding(finding: Any) -> str:
+    """A validate finding in words for one line: its message (units named as ``validate`` names them) and
     where it is (British National Grid and latitude/longitude)."""
-    import re
-
-    names = dict(zip(map(str, layer.codes), map(str, layer.names), strict=True))
-
-    def named(match: re.Match[str]) -> str:
-        code = match.group(0)
-        name = names.get(code)
-        return f"{code} ({name})" if name and name != code else code
-
-    pattern = "|".join(re.escape(c) for c in sorted(names, key=len, reverse=True))
-    text = re.sub(rf"(?<![\w-])(?:{pattern})(?![\w-])", named, finding.message) if pattern else finding.message
     if finding.x is None:
-        return text
+        return str(finding.message)
     from pyproj import Transformer
 
     lon, lat = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True).transform(finding.x, finding.y)
-    return (f"{text} at {finding.x:,.0f} E {finding.y:,.0f} N (EPSG:27700; "
+    return (f"{finding.message} at {finding.x:,.0f} E {finding.y:,.0f} N (EPSG:27700; "
             f"{abs(lat):.4f}° {'N' if lat >= 0 else 'S'} {abs(lon):.4f}° {'E' if lon >= 0 else 'W'})")
 
 
@@ -423,8 +417,8 @@ SHOWN_FINDINGS = 3
 """How many overlaps and gaps a refused reference layer's one line gives (the largest; validate lists all)."""
 
 
-def _described(findings: list[Any], layer: Layer) -> str:
-    text = "; ".join(describe_finding(f, layer) for f in findings[:SHOWN_FINDINGS])
+def _described(findings: list[Any]) -> str:
+    text = "; ".join(describe_finding(f) for f in findings[:SHOWN_FINDINGS])
     more = len(findings) - SHOWN_FINDINGS
     return text + (f"; and {more} more" if more > 0 else "")
 
@@ -1032,23 +1026,23 @@ def map_inputs(options: Any, *, overlays: Sequence[str | Path] = (),
                highlight_splits: str | Path | Layer | None = None,
                practices: bool = False, tol: float | None = None, population: Any = None,
                comparison: Comparison | None = None, engine: str | None = None, repair: bool | None = None,
-               warn: Warn | None = None, shade: str | None = None) -> MapInputs:
+               warn: Warn | None = None, shade: str | None = None, allow_overlaps: bool = False) -> MapInputs:
     """Load what a map shows and measure the splits it hatches as `placegeo compare` does (``highlight_splits``:
-    a layer id, a file, or a loaded Layer, used as it is); with ``shade`` (:data:`SHADES`), the small areas to
-    shade under the places (:func:`shade_inputs`)."""
+    a layer id, a file, or a loaded Layer, used as it is; checked as a reference layer, and with
+    ``allow_overlaps`` taken with a warning when its units overlap, :func:`check_reference`); with ``shade``
+    (:data:`SHADES`), the small areas to shade under the places (:func:`shade_inputs`)."""
     from placegeo.layers import Layer, load_layer
 
     tol = metrics.DEFAULT_TOL if tol is None else tol
     settings = CompareSettings(weight="both", tol=tol, population=population, boundary=False, engine=engine,
-                               repair=repair)
+                               repair=repair, allow_overlaps=allow_overlaps)
     with reading(settings):
         loaded = load_options(options)
         overlay_layers = [_polygon_layer(load_layer(str(o)), "--overlay") for o in overlays]
         split_layer = None
         if highlight_splits is not None:
             source = highlight_splits if isinstance(highlight_splits, Layer) else str(highlight_splits)
-            split_layer = _polygon_layer(load_reference(source), "--highlight-splits")
-            check_reference(split_layer, tol)
+            split_layer = _polygon_layer(load_reference(source), "--highlight-splits")  # checked by compare_loaded
         practice_layer = load_layer("practices") if practices else None
         splits: list[Comparison | None] = [None] * len(loaded)
         if split_layer is not None:

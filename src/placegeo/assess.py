@@ -45,7 +45,7 @@ def assess(matrix: Matrix, settings: Settings, *, layer: str, place_weights: Map
     ``place_weights`` are w(P_j) and ``footprint`` w(F) per weight; ``unit_names`` names the units;
     ``lengths`` the places' boundary lengths (None: no boundary match); ``coverage`` the share of the
     footprint the layer covers (reported as it is)."""
-    noise = edge_noise(matrix)
+    noise = edge_noise(matrix, unit_names)
     matrix = present(matrix, settings.primary)
     fit = primary_fit(matrix, settings.primary)
     units = unit_results(matrix, fit, settings, unit_names)
@@ -61,15 +61,19 @@ def assess(matrix: Matrix, settings: Settings, *, layer: str, place_weights: Map
                        primary=settings.primary, tol=settings.tol, coverage=coverage, noise=noise)
 
 
-def edge_noise(matrix: Matrix) -> EdgeNoise:
-    """The edge noise the weighing took out of ``matrix`` (all zero on the membership path)."""
+def edge_noise(matrix: Matrix, unit_names: Mapping[str, str] | None = None) -> EdgeNoise:
+    """The edge noise the weighing took out of ``matrix`` (all zero on the membership path), with the units
+    touched only by noise by code and name (``unit_names``; the code without one), so that they can be checked."""
     found = matrix.noise
     if found is None:
         return EdgeNoise(population=0.0 if "population" in matrix.values else None)
-    return EdgeNoise(units_only=int(found.only.sum()), units=int((found.area > 0).sum()),
+    names = unit_names or {}
+    only = [(str(code), str(names.get(code, code))) for code, alone in zip(matrix.units, found.only, strict=True)
+            if alone]
+    return EdgeNoise(units_only=len(only), units=int((found.area > 0).sum()),
                      area_m2=float(found.area.sum()),
                      population=float(found.population.sum()) if found.population is not None else None,
-                     widest_m=float(found.widest.max(initial=0.0)))
+                     widest_m=float(found.widest.max(initial=0.0)), touched_only=only)
 
 
 def present(matrix: Matrix, primary: str) -> Matrix:

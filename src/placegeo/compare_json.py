@@ -66,7 +66,9 @@ def _option_dict(opt: OptionResult) -> dict[str, Any]:
             "core20_moving": score["core20_moving"],
             "edge_noise": {"units_only": res.noise.units_only, "units": res.noise.units,
                            "area_m2": score["noise_area_m2"], "population": res.noise.population,
-                           "widest_m": score["noise_widest_m"]},
+                           "widest_m": score["noise_widest_m"],
+                           "units_touched_only": [{"code": code, "name": name}
+                                                  for code, name in res.noise.touched_only]},
             "edge_match": asdict(res.edge_match) if res.edge_match is not None else None,
             "outside_footprint": [
                 {"code": u.code, "name": u.name, "share": dict(u.outside),

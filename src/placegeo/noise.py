@@ -6,6 +6,10 @@ generalisation. The piece lies inside P_j, so it is within ``snap`` of P_j's bou
 P_j shrunk by ``snap`` (``P_j.buffer(-snap)``): one prepared ``intersects`` per piece, after one negative
 buffer per place. What noise does to the overlap matrix is :func:`placegeo.metrics.without_noise`.
 
+The same test decides which overlaps and gaps of a user's reference layer are noise
+(:func:`within_snap_of_edge`, used by :func:`placegeo.checks.coverage.broken_tiling`): an overlap of two units
+lies inside both, a gap inside itself.
+
 At the metrics layer: no file is read and nothing is weighed here.
 """
 
@@ -39,6 +43,24 @@ def is_edge_noise(pieces: Any, place_of_piece: np.ndarray, inner: np.ndarray) ->
     reaches = np.asarray(shapely.intersects(inner[np.asarray(place_of_piece, dtype=np.int64)], pieces), dtype=bool)
     noise: np.ndarray = ~reaches & ~np.asarray(shapely.is_empty(pieces), dtype=bool)
     return noise
+
+
+def within_snap_of_edge(pieces: Any, holders: Any, snap: float) -> np.ndarray:
+    """True for each piece lying entirely within ``snap`` metres of the boundary of the polygon holding it
+    (``holders[k]`` contains ``pieces[k]``): edge noise, by :func:`is_edge_noise` against the holder shrunk by
+    snap (:func:`shrunk`). Each holder is first cut to the piece's bounds widened by 2 × snap: a cut edge then
+    lies over 2 × snap from the piece, so it brings no point of it within snap, and a long boundary costs only
+    its stretch near the piece. ``snap`` 0: nothing is noise."""
+    import shapely
+
+    pieces = np.asarray(pieces, dtype=object)
+    if not len(pieces):
+        return np.zeros(0, dtype=bool)
+    minx, miny, maxx, maxy = np.asarray(shapely.bounds(pieces), dtype=float).T
+    reach = 2.0 * float(snap)
+    window = shapely.box(minx - reach, miny - reach, maxx + reach, maxy + reach)
+    near = shapely.intersection(np.asarray(holders, dtype=object), window)
+    return is_edge_noise(pieces, np.arange(len(pieces)), shrunk(near, snap))
 
 
 def strip_widths(pieces: Any, tolerance: float = WIDTH_TOLERANCE) -> np.ndarray:

@@ -186,6 +186,7 @@ class EdgeNoise:
     area_m2: float = 0.0              # area of the noise pieces taken out
     population: float | None = None   # their residents, areal weighted (None when population is not measured)
     widest_m: float = 0.0             # the widest noise strip: diameter of its largest inscribed circle
+    touched_only: list[tuple[str, str]] = field(default_factory=list)  # (code, name) of the units_only units
 
 
 @dataclass

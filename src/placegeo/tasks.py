@@ -40,6 +40,7 @@ def map_options(
     repair: bool | None = None,
     warn: Warn | None = None,
     shade: str | None = None,
+    allow_overlaps: bool = False,
 ) -> Figure:
     """Draw one option, or several side by side at one scale with one legend, on a page of ``paper``.
 
@@ -49,7 +50,9 @@ def map_options(
     population layer, defaulting as in :func:`placegeo.compare`, so that the shares match
     ``placegeo compare``). ``attribution``: a licence line for data without a catalogue entry (a user's own
     file); without it such a map warns through ``warn`` (default: :mod:`warnings`). ``shade``: ``imd``,
-    ``age65`` or ``population-density`` shades the small areas under the place outlines. Loading and measuring is
+    ``age65`` or ``population-density`` shades the small areas under the place outlines. ``allow_overlaps`` takes a
+    ``highlight_splits`` file whose units overlap or leave gaps beyond edge noise, with a warning (as
+    :func:`placegeo.compare`). Loading and measuring is
     :func:`placegeo.api.map_inputs`; drawing is :func:`placegeo.render.maps.draw_map`.
     """
     from placegeo.api import map_inputs
@@ -58,7 +61,7 @@ def map_options(
     warn = warn or _warn
     inputs = map_inputs(options, overlays=overlays, highlight_splits=highlight_splits, practices=practices, tol=tol,
                         population=population, comparison=comparison, engine=engine, repair=repair, warn=warn,
-                        shade=shade)
+                        shade=shade, allow_overlaps=allow_overlaps)
     return draw_map(inputs, labels=labels, paper=paper, title=title, subtitle=subtitle, attribution=attribution,
                     tol=tol, warn=warn)
 
@@ -89,12 +92,14 @@ def report(
     engine: str | None = None,
     repair: bool | None = None,
     warn: Warn | None = None,
+    allow_overlaps: bool = False,
 ) -> list[Path]:
     """Compare ``options`` with ``against`` and write the report in ``formats`` into ``out``; return the paths.
 
-    ``weight``, ``tol``, ``snap``, ``population``, the guidance bands, ``subunits`` and ``warn`` are those
-    of :func:`placegeo.compare` (defaults: both weights, 1 %, 50 m, the layers' population, up to 500,000
-    people a place and 30,000 to 50,000 a neighbourhood); ``against`` None follows the options' region.
+    ``weight``, ``tol``, ``snap``, ``population``, the guidance bands, ``subunits``, ``allow_overlaps`` and
+    ``warn`` are those of :func:`placegeo.compare` (defaults: both weights, 1 %, 50 m, the layers' population,
+    up to 500,000 people a place and 30,000 to 50,000 a neighbourhood); ``against`` None follows the options'
+    region.
     Existing files are refused (without ``force``) before any work. Loading and comparing is
     :func:`placegeo.api.report_inputs` (and :func:`placegeo.api.report_maps` for the HTML maps); writing is
     :func:`placegeo.render.report.write_report`."""
@@ -108,7 +113,7 @@ def report(
                                snap=DEFAULT_SNAP if snap is None else snap, population=population,
                                place_band=place_band or PLACE_BAND,
                                neighbourhood_band=neighbourhood_band or NEIGHBOURHOOD_BAND, subunits=subunits,
-                               engine=engine, repair=repair)
+                               engine=engine, repair=repair, allow_overlaps=allow_overlaps)
     settings.check()
     comparison, loaded = report_inputs(options, against, settings, warn)
     drawn = report_maps(comparison, loaded) if maps and "html" in wanted else None

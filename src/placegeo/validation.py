@@ -158,6 +158,7 @@ def _layer_findings(frame: gpd.GeoDataFrame, file: str, settings: Settings, code
     import shapely
 
     from placegeo.checks import coverage
+    from placegeo.checks.base import unit_labels
     from placegeo.checks.gss import kind_from_column
     from placegeo.checks.layer import check_codes, check_columns, check_crs, check_geometries
     from placegeo.layers import BNG, polygonal_part
@@ -173,7 +174,7 @@ def _layer_findings(frame: gpd.GeoDataFrame, file: str, settings: Settings, code
     summary.update(kind=kind, code_column=code_col, name_column=name_col,
                    crs=frame.crs.to_string() if frame.crs is not None else None)
     labels = (frame[code_col].astype(str).tolist() if code_col else [f"row {i + 1}" for i in range(len(frame))])
-    named = _named(labels, frame[name_col].tolist() if name_col else None)
+    named = unit_labels(labels, frame[name_col].tolist() if name_col else None)
 
     frame, found = check_crs(frame, file)
     findings += found
@@ -210,17 +211,6 @@ def _layer_findings(frame: gpd.GeoDataFrame, file: str, settings: Settings, code
     if "sliver" not in skip:
         findings += coverage.check_slivers(geoms, codes, file, settings.sliver_area, names=names)
     return findings
-
-
-def _named(labels: list[str], names: list[Any] | None) -> list[str]:
-    """Units as messages name them: ``Preston (E07000123)``, or the code (or row) alone without a name."""
-    if names is None:
-        return labels
-    out = []
-    for label, name in zip(labels, names, strict=True):
-        text = "" if name is None or name != name else str(name).strip()
-        out.append(f"{text} ({label})" if text and text != label else label)
-    return out
 
 
 def _to_bng(findings: list[Finding], crs: Any) -> None:

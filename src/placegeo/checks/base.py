@@ -94,3 +94,15 @@ def at(point) -> dict[str, float]:
     if point is None or point.is_empty:
         return {}
     return {"x": float(point.x), "y": float(point.y)}
+
+
+def unit_labels(codes: list[str], names: list[Any] | None) -> list[str]:
+    """Units as findings name them: ``Preston (E07000123)``; the code (or row) alone without a name, or
+    when the name is the code. ``validate`` and a refused reference layer both name units this way."""
+    if names is None:
+        return list(codes)
+    out = []
+    for code, name in zip(codes, names, strict=True):
+        text = "" if name is None or name != name else str(name).strip()
+        out.append(f"{text} ({code})" if text and text != code else code)
+    return out

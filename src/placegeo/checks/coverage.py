@@ -144,42 +144,33 @@ def gap_finding(hole: Any, tree: Any, codes: list[str], file: str, names: list[s
                    **at(shapely.point_on_surface(hole)))
 
 
-def within_snap(piece: Any, edges: Any, snap: float) -> bool:
-    """True when every point of ``piece`` lies within ``snap`` metres of ``edges`` (lines or polygons, whose
-    boundary counts): a strip along an edge or a spike, i.e. edge noise, not a real overlap or gap."""
-    import shapely
-
-    if snap <= 0:
-        return False
-    lines = shapely.boundary(edges) if shapely.get_dimensions(edges) == 2 else edges
-    minx, miny, maxx, maxy = shapely.bounds(piece)
-    near = shapely.clip_by_rect(lines, minx - snap, miny - snap, maxx + snap, maxy + snap)
-    rest = shapely.difference(piece, shapely.buffer(near, snap, quad_segs=4))
-    return bool(shapely.area(rest) < MIN_AREA_M2)
-
-
 def broken_tiling(geoms: np.ndarray, codes: list[str], file: str, snap: float, within: Any = None,
                   names: list[str] | None = None) -> list[Finding]:
     """The ``coverage-overlap`` and ``coverage-gap`` (between features) findings of ``validate`` that are more
-    than edge noise: pieces not entirely within ``snap`` metres of a feature's edge (an overlap within
-    ``snap`` of either feature's edge, a gap within ``snap`` of the features around it). With ``within``
-    (a polygon, e.g. the options' footprint), only pieces meeting it count. Largest first."""
+    than edge noise, naming the units by ``names`` (``Preston (E07000123)``; the codes by default). Edge noise
+    is the rule of docs/metrics.md (:func:`placegeo.noise.within_snap_of_edge`): an overlap lying entirely
+    within ``snap`` metres of either feature's edge, a gap lying entirely within ``snap`` of its own edge
+    (the features around it). With ``within`` (a polygon, e.g. the options' footprint), only pieces meeting
+    it count. Largest first."""
     import numpy as np
     import shapely
+
+    from placegeo.noise import within_snap_of_edge
 
     everything = shapely.STRtree(geoms)
     if within is not None:  # only the features meeting the footprint: a national file is checked where it is used
         near = np.sort(everything.query(within, predicate="intersects"))
         geoms, codes = geoms[near], [codes[i] for i in near]
         names = [names[i] for i in near] if names else None
-    found: list[tuple[float, Finding]] = []
-    for a, b, piece in overlap_pieces(geoms):
-        if within is not None and not shapely.intersects(piece, within):
-            continue
-        if within_snap(piece, geoms[a], snap) or within_snap(piece, geoms[b], snap):
-            continue
-        found.append((float(piece.area), overlap_finding(a, b, piece, codes, file, names=names)))
+    overlaps = [(a, b, piece) for a, b, piece in overlap_pieces(geoms)
+                if within is None or shapely.intersects(piece, within)]
+    pieces = np.asarray([piece for _, _, piece in overlaps], dtype=object)
+    firsts, seconds = (geoms[np.asarray([pair[k] for pair in overlaps], dtype=np.int64)] for k in (0, 1))
+    noise = within_snap_of_edge(pieces, firsts, snap) | within_snap_of_edge(pieces, seconds, snap)
+    found = [(float(piece.area), overlap_finding(a, b, piece, codes, file, names=names))
+             for (a, b, piece), noisy in zip(overlaps, noise, strict=True) if not noisy]
     tree = shapely.STRtree(geoms)
+    gaps: list[tuple[Any, Finding]] = []
     for hole in holes(geoms):
         if within is not None:  # a hole of the features kept may be covered by one left out
             others = everything.geometries[everything.query(hole, predicate="intersects")]
@@ -187,8 +178,11 @@ def broken_tiling(geoms: np.ndarray, codes: list[str], file: str, snap: float, w
         if hole.area < MIN_AREA_M2 or (within is not None and not shapely.intersects(hole, within)):
             continue
         finding = gap_finding(hole, tree, codes, file, names=names)
-        if finding.severity == "error" and not within_snap(hole, hole, snap):
-            found.append((float(hole.area), finding))
+        if finding.severity == "error":
+            gaps.append((hole, finding))
+    shapes = np.asarray([hole for hole, _ in gaps], dtype=object)
+    noise = within_snap_of_edge(shapes, shapes, snap)
+    found += [(float(hole.area), finding) for (hole, finding), noisy in zip(gaps, noise, strict=True) if not noisy]
     return [f for _, f in sorted(found, key=lambda pair: -pair[0])]
 
 

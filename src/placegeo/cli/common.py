@@ -315,6 +315,9 @@ NeighbourhoodMax = Annotated[float, typer.Option(
 Subunits = Annotated[bool, typer.Option(
     "--subunits", help="Compare the sub-units of every place that has them too, each set as an option.")]
 Force = Annotated[bool, typer.Option("--force", help="Replace output files that exist.")]
+AllowOverlaps = Annotated[bool, typer.Option(
+    "--allow-overlaps", help="Take a reference file whose units overlap or leave gaps wider than --snap (refused "
+                             "otherwise), with a warning: its shares no longer sum to one.")]
 OutFile = Annotated[Path | None, typer.Option(
     "--out", "-o", metavar="FILE", help="Write the table to this file (.csv or .json) instead of printing it.")]
 Format = Annotated[TableFormat | None, typer.Option(

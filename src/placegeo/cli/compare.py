@@ -10,6 +10,7 @@ from placegeo import defaults
 from placegeo.cli.app import app
 from placegeo.cli.common import (
     Against,
+    AllowOverlaps,
     Force,
     NeighbourhoodMax,
     NeighbourhoodMin,
@@ -45,10 +46,7 @@ def compare_command(
                                   "each option's places as GeoPackage here."),
     format: TableFormat = typer.Option(TableFormat.text, "--format",
                                        help="How to print the scorecard: text (for people), csv or json."),
-    allow_overlaps: bool = typer.Option(False, "--allow-overlaps",
-                                        help="Take a reference file whose units overlap or leave gaps wider than "
-                                             "--snap (refused otherwise), with a warning: its shares no longer "
-                                             "sum to one."),
+    allow_overlaps: AllowOverlaps = False,
     wide: bool = typer.Option(False, "--wide",
                               help="Print the scorecard as one wide table (a row per option, a column per layer), "
                                    "however narrow the terminal; by default it is transposed or stacked to fit."),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from placegeo import defaults
 from placegeo.cli.app import app
 from placegeo.cli.common import MapFormat, Paper, PlacegeoCommand, finite, warn
 
@@ -39,6 +40,10 @@ def map_command(
     shade: str | None = typer.Option(None, "--shade", metavar="WHAT",
                                      help="Shade the small areas under the place outlines: imd (IMD deciles, 1 = "
                                           "most deprived), age65 (share aged 65+) or population-density."),
+    allow_overlaps: bool = typer.Option(False, "--allow-overlaps",
+                                        help="Take a --highlight-splits file whose units overlap or leave gaps "
+                                             f"wider than {defaults.SNAP:g} m (refused otherwise), with a warning: "
+                                             "its shares no longer sum to one."),
     side_by_side: bool = typer.Option(False, "--side-by-side",
                                       help="Put several options on one page, at one scale, with one legend."),
     out: Path | None = typer.Option(None, "--out", "-o", metavar="FILE",
@@ -64,6 +69,7 @@ def map_command(
     refuse_overwrite([out], force)  # an output that exists or cannot be written is found before the drawing
     fig = map_options(options, overlays=overlay, highlight_splits=highlight_splits, labels=labels,
                       practices=practices, paper=paper, title=title, subtitle=subtitle, attribution=attribution,
-                      tol=tol, population=population, warn=warn, shade=shade)
+                      tol=tol, population=population, warn=warn, shade=shade,
+                      allow_overlaps=allow_overlaps)
     written = save_map(fig, out, fmt=fmt, dpi=dpi, force=force)
     typer.echo(f"wrote {written}")

@@ -10,6 +10,7 @@ from placegeo import defaults
 from placegeo.cli.app import app
 from placegeo.cli.common import (
     Against,
+    AllowOverlaps,
     Force,
     NeighbourhoodMax,
     NeighbourhoodMin,
@@ -45,6 +46,7 @@ def report_command(
                                                help="Formats to write: repeat it, or give a comma list "
                                                     "(html,md)."),
     no_maps: bool = typer.Option(False, "--no-maps", help="Leave the maps out of the HTML report (faster)."),
+    allow_overlaps: AllowOverlaps = False,
     force: Force = False,
 ) -> None:
     """Write a coterminosity report: summary, scorecard, maps, places, split units, overlaps, methods, sources."""
@@ -53,6 +55,7 @@ def report_command(
     place_band, neighbourhood_band = guidance_bands(place_max, neighbourhood_min, neighbourhood_max)
     written = report(options, against or None, out, formats=[str(f) for f in formats], weight=weight, tol=tol,
                      snap=snap, population=population, place_band=place_band, neighbourhood_band=neighbourhood_band,
-                     subunits=subunits, force=force, maps=not no_maps, warn=warn)
+                     subunits=subunits, force=force, maps=not no_maps, allow_overlaps=allow_overlaps,
+                     warn=warn)
     for path in written:
         typer.echo(str(path))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from placegeo.errors import UsageError
 from placegeo.registry import LAYER_METRICS, Metric
 from placegeo.render.report_model import (
+    NOISE_NOTE,
     Matrix,
     ReportModel,
     Source,
@@ -260,6 +261,7 @@ def html(model: ReportModel, comparison: Comparison, maps: dict[str, str] | None
         profile=profile_columns(model, "html"),
         figure=score_text,
         core20_splits=lambda splits: any(s.core20_moved is not None for s in splits),
+        noise_note=NOISE_NOTE.format(snap=model.snap),
     )
 
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import re
 
-from placegeo.render.report_model import ReportModel, km2, pct, people, profile_columns, score_cell, score_text
+from placegeo.render.report_model import (
+    NOISE_NOTE,
+    ReportModel,
+    km2,
+    pct,
+    people,
+    profile_columns,
+    score_cell,
+    score_text,
+)
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
 
@@ -61,15 +70,19 @@ def markdown(model: ReportModel) -> str:
         splits = model.splits_of(option)
         if not splits:
             out += [f"No reference unit is split (tolerance {pct(model.tol)}).", ""]
-            continue
-        core20 = any(s.core20_moved is not None for s in splits)
-        out += _table(
-            ["Layer", "Unit", "Code", "Shares", "Population in footprint", "People moved",
-             *(["Core20 residents moved"] if core20 else [])],
-            [[esc(s.layer), esc(s.name), esc(s.code), " / ".join(f"{pct(v)} {esc(k)}" for k, v in s.shares),
-              people(s.population), people(s.people_moved), *([people(s.core20_moved)] if core20 else [])]
-             for s in splits],
-            numeric={4, 5, 6})
+        else:
+            core20 = any(s.core20_moved is not None for s in splits)
+            out += _table(
+                ["Layer", "Unit", "Code", "Shares", "Population in footprint", "People moved",
+                 *(["Core20 residents moved"] if core20 else [])],
+                [[esc(s.layer), esc(s.name), esc(s.code), " / ".join(f"{pct(v)} {esc(k)}" for k, v in s.shares),
+                  people(s.population), people(s.people_moved), *([people(s.core20_moved)] if core20 else [])]
+                 for s in splits],
+                numeric={4, 5, 6})
+        noise = model.noise_of(option)
+        if noise:
+            out += ["### Units touched only by edge noise", "", esc(NOISE_NOTE.format(snap=model.snap)), ""]
+            out += _table(["Layer", "Unit", "Code"], [[esc(n.layer), esc(n.name), esc(n.code)] for n in noise])
     out += ["## Data sources", ""]
     out += _table(["Layer", "Used as", "Vintage"],
                   [[f"{esc(s.title)} ({esc(s.id)})", esc(s.role), esc(s.vintage)] for s in model.sources])

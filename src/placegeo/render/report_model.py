@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 Scores = dict[str, Value]
 """One option against one reference layer: every registry figure, keyed by metric key."""
 
+NOISE_NOTE = ("Reference units whose only ground inside the option's footprint is edge noise (strips or spikes "
+              "within {snap:g} m of a place's edge, as two generalisations of one boundary leave): left out, as "
+              "neighbours. Check that none of them belongs in a place.")
+"""What the report says above its list of units touched only by edge noise (format with ``snap``, metres)."""
+
 
 @dataclass
 class PlaceRow:
@@ -45,6 +50,16 @@ class SplitRow:
     people_moved: float | None
     best_fit: str
     core20_moved: float | None = None  # Core20 residents outside the best-fit place (None without IMD)
+
+
+@dataclass
+class NoiseRow:
+    """A unit touched only by edge noise (docs/metrics.md): left out of the option's units, listed for checking."""
+
+    option: str
+    layer: str
+    code: str
+    name: str
 
 
 @dataclass
@@ -89,12 +104,17 @@ class ReportModel:
     neighbourhood_band: Band = NEIGHBOURHOOD_BAND
     notes: list[str] = field(default_factory=list)
     profile_sources: list[str] = field(default_factory=list)  # source and vintage of each profile figure
+    noise: list[NoiseRow] = field(default_factory=list)  # units touched only by edge noise, per option and layer
+    snap: float = 50.0  # the edge-noise distance, metres (Settings.snap)
 
     def places_of(self, option: str) -> list[PlaceRow]:
         return [p for p in self.places if p.option == option]
 
     def splits_of(self, option: str) -> list[SplitRow]:
         return [s for s in self.splits if s.option == option]
+
+    def noise_of(self, option: str) -> list[NoiseRow]:
+        return [n for n in self.noise if n.option == option]
 
     def matrices_of(self, option: str) -> list[Matrix]:
         return [m for m in self.matrices if m.option == option]
@@ -140,6 +160,7 @@ def build_model(comparison: Comparison, *, sources: list[Source] | None = None,
     scorecard: dict[tuple[str, str], Scores] = {}
     place_rows: list[PlaceRow] = []
     split_rows: list[SplitRow] = []
+    noise_rows: list[NoiseRow] = []
     sources_of_profiles: list[str] = []
     for opt in comparison.options:
         sources_of_profiles += [s for s in profile_sources(opt.places) if s not in sources_of_profiles]
@@ -149,6 +170,7 @@ def build_model(comparison: Comparison, *, sources: list[Source] | None = None,
             if result is None:
                 continue
             scorecard[(opt.name, lid)] = values(result)
+            noise_rows += [NoiseRow(opt.name, lid, code, name) for code, name in result.noise.touched_only]
             for unit in result.split_units:
                 shares = sorted(((str(k), float(v)) for k, v in unit.parts.items()), key=lambda kv: -kv[1])
                 split_rows.append(SplitRow(option=opt.name, layer=lid, code=str(unit.code), name=str(unit.name),
@@ -175,6 +197,8 @@ def build_model(comparison: Comparison, *, sources: list[Source] | None = None,
         place_band=settings.place_band,
         neighbourhood_band=settings.neighbourhood_band,
         profile_sources=sources_of_profiles,
+        noise=noise_rows,
+        snap=float(settings.snap),
     )
     model.summary = summary_sentences(model)
     return model

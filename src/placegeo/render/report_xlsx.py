@@ -102,6 +102,10 @@ def workbook(model: ReportModel):
     _sheet(wb, "Splits", ["Option", "Layer", "Unit code", "Unit", "Place", "Share", "Best fit",
                           "Population in footprint", "People moved", "Core20 residents moved"], rows,
            [34, 12, 14, 32, 32, 10, 10, 16, 14, 16])
+    # Edge noise: the units touched only by edge noise (left out, as neighbours), for checking
+    rows = [[(n.option, "text"), (n.layer, "text"), (n.code, "text"), (n.name, "text")] for n in model.noise]
+    _sheet(wb, "Edge noise", ["Option", "Layer", "Unit code", "Unit touched only by edge noise"], rows,
+           [34, 12, 14, 40])
     # Overlaps: the share matrices in long form
     rows = []
     for mx in model.matrices:
