@@ -112,3 +112,51 @@ def test_data_outside_great_britain_are_refused_whatever_crs_they_declare(epsg, 
         load_layer(path)
     lat = re.search(r"centre at ([\d.]+)° ([NS])", refused.value.message)
     assert float(lat.group(1)) == pytest.approx(abs(centre[0]), abs=0.5)
+
+
+@pytest.fixture(scope="module")
+def calderdale_moved(west_yorkshire, tmp_path_factory) -> tuple[Path, str]:
+    """The West Yorkshire districts with Calderdale 6 km east, and the largest overlap as `validate` words it,
+    its area computed here with shapely (not by placegeo)."""
+    frame, _ = west_yorkshire
+    layer = moved(frame, "LAD24CD", "E08000033", 6000, tmp_path_factory.mktemp("moved") / "wy-moved.gpkg")
+    geoms = gpd.read_file(layer).set_index("LAD24CD").geometry
+    area, other = max((shapely.intersection(geoms["E08000033"], geoms[c]).area, c) for c in geoms.index
+                      if c != "E08000033")
+    first, second = sorted([("E08000033", "Calderdale"), (other, WEST_YORKSHIRE[other])])
+    return layer, f"{first[1]} ({first[0]}) overlaps {second[1]} ({second[0]}) by {area / 1e6:,.3f} km²"
+
+
+def test_report_refuses_a_broken_reference_and_takes_it_with_allow_overlaps(west_yorkshire, calderdale_moved,
+                                                                             tmp_path, run_cli):
+    _, option = west_yorkshire
+    layer, overlap = calderdale_moved
+    out = tmp_path / "report"
+    args = ("report", option, "--against", layer, "--out", out, "--format", "json", "--no-maps")
+    refused = run_cli(*args)
+    assert refused.exit_code == 2 and overlap in refused.stderr and "--allow-overlaps" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and not out.exists()
+    taken = run_cli(*args, "--allow-overlaps")
+    assert taken.exit_code == 0, taken.stderr
+    warning = next(line for line in taken.stderr.splitlines() if "--allow-overlaps" in line)
+    assert warning.startswith("placegeo: warning:") and overlap in warning and "no longer sum to one" in warning
+    import json
+
+    doc = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+    assert doc["options"][0]["layers"]["wy-moved"]["coterminosity"]["area"] < 1
+
+
+def test_map_refuses_a_broken_reference_and_takes_it_with_allow_overlaps(west_yorkshire, calderdale_moved,
+                                                                          tmp_path, run_cli):
+    _, option = west_yorkshire
+    layer, overlap = calderdale_moved
+    out = tmp_path / "map.png"
+    args = ("map", option, "--highlight-splits", layer, "--attribution", "Test file", "--out", out, "--dpi", "50")
+    refused = run_cli(*args)
+    assert refused.exit_code == 2 and overlap in refused.stderr and "--allow-overlaps" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and not out.exists()
+    taken = run_cli(*args, "--allow-overlaps")
+    assert taken.exit_code == 0, taken.stderr
+    warnings = [line for line in taken.stderr.splitlines() if "--allow-overlaps" in line]
+    assert len(warnings) == 1 and overlap in warnings[0] and "no longer sum to one" in warnings[0]
+    assert out.stat().st_size > 0

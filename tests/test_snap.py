@@ -31,7 +31,7 @@ def snapped(sketch, tmp_path_factory):
     out = tmp_path_factory.mktemp("snapped") / "west-yorkshire.yaml"
     result = CliRunner().invoke(app, ["snap", str(sketch), "--to", "england/lsoa21", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    return out, result.stdout
+    return out, printed(result.stdout)
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +44,11 @@ def census(shared_sources) -> pd.DataFrame:
     imd = pd.read_csv(shared_sources / "imd-england/imd2025_lsoa21_England.csv",
                       usecols=["lsoa21_code", "IMD_decile"]).set_index("lsoa21_code")
     return people.join(lad).join(imd)
+
+
+def printed(stdout: str) -> str:
+    """What `snap` printed, with its lines (wrapped to the terminal's width) joined: one space between words."""
+    return " ".join(stdout.split())
 
 
 def moved_people(stdout: str) -> float:
@@ -103,10 +108,11 @@ def test_snapping_to_pcns_names_the_straddling_pcns_and_the_people_they_move(sna
         away = ~lsoas.index.isin(places.get(move.to, set()))
         assert move.people == lsoas.usual_residents[away].sum()
         assert move.core20 == lsoas.usual_residents[away & (lsoas.IMD_decile <= 2)].sum()
+    text = printed(result.stdout)
     for move in straddling[:SHOWN_MOVES]:  # the largest moves are printed
-        assert f"({move.code}): {move.people:,.0f} people" in result.stdout
+        assert f"({move.code}): {move.people:,.0f} people" in text
     total = sum(m.people for m in snapped_pcns.moves)
-    assert f"snapping moves {total:,.0f} people" in result.stdout
+    assert f"snapping moves {total:,.0f} people" in text
     whole_pcns = compare([pcn_out], ["england/lad24"], boundary=False)
     found = populations(whole_pcns)[whole_pcns.options[0].name]
     for place in yaml.safe_load(pcn_out.read_text(encoding="utf-8"))["places"]:

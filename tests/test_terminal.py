@@ -123,3 +123,15 @@ def test_compare_of_three_options_stacks_a_table_per_option(run_cli, monkeypatch
     narrow = _run(run_cli, monkeypatch, 80, *args)
     _assert_narrow_holds_wide(narrow, _run(run_cli, monkeypatch, 80, *args, "--wide"))
     assert narrow.count("│ places ") == 3  # one small table per option
+
+
+def test_snap_at_80_columns(run_cli, monkeypatch, tmp_path):
+    """Humber and North Yorkshire's four partnerships snapped to whole PCNs: the largest moves (a PCN's name,
+    code, people, Core20 residents and the places) wrap at spaces, every figure kept."""
+    out = tmp_path / "pcns.yaml"
+    args = ("snap", HNY / "four-partnerships-2021.yaml", "--to", "england/pcn", "--out", out, "--force")
+    narrow = _run(run_cli, monkeypatch, 80, *args)
+    wide = _run(run_cli, monkeypatch, 250, *args)
+    _assert_narrow_holds_wide(narrow, wide)
+    assert len(wide.splitlines()) < len(narrow.splitlines())  # the same lines, wrapped
+    assert " ".join(narrow.split()) == " ".join(wide.split())

@@ -1347,14 +1347,37 @@ def _elsewhere(epsg: int, lat: float, lon: float) -> Any:
     return frame.set_crs(epsg, allow_override=True)
 
 
+def _moved_blackpool(tmp: Path) -> tuple[Path, str]:
+    """Blackpool moved 6 km east, and the refusal every command gives: validate's findings in validate's words
+    (units by name, then code), the areas and where."""
+    layer = write(_moved(small(), "E06000009", 6000), tmp / "lad21-moved.gpkg")
+    return layer, (esc(layer) + r": reference layer lad21-moved: its units overlap or leave gaps wider than 50 m: "
+                   r"Blackpool \(E06000009\) overlaps Fylde \(E07000119\) by 30\.580 km² at [\d,]+ E [\d,]+ N "
+                   r"\(EPSG:27700; 53\.\d+° N 2\.\d+° W\); Blackpool \(E06000009\) overlaps Wyre \(E07000128\) by "
+                   r"3\.637 km².*or pass --allow-overlaps\)$")
+
+
 @case("compare")
 def compare_against_overlapping_layer(tmp: Path) -> Case:
     """Blackpool moved 6 km east: the refusal gives validate's finding, with the names, the area and where."""
-    layer = write(_moved(small(), "E06000009", 6000), tmp / "lad21-moved.gpkg")
-    return compare(tmp, option_on(tmp, "lad21"), esc(layer) + r": reference layer lad21-moved: its units overlap "
-                   r"or leave gaps wider than 50 m: E06000009 \(Blackpool\) overlaps E07000119 \(Fylde\) by 30\.580 "
-                   r"km² at [\d,]+ E [\d,]+ N \(EPSG:27700; 53\.\d+° N 2\.\d+° W\); E06000009 \(Blackpool\) overlaps "
-                   r"E07000128 \(Wyre\) by 3\.637 km²", against=str(layer))
+    layer, message = _moved_blackpool(tmp)
+    return compare(tmp, option_on(tmp, "lad21"), message, against=str(layer))
+
+
+@case("report")
+def report_against_overlapping_layer(tmp: Path) -> Case:
+    """The same refusal from `report` (nothing written), which has --allow-overlaps too."""
+    layer, message = _moved_blackpool(tmp)
+    made = report_case(tmp, message)
+    made.argv[made.argv.index("--against") + 1] = str(layer)
+    return made
+
+
+@case("map")
+def map_highlight_splits_of_overlapping_layer(tmp: Path) -> Case:
+    """The same refusal from `map --highlight-splits` (no map written), which has --allow-overlaps too."""
+    layer, message = _moved_blackpool(tmp)
+    return map_case(tmp, message, "--highlight-splits", str(layer), "--out", str(tmp / "map.png"))
 
 
 @case("compare")

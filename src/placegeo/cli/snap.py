@@ -43,7 +43,9 @@ def snap_command(
         raise UsageError(f"no block of {snapped.layer} has most of its people in a place of '{snapped.name}'",
                          hint="snap to smaller blocks (e.g. england/lsoa21)")
     write_text(out, option_text(snapped, name), force=force)
-    typer.echo(_summary(snapped, out), nl=False)
+    from placegeo.render.fit import wrap
+
+    typer.echo(wrap(_summary(snapped, out)), nl=False)  # at the terminal's width: lines wrap at spaces, no number cut
 
 
 def _summary(snapped: Snapped, out: Path) -> str:
