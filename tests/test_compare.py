@@ -281,6 +281,37 @@ def test_neighbours_touching_the_footprint_are_outside_not_split(hny_slivers):
     assert res.coterminosity["area"] == pytest.approx(min(1.0, c), abs=1e-12)
 
 
+def test_units_touched_only_by_noise_are_listed_by_name_and_code(hny_slivers, tmp_path):
+    """The units left out as touched only by edge noise are named in the JSON and the report, so that a planner
+    can check them: the slivers (under 1 % of the district inside F, by shapely) not counted as outside."""
+    import shapely
+    from openpyxl import load_workbook
+
+    from placegeo.layers import load_layer
+    from placegeo.options import load_option
+    from placegeo.render.report import write_report
+
+    footprint = shapely.union_all(load_option(HNY / "councils-2024.yaml").frame.geometry.values)
+    lads = load_layer("published/lad21")
+    names = dict(zip(lads.codes, lads.names, strict=True))
+    slivers = {c for c, g in zip(lads.codes, lads.frame.geometry.values, strict=True)
+               if 0 < shapely.intersection(g, footprint).area < 0.01 * g.area}
+    res = hny_slivers.options[0].results["published/lad21"]
+    expected = slivers - {u.code for u in res.outside_units}
+    doc = json.loads(hny_slivers.to_json())["options"][0]["layers"]["published/lad21"]["edge_noise"]
+    assert len(doc["units_touched_only"]) == doc["units_only"] == len(expected) > 0
+    assert {u["code"]: u["name"] for u in doc["units_touched_only"]} == {c: names[c] for c in expected}
+    write_report(hny_slivers, tmp_path, formats=["md", "html", "xlsx"], maps=None)
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    listed = md.split("### Units touched only by edge noise", 1)[1].split("##", 1)[0]
+    for code in expected:
+        assert f"| published/lad21 | {names[code]} | {code} |" in listed
+        assert f"<td>{names[code]}</td><td>{code}</td>" in html
+    sheet = load_workbook(tmp_path / "report.xlsx")["Edge noise"]
+    assert {row[2]: row[3] for row in sheet.iter_rows(min_row=2, values_only=True)} == {c: names[c] for c in expected}
+
+
 def test_comparison_only_layer_is_refused(run_cli):
     from placegeo.comparison import compare
     from placegeo.errors import UsageError
