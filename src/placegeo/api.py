@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from placegeo import metrics
-from placegeo.errors import UsageError
+from placegeo.errors import PlacegeoError, UsageError
 from placegeo.metrics import NEIGHBOURHOOD_BAND, PLACE_BAND, Band
 from placegeo.results import (
     Comparison,
@@ -824,6 +824,7 @@ class MapInputs:
     practice_layer: Layer | None = None
     splits: list[Comparison | None] = field(default_factory=list)
     shade: Shade | None = None
+    split_layers: list[Layer | None] = field(default_factory=list)  # per panel; empty: split_layer in every one
 
 
 IMD_LICENCE = ("Contains public sector information licensed under the Open Government Licence v3.0. Source: "
@@ -945,13 +946,31 @@ def _polygon_layer(layer: Layer, flag: str) -> Layer:
 
 
 def report_maps(comparison: Comparison, options: Sequence[Option]) -> dict[str, MapInputs]:
-    """What the report's map of each option draws: its places, with the units of the first reference layer
-    that it splits (read from ``comparison``, so the hatching is what the report's tables say)."""
+    """What the report's map of each option draws: one small multiple per reference layer that the option
+    splits, its units hatched (read from ``comparison``, so the hatching is what the report's tables say); one
+    plain panel when it splits none. Layers that cannot be drawn (not polygons) are left out."""
     refs = reference_layers(comparison)  # the layer itself: a user file is never reloaded by its stem
-    split_layer: Layer | str | None = refs[0] if refs else comparison.layers[0].id if comparison.layers else None
-    return {option.name: map_inputs([option], highlight_splits=split_layer, comparison=comparison,
-                                    tol=comparison.settings.tol, warn=lambda _: None)
-            for option in options if _in(comparison, option)}
+    if refs is None:
+        refs = []
+        for info in comparison.layers:
+            try:
+                refs.append(load_reference(info.id))
+            except PlacegeoError:
+                continue
+    drawable = [ref for ref in refs if not set(ref.frame.geom_type) - {"Polygon", "MultiPolygon"}]
+    out = {}
+    for option in options:
+        if not _in(comparison, option):
+            continue
+        result = comparison.option(option.name)
+        layers: list[Layer | None] = [ref for ref in drawable
+                                      if ref.id in result.results and result.results[ref.id].split_units]
+        if not layers:
+            out[option.name] = MapInputs([option], [])
+            continue
+        out[option.name] = MapInputs([option] * len(layers), [], layers[0], None, [comparison] * len(layers),
+                                     split_layers=layers)
+    return out
 
 
 def _in(comparison: Comparison, option: Option) -> bool:
