@@ -7,6 +7,7 @@ L&SC district and CCG is a union of whole 2011 LSOAs, so overlaps by population 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -339,11 +340,14 @@ def test_a_single_weight_still_writes_json_and_tables(weight, tmp_path, run_cli)
     assert (tmp_path / "out" / "scorecard.csv").exists()
 
 
-def test_places_are_flagged_against_a_neighbourhood_band_set_on_the_command_line(run_cli, lsoas):
-    """Each place's population (a pandas sum over its districts' LSOAs) against 140,000 to 160,000."""
+def test_neighbourhoods_are_flagged_against_a_neighbourhood_band_set_on_the_command_line(run_cli, lsoas, tmp_path):
+    """Each place of an option saying ``level: neighbourhood``: its population (a pandas sum over its districts'
+    LSOAs) against 140,000 to 160,000; the place band is not theirs."""
     people = lsoas.assign(place=lsoas["LAD21CD"].map(PLACE_OF_LAD)).dropna(subset=["place"])
     people = people.groupby("place")["POP2020"].sum()
-    result = run_cli("compare", FOUR, "--against", "lad21", "--format", "json",
+    hoods = tmp_path / "four-as-neighbourhoods.yaml"
+    hoods.write_text("level: neighbourhood\n" + Path(FOUR).read_text(encoding="utf-8"), encoding="utf-8")
+    result = run_cli("compare", hoods, "--against", "lad21", "--format", "json",
                      "--neighbourhood-min", "140000", "--neighbourhood-max", "160000")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
@@ -352,6 +356,16 @@ def test_places_are_flagged_against_a_neighbourhood_band_set_on_the_command_line
                      for name, n in people.items()}
     assert flags["Blackpool"] == "below" and flags["Blackburn with Darwen"] == "within"  # 138,381 and 150,030
     assert doc["settings"]["neighbourhood_band"] == {"name": "neighbourhood", "low": 140_000, "high": 160_000}
+    assert {p["band"] for p in doc["options"][0]["places"]} == {"n/a"}
+
+
+def test_council_places_are_checked_against_the_place_band_only(run_cli):
+    """The four council places are places, not neighbourhoods: no "above 30,000 to 50,000" for them."""
+    result = run_cli("compare", FOUR, "--against", "lad21", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    places = json.loads(result.stdout)["options"][0]["places"]
+    assert {p["neighbourhood"] for p in places} == {"n/a"}
+    assert {p["name"]: p["band"] for p in places}["Blackpool"] == "within"  # 138,381 people, up to 500,000
 
 
 def test_a_neighbourhood_band_upside_down_is_one_line_and_exit_2(run_cli):

@@ -308,13 +308,19 @@ def test_the_library_report_takes_snap_and_guidance_bands_like_the_command(tmp_p
     from placegeo.metrics import Band
     from tests.conftest import OPTIONS
 
-    report([OPTIONS / "lsc-four-places-2022.yaml"], ["lad21"], tmp_path / "r", formats=["json"], snap=100,
+    four = OPTIONS / "lsc-four-places-2022.yaml"
+    hoods = tmp_path / "four-as-neighbourhoods.yaml"
+    hoods.write_text("level: neighbourhood\n" + four.read_text(encoding="utf-8").replace(
+        "name: Four council places", "name: Four neighbourhoods"), encoding="utf-8")
+    report([four, hoods], ["lad21"], tmp_path / "r", formats=["json"], snap=100,
            place_band=Band("place", None, 150_000), neighbourhood_band=Band("neighbourhood", 140_000, 160_000))
     doc = json.loads((tmp_path / "r" / "comparison.json").read_text())
     assert doc["settings"]["snap_m"] == 100 and doc["settings"]["place_band"]["high"] == 150_000
-    flags = {p["name"]: (p["band"], p["neighbourhood"]) for p in doc["options"][0]["places"]}
-    assert flags["Blackpool"] == ("within", "below")  # 138,381 people
-    assert flags["Blackburn with Darwen"] == ("above", "within")  # 150,030
+    places, neighbourhoods = ({p["name"]: (p["band"], p["neighbourhood"]) for p in o["places"]}
+                              for o in doc["options"])
+    assert places["Blackpool"] == ("within", "n/a") and neighbourhoods["Blackpool"] == ("n/a", "below")  # 138,381
+    assert places["Blackburn with Darwen"] == ("above", "n/a")  # 150,030 people
+    assert neighbourhoods["Blackburn with Darwen"] == ("n/a", "within")
 
 
 def test_a_report_without_maps_is_still_written(tmp_path, run_cli):

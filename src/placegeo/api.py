@@ -627,12 +627,14 @@ def place_summaries(option: Option, place_w: dict[str, np.ndarray], settings: Se
         if place.subunits is not None:
             sub = Weighing(option_tiling(place.subunits), settings.weights, pop)
             subunits = place_summaries(place.subunits, sub.place_weights(), settings, pop, sub)
+        hoods = option.neighbourhoods  # each band applies to its own level only (docs/metrics.md)
         out.append(PlaceSummary(
             name=place.name, population=population, area_km2=area / 1e6, units=list(place.blocks),
-            band=metrics.band_flag(population, settings.place_band) if population is not None else "unknown",
+            band=("n/a" if hoods else metrics.band_flag(population, settings.place_band) if population is not None
+                  else "unknown"),
             subunits=subunits,
-            neighbourhood=(metrics.band_flag(population, settings.neighbourhood_band) if population is not None
-                           else "unknown"),
+            neighbourhood=("n/a" if not hoods else metrics.band_flag(population, settings.neighbourhood_band)
+                           if population is not None else "unknown"),
             profile=profiles[j],
         ))
     return out

@@ -108,7 +108,8 @@ class ProfileTable:
 class PlaceSummary:
     """A place's size: population (None when not measured), area in km², its blocks, and where its
     population falls against the place band (``band``) and the neighbourhood band (``neighbourhood``):
-    ``below``, ``within``, ``above`` or ``unknown``."""
+    ``below``, ``within``, ``above``, ``unknown``, or ``n/a`` for the band of the other level (an option's
+    places are checked against the place band, its neighbourhoods against the neighbourhood band)."""
 
     name: str
     population: float | None

@@ -123,6 +123,9 @@ def _place_rows(option: str, places: list[PlaceSummary], place_band: Band, neigh
         for item, parent in [(p, None)] + [(sub, p.name) for sub in p.subunits]:
             pop = _num(item.population)
             flag_place, flag_hood = band_flags(pop, place_band, neighbourhood_band)
+            if "n/a" in (item.band, item.neighbourhood):  # each band is for its own level (places, neighbourhoods)
+                flag_place = "n/a" if item.band == "n/a" else flag_place
+                flag_hood = "n/a" if item.neighbourhood == "n/a" else flag_hood
             rows.append(PlaceRow(option=option, name=str(item.name), population=pop, area_km2=_num(item.area_km2),
                                  units=list(item.units), place_flag=flag_place, neighbourhood_flag=flag_hood,
                                  parent=parent,
