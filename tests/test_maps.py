@@ -244,7 +244,8 @@ def test_sub_units_are_tints_of_their_place(four_map):
 
     colours = legend_colours(four_map)
     lancashire = colours["Lancashire"]
-    units = [colours[f"    {u}"] for u in ("East Lancashire", "Central and West Lancashire", "North and Coast Lancashire")]
+    names = ("East Lancashire", "Central and West Lancashire", "North and Coast Lancashire")
+    units = [colours[f"    {u}"] for u in names]
     assert len({lancashire, *units}) == 4
     hue = colorsys.rgb_to_hls(*to_rgb(lancashire))[0]
     for unit in units:

@@ -52,6 +52,13 @@ class Settings:
         return "population" if "population" in self.weights else "area"
 
 
+CAVEAT_MARK = "†"
+"""The marker on every figure computed from a modelled or best-fit layer; its footnote says why."""
+
+MODELLED = ("modelled", "best-fit")
+"""The ``exactness`` of layers whose figures carry :data:`CAVEAT_MARK` (PCN footprints, wards)."""
+
+
 @dataclass
 class LayerInfo:
     """A reference layer as the results name it: its licence line, how exact it is (``exact``, ``best-fit``,
@@ -62,6 +69,21 @@ class LayerInfo:
     attribution: str | None = None
     exactness: str | None = None
     caveat: str | None = None
+
+    @property
+    def modelled(self) -> bool:
+        """Whether the layer is modelled or best-fit, so every figure from it is an estimate (marked †)."""
+        return self.exactness in MODELLED
+
+    @property
+    def label(self) -> str:
+        """The layer's id, marked † when its figures are modelled ("pcn †")."""
+        return f"{self.id} {CAVEAT_MARK}" if self.modelled else self.id
+
+    def footnote(self) -> str:
+        """"† pcn: <caveat>" -- the footnote every view prints under figures marked †."""
+        why = self.caveat or f"{self.exactness} footprints, not official boundaries"
+        return f"{CAVEAT_MARK} {why if why.startswith(self.id) else f'{self.id}: {why}'}"
 
 
 @dataclass

@@ -32,6 +32,7 @@ from placegeo.render.furniture import footer, header, legend, north_arrow, scale
 from placegeo.render.palette import INK, page_colours, sequential, tint
 from placegeo.render.shapes import SIMPLIFY_MM, boundary_segments, coverage_simplified, polygon_path, window
 from placegeo.render.shapes import window_size as _window_size
+from placegeo.results import CAVEAT_MARK, MODELLED
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -70,6 +71,7 @@ class _Panel:
     places: dict[str, Any]  # place -> simplified geometry
     splits: list[tuple[SplitUnit, Any]] = field(default_factory=list)  # (unit, simplified polygon)
     hatch: str = SPLIT_HATCHES[0]
+    mark: str = ""  # "†" when the split layer is modelled or best-fit (its caveat is at the foot)
 
 
 def draw_map(
@@ -108,8 +110,8 @@ def draw_map(
     lines = list(attributions([(s.attribution, s.id) for s in sources if s is not None]
                               + (shade.credits if shade is not None else []) + [(attribution, None)]))
     drawn = [layer for layer in [*split_set, *overlay_layers] if layer.entry is not None]
-    lines += list(dict.fromkeys(f"Note: {_named(layer.id, layer.entry.caveat)}" for layer in drawn
-                                if layer.entry.caveat))
+    lines += list(dict.fromkeys(f"{CAVEAT_MARK if _modelled(layer) else 'Note:'} {_named(layer.id, layer.entry.caveat)}"
+                                for layer in drawn if layer.entry.caveat))
     unlicensed = [_source_name(o) for o in loaded if o.blocks is None or o.blocks.entry is None]
     unlicensed += [layer.source for layer in overlay_layers if layer.entry is None]
     if unlicensed and not attribution:
@@ -155,6 +157,7 @@ def draw_map(
             if layer is not None:
                 panel.splits = [(unit, split_geoms[layer.id].get(unit.code, unit.geometry)) for unit in splits[index]]
                 panel.hatch = hatches[layer.id]
+                panel.mark = CAVEAT_MARK if _modelled(layer) else ""
             if shading is not None:
                 _draw_shading(ax, shading)
             _draw_panel(fig, ax, page, panel, colours, overlays, practice_layer, metres_per_mm, labels=labels,
@@ -202,6 +205,11 @@ def _outside_places(options: list[Option], splits: list[list[SplitUnit]]) -> boo
                 if shapely.area(shapely.difference(unit.geometry, footprint)) > 0.005 * shapely.area(unit.geometry):
                     return True
     return False
+
+
+def _modelled(layer: Layer) -> bool:
+    """Whether the layer is modelled or best-fit, so the figures drawn from it carry † and its caveat."""
+    return layer.entry is not None and layer.entry.exactness in MODELLED
 
 
 def _named(layer_id: str, caveat: str) -> str:
@@ -493,7 +501,9 @@ def _draw_panel(fig: Figure, ax: Axes, page: pages.Paper, panel: _Panel, colours
         sizes = font_sizes(geom.area, metres_per_mm, largest=9, smallest=6, scale=page.scale)
         labeller.place(sub, geom, sizes=sizes, style={"fontstyle": "italic"}, gid=f"label-{safe_filename(sub)}")
     for unit, geom in panel.splits:
-        labeller.place(unit.label(), geom, sizes=(6.5 * page.scale, 6 * page.scale),
+        name, _, shares = unit.label().partition("\n")
+        text = f"{name} {panel.mark}\n{shares}" if panel.mark else unit.label()
+        labeller.place(text, geom, sizes=(6.5 * page.scale, 6 * page.scale),
                        gid=f"split-label-{safe_filename(unit.code)}")
 
 
@@ -573,7 +583,7 @@ def _other_handles(overlays: list[Layer], split_layers: list[Layer], hatches: di
         handles.append(Line2D([], [], color=style["color"], linewidth=style["linewidth"] * 1.3,
                               linestyle=style["linestyle"], label="\n".join(wrap(layer.title, width, 8))))
     for layer in split_layers:
-        label = f"Split {layer.title}"
+        label = f"Split {layer.title}" + (f" {CAVEAT_MARK} (modelled: see the foot)" if _modelled(layer) else "")
         handles.append(Patch(label="\n".join(wrap(label, width, 8)), hatch=hatches[layer.id], **SPLIT_STYLE))
     if outside:
         hatch = hatches[split_layers[0].id] if len(split_layers) == 1 else SPLIT_HATCHES[0]

@@ -60,7 +60,7 @@ def render_scorecard(comparison: Comparison, width: int | None = None) -> str:
     for m in shown_in("terminal", metrics=OPTION_METRICS):
         table.add_column(m.key, justify="right")
     for layer in comparison.layers:
-        table.add_column(layer.id, justify="left")
+        table.add_column(layer.label, justify="left")  # "pcn †": figures from a modelled layer
     for opt in comparison.options:
         cells = [opt.name] + [_figure(m, m.value(opt)) for m in shown_in("terminal", metrics=OPTION_METRICS)]
         for layer in comparison.layers:
@@ -81,16 +81,21 @@ def render_scorecard(comparison: Comparison, width: int | None = None) -> str:
         for layer in comparison.layers:
             res = opt.results[layer.id]
             if res.split_units:
-                console.print(f"  split {layer.id} units:")
+                console.print(f"  split {layer.label} units:")
                 for unit in res.split_units:
                     console.print(f"    {split_sentence(unit, settings.primary)}")
             outside = [u for u in res.outside_footprint if u.outside.get(settings.primary, u.outside.get("area", 0))
                        >= 0.005]
             if outside:
-                console.print(f"  {layer.id} units partly outside the option's footprint:")
+                console.print(f"  {layer.label} units partly outside the option's footprint:")
                 for unit in outside:
                     share = unit.outside.get(settings.primary, unit.outside.get("area"))
                     console.print(f"    {unit.name}: {pct(share)} outside")
+    notes = [layer.footnote() for layer in comparison.layers if layer.modelled]
+    if notes:
+        console.print("")
+        for note in notes:
+            console.print(note, markup=False, highlight=False)
     return console.export_text()
 
 
