@@ -426,3 +426,62 @@ def test_subunits_adds_each_places_sub_units_as_an_option(run_cli):
     assert [o["name"] for o in options] == ["Five place partnerships (2019-2022)", "Four council places (July 2022)",
                                            "Lancashire delivery units"]
     assert options[2]["layers"] == json.loads(alone.stdout)["options"][0]["layers"]
+
+
+# -- caveats travel with modelled data (issue 17) -----------------------------------------------------
+
+
+def _modelled_in_catalogue() -> set[str]:
+    """Layer ids whose catalogue entry says ``exactness: modelled`` or ``best-fit``, read from the YAML itself."""
+    import yaml
+
+    from tests.conftest import DATA
+
+    found = set()
+    for path in [DATA / "boundaries" / "catalogue.yaml", *sorted((DATA / "boundaries" / "catalogue.d").glob("*.yaml"))]:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entries = doc.get("layers", doc) if isinstance(doc, dict) else doc
+        for entry in entries if isinstance(entries, list) else []:
+            if entry.get("exactness") in ("modelled", "best-fit"):
+                found.add(entry["id"])
+    return found
+
+
+CHESHIRE_MERSEYSIDE = OPTIONS.parent.parent / "docs" / "examples" / "cheshire-merseyside" / "councils-2024.yaml"
+
+
+@pytest.fixture(scope="module")
+def cheshire_modelled(tmp_path_factory):
+    """Nine councils against districts (exact), wards (best-fit) and PCNs (modelled): terminal and JSON."""
+    from placegeo.cli import run
+
+    out = tmp_path_factory.mktemp("modelled")
+    args = ["compare", str(CHESHIRE_MERSEYSIDE), "--against", "england/lad24", "england/ward24", "england/pcn"]
+    assert run([*args, "--format", "json", "--out", str(out / "json")]) == 0
+    return json.loads((out / "json" / "comparison.json").read_text(encoding="utf-8")), args
+
+
+def test_json_flags_the_figures_of_modelled_layers(cheshire_modelled):
+    doc, _ = cheshire_modelled
+    assert {"england/ward24", "england/pcn"} <= _modelled_in_catalogue()
+    assert "england/lad24" not in _modelled_in_catalogue()
+    assert {layer["id"]: layer["modelled"] for layer in doc["layers"]} == {
+        "england/lad24": False, "england/ward24": True, "england/pcn": True}
+    for option in doc["options"]:
+        assert {lid: res["modelled"] for lid, res in option["layers"].items()} == {
+            "england/lad24": False, "england/ward24": True, "england/pcn": True}
+
+
+def test_terminal_marks_modelled_figures_and_prints_their_caveat(cheshire_modelled, run_cli):
+    from placegeo.catalogue import get_entry
+
+    _, args = cheshire_modelled
+    result = run_cli(*args)
+    assert result.exit_code == 0, result.stderr
+    header = next(line for line in result.stdout.splitlines() if "england/lad24" in line)
+    assert "england/ward24 †" in header and "england/pcn †" in header and "england/lad24 †" not in header
+    assert "split england/pcn † units:" in result.stdout
+    notes = " ".join(result.stdout[result.stdout.rstrip().rindex("\n\n"):].split())  # the footnotes, at the end
+    assert notes.startswith("† england/ward24")
+    assert "† england/ward24 is a best fit" in notes
+    assert "† england/pcn: " + " ".join(get_entry("england/pcn").caveat.split()[:6]) in notes

@@ -512,3 +512,18 @@ def test_figure_displays_inline_without_pyplot(four_map):
     width, height = struct.unpack(">II", png[16:24])
     assert width / height == pytest.approx(four_map.get_figwidth() / four_map.get_figheight(), rel=0.02)
     assert 800 < width < 1400  # screen resolution, not print
+
+
+def test_a_modelled_split_layer_is_marked_and_footnoted(options):
+    """PCN footprints are modelled: the legend, every split label and the foot carry † and the caveat."""
+    from placegeo.catalogue import get_entry
+    from placegeo.tasks import map_options
+
+    fig = map_options([options["four"]], highlight_splits="pcn", warn=lambda _: None)
+    assert any("†" in label for label in legend_labels(fig))
+    labels = [t.get_text() for ax in fig.axes for t in ax.texts if (t.get_gid() or "").startswith("split-label-")]
+    assert labels and all(label.splitlines()[0].endswith(" †") for label in labels)
+    foot = " ".join(next(t for t in fig.texts if t.get_gid() == "attribution").get_text().split())
+    assert "† pcn: " + " ".join(get_entry("pcn").caveat.split()) in foot
+    plain = map_options([options["four"]], highlight_splits="ccg21")
+    assert not any("†" in t.get_text() for t in plain.findobj(lambda a: hasattr(a, "get_text")))

@@ -330,3 +330,70 @@ def test_a_report_without_maps_is_still_written(tmp_path, run_cli):
     assert result.exit_code == 0, result.stderr
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "<svg" not in page and "Four council places (July 2022)" in page
+
+
+# --------------------------------------------------------------------------------------------------
+# issue 17: every layer's splits on the maps, one colour per place, caveats on modelled figures
+
+
+def test_report_maps_show_the_splits_of_every_reference_layer():
+    """The four places split Morecambe Bay CCG (ccg21, the third layer) and no district: its map hatches the
+    CCG; the five partnerships split Preston and Ribble Valley (lad21) and Lancashire (ctyua21): two panels."""
+    from placegeo.api import CompareSettings, report_inputs, report_maps
+
+    comparison, loaded = report_inputs([FIVE, FOUR], ["lad21", "ctyua21", "ccg21"], CompareSettings())
+    maps = report_maps(comparison, loaded)
+    panels = {name: [layer.id for layer in inputs.split_layers] for name, inputs in maps.items()}
+    expected = {opt.name: [lid for lid in ("lad21", "ctyua21", "ccg21") if opt.results[lid].split_units]
+                for opt in comparison.options}
+    assert panels == expected == {"Five place partnerships (2019-2022)": ["lad21", "ctyua21"],
+                                  "Four council places (July 2022)": ["ccg21"]}
+    four = comparison.option("Four council places (July 2022)").results["ccg21"]
+    assert [u.name for u in four.split_units] == ["NHS Morecambe Bay CCG"]
+
+
+def test_report_html_hatches_morecambe_bay_ccg_and_colours_places_alike(bundled):
+    """The map of the four places hatches the CCG it splits (E38000228) although ccg21 is not the first layer;
+    Blackpool's swatch in the places table is the fill of its patch on the map."""
+    import re
+
+    page = (bundled / "report.html").read_text(encoding="utf-8")
+    assert 'id="map2-split-E38000228"' in page
+    swatch = re.search(r'data-place="Blackpool"><td><span class="swatch" style="background: (#[0-9A-Fa-f]{6})', page)
+    fill = re.search(r'<g id="map2-place-Blackpool">\s*<path [^>]*style="fill: (#[0-9a-f]{6})', page)
+    assert swatch and fill and swatch.group(1).lower() == fill.group(1)
+
+
+def test_report_marks_pcn_figures_and_footnotes_the_caveat(bundled):
+    from openpyxl import load_workbook
+
+    from placegeo.catalogue import get_entry
+
+    if not HAS_PCN:
+        pytest.skip("the PCN layer is not bundled")
+    caveat = " ".join(get_entry("pcn").caveat.split()[:5])
+    md = (bundled / "report.md").read_text(encoding="utf-8")
+    assert "| pcn † | Coterminosity index, by area |" in md and "| lad21 † |" not in md
+    assert f"† pcn: {caveat}" in md
+    html = (bundled / "report.html").read_text(encoding="utf-8")
+    assert "(pcn †)" in html and f'data-layer="pcn">† pcn: {caveat}' in html
+    wb = load_workbook(bundled / "report.xlsx")
+    for sheet in ("Scorecard", "Splits"):
+        rows = list(wb[sheet].iter_rows(values_only=True))
+        column = rows[0].index("Modelled (†)")
+        assert {(r[1], r[column] or "") for r in rows[1:]} == {(lid, "†" if lid == "pcn" else "")
+                                                                 for lid in {r[1] for r in rows[1:]}}
+    notes = [r[0] for r in wb["Data sources"].iter_rows(values_only=True) if r[0] and str(r[0]).startswith("†")]
+    assert notes == [f"† pcn: {' '.join(get_entry('pcn').caveat.split())}"]
+
+
+def test_a_dollar_in_a_place_name_is_text_in_the_report(tmp_path, run_cli):
+    """An unbalanced $ crashed matplotlib's mathtext in the report maps."""
+    option = tmp_path / "fund.yaml"
+    option.write_text("name: Fund $5m\nblocks: lad21\nplaces:\n  - name: Fund $5m and $6m\n    blocks: [Preston]\n"
+                      "  - name: Cost $5\n    blocks: [Chorley, South Ribble]\n", encoding="utf-8")
+    out = tmp_path / "report"
+    result = run_cli("report", option, "--against", "lad21", "--formats", "html", "--out", out)
+    assert result.exit_code == 0, result.stderr
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert ">Fund $5m and $6m<" in page and ">Cost $5<" in page
