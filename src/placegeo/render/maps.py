@@ -1,10 +1,11 @@
 """Board-paper maps of place options: ``draw_map`` returns a matplotlib Figure, ``save_map`` writes it.
 
 One option, or several side by side at one scale with one legend. Each place is filled in its own colour
-(stable by name, colour-blind safe: :mod:`placegeo.render.palette`); sub-units are lighter tints of their
-place's colour inside a thicker place outline; overlays are outlines; with ``highlight_splits`` the
-reference units the option splits are hatched, outlined strongly and labelled with their shares. Every
-page has a title, subtitle, legend, scale bar in km, north arrow and the data's attribution lines.
+(colour-blind safe, neighbours never alike, one colour per place on a page: :mod:`placegeo.render.palette`);
+sub-units are tints and shades of their place's colour inside a thicker place outline; overlays are outlines;
+with ``highlight_splits`` the reference units the option splits are hatched (one hatching per split layer),
+outlined strongly and labelled with their shares, † and a footnote when the layer is modelled. Every page has
+a title, subtitle, a legend of every mark, a ticked scale bar in km, north arrow and the data's attribution.
 
 Usable from a notebook::
 
