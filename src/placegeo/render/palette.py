@@ -78,22 +78,25 @@ def place_colours(groups: Iterable[Iterable[str]], palette: tuple[str, ...] = TO
         if a in parent and b in parent and root(a) != root(b):
             touching[root(a)].add(root(b))
             touching[root(b)].add(root(a))
-    mates: dict[str, set[str]] = {k: set() for k in keys}
-    for g in groups:
-        members = {root(n) for n in g}
-        for k in members:
-            mates[k] |= members - {k}
+    panels_of: dict[str, list[int]] = {k: [] for k in keys}
+    for p, g in enumerate(groups):
+        for k in {root(n) for n in g}:
+            panels_of[k].append(p)
+    in_panel = [[0] * len(palette) for _ in groups]  # colour counts per panel and on the page: no n² loops
+    on_page = [0] * len(palette)
     colours: dict[str, int] = {}
     for key in _smallest_last(touching):
         first = slot(key, len(palette))
+        near = [colours[n] for n in touching[key] if n in colours]
 
-        def cost(i: int, key: str = key, first: int = first) -> tuple[int, ...]:
-            near = [colours[n] for n in touching[key] if n in colours]
+        def cost(i: int, near: list[int] = near, key: str = key, first: int = first) -> tuple[int, ...]:
             return (near.count(i), sum(_similar(palette[i], palette[c]) for c in near),
-                    sum(colours.get(n) == i for n in mates[key]), sum(c == i for c in colours.values()),
-                    (i - first) % len(palette))
+                    sum(in_panel[p][i] for p in panels_of[key]), on_page[i], (i - first) % len(palette))
 
-        colours[key] = min(range(len(palette)), key=cost)
+        colours[key] = chosen = min(range(len(palette)), key=cost)
+        on_page[chosen] += 1
+        for p in panels_of[key]:
+            in_panel[p][chosen] += 1
     return {name: palette[colours[root(name)]] for name in names}
 
 
@@ -105,16 +108,23 @@ def _smallest_last(graph: dict[str, set[str]]) -> list[str]:
     """The vertices in smallest-last order (Matula and Beck): each has few neighbours coloured before it.
 
     Ties go to the name first in alphabetical order, so the order (and the colours) are stable."""
+    import heapq
+
     degree = {k: len(v) for k, v in graph.items()}
+    heap = [(d, k) for k, d in degree.items()]
+    heapq.heapify(heap)
     left = set(graph)
     removed: list[str] = []
-    while left:
-        key = min(left, key=lambda k: (degree[k], k))
+    while heap:
+        d, key = heapq.heappop(heap)
+        if key not in left or d != degree[key]:
+            continue  # a stale entry: the vertex went, or its degree fell since
         removed.append(key)
         left.discard(key)
         for n in graph[key]:
             if n in left:
                 degree[n] -= 1
+                heapq.heappush(heap, (degree[n], n))
     return removed[::-1]
 
 

@@ -113,8 +113,12 @@ def touching_pairs(places: Mapping[str, Any], within: float) -> list[tuple[str, 
     geoms = np.asarray([places[n] for n in names], dtype=object)
     if len(geoms) < 2:
         return []
-    left, right = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=within)
-    return sorted({(names[i], names[j]) for i, j in zip(left.tolist(), right.tolist(), strict=True) if i < j})
+    left, right = shapely.STRtree(geoms).query(shapely.envelope(geoms), predicate="dwithin", distance=within)
+    keep = left < right  # boxes within reach; then the polygons: shared edges intersect (fast), gaps need a distance
+    left, right = left[keep], right[keep]
+    near = shapely.intersects(geoms[left], geoms[right])
+    near[~near] = shapely.dwithin(geoms[left[~near]], geoms[right[~near]], within)
+    return sorted((names[i], names[j]) for i, j in zip(left[near].tolist(), right[near].tolist(), strict=True))
 
 
 def same_footprints(panels: Sequence[Mapping[str, Any]], share: float) -> list[tuple[str, str]]:
@@ -127,11 +131,12 @@ def same_footprints(panels: Sequence[Mapping[str, Any]], share: float) -> list[t
     geoms = np.asarray([items[n] for n in names], dtype=object)
     if len(geoms) < 2:
         return []
+    areas = shapely.area(geoms)
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     pairs = []
     for i, j in zip(left.tolist(), right.tolist(), strict=True):
-        if i < j:
-            larger = max(shapely.area(geoms[i]), shapely.area(geoms[j]))
-            if shapely.area(shapely.symmetric_difference(geoms[i], geoms[j])) < share * larger:
-                pairs.append((names[i], names[j]))
+        larger = max(areas[i], areas[j])
+        similar = i < j and abs(areas[i] - areas[j]) < share * larger  # unequal areas: no overlay needed
+        if similar and shapely.area(shapely.symmetric_difference(geoms[i], geoms[j])) < share * larger:
+            pairs.append((names[i], names[j]))
     return pairs
