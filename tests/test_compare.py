@@ -485,3 +485,35 @@ def test_terminal_marks_modelled_figures_and_prints_their_caveat(cheshire_modell
     assert notes.startswith("† england/ward24")
     assert "† england/ward24 is a best fit" in notes
     assert "† england/pcn: " + " ".join(get_entry("england/pcn").caveat.split()[:6]) in notes
+
+
+def test_an_option_of_pcns_is_neighbourhoods_and_modelled(run_cli, tmp_path):
+    """Two Liverpool neighbourhoods built from england/pcn: checked against the neighbourhood band only (their
+    Census 2021 populations summed over the LSOAs the membership file gives each PCN), and every figure marked."""
+    import pandas as pd
+
+    from placegeo.catalogue import get_entry
+    from placegeo.metrics import NEIGHBOURHOOD_BAND, band_flag
+
+    option = tmp_path / "hoods.yaml"
+    option.write_text("name: Liverpool neighbourhoods\nblocks: england/pcn\nplaces:\n"
+                      "  - name: North\n    blocks: [NORTH LIVERPOOL PCN]\n"
+                      "  - name: South\n    blocks: [SWAGGA PCN]\n", encoding="utf-8")
+    result = run_cli("compare", option, "--against", "england/lad24", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)["options"][0]
+    assert doc["modelled"] is True
+    pcn = load_layer("england/pcn").frame
+    code = dict(zip(pcn["PCN_NAME"], pcn["PCN_CODE"], strict=True))
+    members = pd.read_csv(get_entry("england/pcn").members_path, dtype=str)
+    lsoa_col, pcn_col = members.columns[:2]
+    lsoas = load_layer("england/lsoa21").frame
+    lsoa_code = next(c for c in lsoas.columns if c.upper().startswith("LSOA21CD"))
+    people = lsoas.set_index(lsoa_code)["POP2021"]
+    for place, name in (("North", "NORTH LIVERPOOL PCN"), ("South", "SWAGGA PCN")):
+        expected = float(people.loc[members.loc[members[pcn_col] == code[name], lsoa_col]].sum())
+        got = next(p for p in doc["places"] if p["name"] == place)
+        assert got["population"] == pytest.approx(expected)
+        assert (got["band"], got["neighbourhood"]) == ("n/a", band_flag(expected, NEIGHBOURHOOD_BAND))
+    text = run_cli("compare", option, "--against", "england/lad24").stdout
+    assert "Liverpool neighbourhoods †" in text and "† england/pcn: Modelled footprints" in " ".join(text.split())

@@ -188,8 +188,7 @@ def compare_loaded(loaded: list[Option], against: Sequence[Any] | None, settings
         measured = Settings(weights=settings.weights, tol=settings.tol, snap=settings.snap,
                             population_layer=pop.id if pop else None, place_band=settings.place_band,
                             neighbourhood_band=settings.neighbourhood_band)
-        infos = [LayerInfo(r.id, r.title, r.attribution, r.entry.exactness if r.entry else None,
-                           r.entry.caveat if r.entry else None) for r in refs]
+        infos = [_info(r) for r in refs]
         results = [compare_option(o, refs, measured, pop, settings.boundary, warn) for o in loaded]
     comparison = Comparison(settings=measured, layers=infos, options=results)
     _remember_references(comparison, refs)
@@ -489,7 +488,15 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
         footprint=footprint, places=summaries, unassigned=list(option.unassigned), results=results,
         frame=option.frame, blocks_layer=option.blocks.id if option.blocks is not None else None,
         unassigned_names=_block_names(option, option.unassigned),
+        blocks_info=_info(option.blocks) if option.blocks is not None else None,
     )
+
+
+def _info(layer: Layer) -> LayerInfo:
+    """How the results name a layer: title, licence line, exactness and caveat (from its catalogue entry)."""
+    entry = layer.entry
+    return LayerInfo(layer.id, layer.title, layer.attribution, entry.exactness if entry else None,
+                     entry.caveat if entry else None)
 
 
 def _block_names(option: Option, codes: list[str]) -> list[str]:

@@ -82,6 +82,7 @@ def _option_dict(opt: OptionResult, modelled: Collection[str] = ()) -> dict[str,
         "source": opt.source,
         "footprint": {m.key: m.value(opt) for m in shown_in("json", metrics=OPTION_METRICS)},
         "blocks": opt.blocks_layer,
+        "modelled": opt.modelled,  # places built from a modelled or best-fit layer: every figure is an estimate
         "unassigned": list(opt.unassigned),
         "unassigned_names": list(opt.unassigned_names),
         "places": [_place_dict(p) for p in opt.places],

@@ -294,6 +294,18 @@ class OptionResult:
     frame: Any = field(default=None, repr=False)  # GeoDataFrame (place, geometry), EPSG:27700
     blocks_layer: str | None = None   # id of the building-block layer (None for a drawn option)
     unassigned_names: list[str] = field(default_factory=list)  # names of the blocks in no place
+    blocks_info: LayerInfo | None = field(default=None, repr=False)  # the block layer's exactness and caveat
+
+    @property
+    def modelled(self) -> bool:
+        """Whether the places are built from a modelled or best-fit layer (e.g. PCN footprints), so every
+        figure of the option is an estimate (marked †)."""
+        return self.blocks_info is not None and self.blocks_info.modelled
+
+    @property
+    def label(self) -> str:
+        """The option's name, marked † when its places are built from a modelled or best-fit layer."""
+        return f"{self.name} {CAVEAT_MARK}" if self.modelled else self.name
 
 
 @dataclass

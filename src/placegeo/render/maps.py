@@ -111,6 +111,7 @@ def draw_map(
     lines = list(attributions([(s.attribution, s.id) for s in sources if s is not None]
                               + (shade.credits if shade is not None else []) + [(attribution, None)]))
     drawn = [layer for layer in [*split_set, *overlay_layers] if layer.entry is not None]
+    drawn += [o.blocks for o in loaded if o.blocks is not None and _modelled(o.blocks)]  # modelled places
     lines += list(dict.fromkeys(f"{CAVEAT_MARK if _modelled(layer) else 'Note:'} {_named(layer.id, layer.entry.caveat)}"
                                 for layer in drawn if layer.entry.caveat))
     unlicensed = [_source_name(o) for o in loaded if o.blocks is None or o.blocks.entry is None]
@@ -262,7 +263,7 @@ def _geography(option: Option) -> str:
     """Which geography and vintage an option's places are built from."""
     if option.blocks is None:
         return f"drawn in {Path(str(option.source)).name}" if option.source else "drawn by hand"
-    text = f"built from {option.blocks.title}"
+    text = f"built from {option.blocks.title}" + (f" {CAVEAT_MARK}" if _modelled(option.blocks) else "")
     if option.blocks.entry is not None and option.blocks.entry.vintage:
         vintage = re.sub(r"\s*\([^()]*\)", "", option.blocks.entry.vintage.split(";")[0]).strip()
         text += f" (vintage: {vintage})"

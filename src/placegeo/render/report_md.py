@@ -44,11 +44,11 @@ def markdown(model: ReportModel) -> str:
             if all(v is None for v in values):
                 continue
             rows.append([esc(model.label(lid)), item.label] + [score_cell(model, o, lid, item) for o in model.options])
-    out += _table(["Layer", "Measure", *map(esc, model.options)], rows,
+    out += _table(["Layer", "Measure", *(esc(model.option_label(o)) for o in model.options)], rows,
                   numeric=set(range(2, 2 + len(model.options))))
     out += [esc(note) for note in model.modelled.values()] + ([""] if model.modelled else [])
     for option in model.options:
-        out += [f"## {esc(option)}", "", "### Places", ""]
+        out += [f"## {esc(model.option_label(option))}", "", "### Places", ""]
         profile = profile_columns(model, "md")
         out += _table(
             ["Place", "Population", "Area (km²)", f"Place band ({model.place_band.describe()})",

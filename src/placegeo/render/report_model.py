@@ -91,6 +91,11 @@ class ReportModel:
     notes: list[str] = field(default_factory=list)
     profile_sources: list[str] = field(default_factory=list)  # source and vintage of each profile figure
     modelled: dict[str, str] = field(default_factory=dict)  # modelled / best-fit layer id -> its † footnote
+    modelled_options: list[str] = field(default_factory=list)  # options built from such a layer (all marked †)
+
+    def option_label(self, option: str) -> str:
+        """The option's name, marked † when its places are built from a modelled or best-fit layer."""
+        return f"{option} {CAVEAT_MARK}" if option in self.modelled_options else option
 
     def label(self, layer: str) -> str:
         """The layer's id, marked † when its figures come from a modelled or best-fit layer."""
@@ -99,6 +104,10 @@ class ReportModel:
     def mark(self, layer: str) -> str:
         """"†" for a modelled or best-fit layer, else ""."""
         return CAVEAT_MARK if layer in self.modelled else ""
+
+    def mark_option(self, option: str) -> str:
+        """"†" for an option built from a modelled or best-fit layer, else ""."""
+        return CAVEAT_MARK if option in self.modelled_options else ""
 
     def places_of(self, option: str) -> list[PlaceRow]:
         return [p for p in self.places if p.option == option]
@@ -188,7 +197,9 @@ def build_model(comparison: Comparison, *, sources: list[Source] | None = None,
         place_band=settings.place_band,
         neighbourhood_band=settings.neighbourhood_band,
         profile_sources=sources_of_profiles,
-        modelled={info.id: info.footnote() for info in comparison.layers if info.modelled},
+        modelled={info.id: info.footnote() for info in [*comparison.layers, *(o.blocks_info for o in comparison.options
+                                                                              if o.blocks_info)] if info.modelled},
+        modelled_options=[o.name for o in comparison.options if o.modelled],
     )
     model.summary = summary_sentences(model)
     return model

@@ -81,7 +81,7 @@ def workbook(model: ReportModel):
                 continue
             rows.append([(option, "text"), (lid, "text"), (model.layer_titles.get(lid, lid), "text")]
                         + [(score.get(m.key), NUMBER_FORMATS[m.unit]) for m in columns]
-                        + [(model.mark(lid), "text")])
+                        + [(model.mark(lid) or model.mark_option(option), "text")])
     _sheet(wb, "Scorecard", ["Option", "Layer", "Layer title", *(m.heading for m in columns), CAVEAT_HEADING], rows,
            [34, 12, 40] + [16] * len(columns) + [10])
     # Places
@@ -102,7 +102,7 @@ def workbook(model: ReportModel):
             rows.append([(s.option, "text"), (s.layer, "text"), (s.code, "text"), (s.name, "text"),
                          (place, "text"), (share, PCT), ("yes" if place == s.best_fit else "no", "text"),
                          (s.population, INT), (s.people_moved, INT), (s.core20_moved, INT),
-                         (model.mark(s.layer), "text")])
+                         (model.mark(s.layer) or model.mark_option(s.option), "text")])
     _sheet(wb, "Splits", ["Option", "Layer", "Unit code", "Unit", "Place", "Share", "Best fit",
                           "Population in footprint", "People moved", "Core20 residents moved", CAVEAT_HEADING], rows,
            [34, 12, 14, 32, 32, 10, 10, 16, 14, 16, 10])

@@ -62,13 +62,13 @@ def render_scorecard(comparison: Comparison, width: int | None = None) -> str:
     for layer in comparison.layers:
         table.add_column(layer.label, justify="left")  # "pcn †": figures from a modelled layer
     for opt in comparison.options:
-        cells = [opt.name] + [_figure(m, m.value(opt)) for m in shown_in("terminal", metrics=OPTION_METRICS)]
+        cells = [opt.label] + [_figure(m, m.value(opt)) for m in shown_in("terminal", metrics=OPTION_METRICS)]
         for layer in comparison.layers:
             cells.append(_cell(values(opt.results[layer.id]), weights))
         table.add_row(*cells)
     console.print(table)
     for opt in comparison.options:
-        console.print(f"\n[bold]{opt.name}[/bold]: places")
+        console.print(f"\n[bold]{opt.label}[/bold]: places")
         for place in opt.places:
             flag = "" if place.band in ("within", "unknown") else f"  ({place.band} the place band, "\
                 f"{settings.place_band.describe()})"
@@ -91,7 +91,8 @@ def render_scorecard(comparison: Comparison, width: int | None = None) -> str:
                 for unit in outside:
                     share = unit.outside.get(settings.primary, unit.outside.get("area"))
                     console.print(f"    {unit.name}: {pct(share)} outside")
-    notes = [layer.footnote() for layer in comparison.layers if layer.modelled]
+    notes = list(dict.fromkeys([layer.footnote() for layer in comparison.layers if layer.modelled]
+                               + [o.blocks_info.footnote() for o in comparison.options if o.blocks_info and o.modelled]))
     if notes:
         console.print("")
         for note in notes:
