@@ -91,8 +91,9 @@ def render_scorecard(comparison: Comparison, width: int | None = None) -> str:
                 for unit in outside:
                     share = unit.outside.get(settings.primary, unit.outside.get("area"))
                     console.print(f"    {unit.name}: {pct(share)} outside")
-    notes = list(dict.fromkeys([layer.footnote() for layer in comparison.layers if layer.modelled]
-                               + [o.blocks_info.footnote() for o in comparison.options if o.blocks_info and o.modelled]))
+    modelled = [layer for layer in comparison.layers if layer.modelled]
+    modelled += [o.blocks_info for o in comparison.options if o.blocks_info is not None and o.modelled]
+    notes = list(dict.fromkeys(layer.footnote() for layer in modelled))
     if notes:
         console.print("")
         for note in notes:
