@@ -956,8 +956,9 @@ def _polygon_layer(layer: Layer, flag: str) -> Layer:
 
 def report_maps(comparison: Comparison, options: Sequence[Option]) -> dict[str, MapInputs]:
     """What the report's map of each option draws: one small multiple per reference layer that the option
-    splits, its units hatched (read from ``comparison``, so the hatching is what the report's tables say); one
-    plain panel when it splits none. Layers that cannot be drawn (not polygons) are left out."""
+    splits, its units hatched (read from ``comparison``, so the hatching is what the report's tables say); when it
+    splits none, one panel of the first layer (nothing hatched). Layers that cannot be drawn (not polygons) are
+    left out."""
     refs = reference_layers(comparison)  # the layer itself: a user file is never reloaded by its stem
     if refs is None:
         refs = []
@@ -974,6 +975,7 @@ def report_maps(comparison: Comparison, options: Sequence[Option]) -> dict[str, 
         result = comparison.option(option.name)
         layers: list[Layer | None] = [ref for ref in drawable
                                       if ref.id in result.results and result.results[ref.id].split_units]
+        layers = layers or [ref for ref in drawable if ref.id in result.results][:1]
         if not layers:
             out[option.name] = MapInputs([option], [])
             continue
