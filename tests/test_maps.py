@@ -204,9 +204,14 @@ def test_cheshire_and_merseyside_uses_every_colour_of_the_palette():
     from placegeo.tasks import map_options
 
     option = load_option(CHESHIRE_MERSEYSIDE)
-    colours = {p: c for p, c in legend_colours(map_options([option], labels=False)).items() if p in option.place_names}
+    fig = map_options([option], highlight_splits="england/ccg21")
+    colours = {p: c for p, c in legend_colours(fig).items() if p in option.place_names}
     assert len(colours) == 9 and set(colours.values()) == {c.lower() for c in TOL_LIGHT}
     assert len(neighbours(option)) == 14
+    repeated = {p for p, c in colours.items() if list(colours.values()).count(c) == 2}
+    assert repeated == {"Cheshire East", "Knowsley"}  # as docs/maps.md says, under its picture
+    labels = [t.get_text() for ax in fig.axes for t in ax.texts if (t.get_gid() or "").startswith("split-label-")]
+    assert labels == ["NHS Cheshire CCG\n53% Cheshire East\n47% Cheshire West and Chester"]
 
 
 def test_a_place_keeps_its_colour_across_panels(tmp_path):
