@@ -973,14 +973,14 @@ def report_maps(comparison: Comparison, options: Sequence[Option]) -> dict[str, 
         if not _in(comparison, option):
             continue
         result = comparison.option(option.name)
-        layers: list[Layer | None] = [ref for ref in drawable
-                                      if ref.id in result.results and result.results[ref.id].split_units]
-        layers = layers or [ref for ref in drawable if ref.id in result.results][:1]
+        compared = [ref for ref in drawable if ref.id in result.results]
+        layers = [ref for ref in compared if result.results[ref.id].split_units] or compared[:1]
         if not layers:
             out[option.name] = MapInputs([option], [])
             continue
+        panels: list[Layer | None] = list(layers)
         out[option.name] = MapInputs([option] * len(layers), [], layers[0], None, [comparison] * len(layers),
-                                     split_layers=layers)
+                                     split_layers=panels)
     return out
 
 
