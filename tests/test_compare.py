@@ -7,6 +7,7 @@ L&SC district and CCG is a union of whole 2011 LSOAs, so overlaps by population 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -374,11 +375,14 @@ def test_a_single_weight_still_writes_json_and_tables(weight, tmp_path, run_cli)
     assert (tmp_path / "out" / "scorecard.csv").exists()
 
 
-def test_places_are_flagged_against_a_neighbourhood_band_set_on_the_command_line(run_cli, lsoas):
-    """Each place's population (a pandas sum over its districts' LSOAs) against 140,000 to 160,000."""
+def test_neighbourhoods_are_flagged_against_a_neighbourhood_band_set_on_the_command_line(run_cli, lsoas, tmp_path):
+    """Each place of an option saying ``level: neighbourhood``: its population (a pandas sum over its districts'
+    LSOAs) against 140,000 to 160,000; the place band is not theirs."""
     people = lsoas.assign(place=lsoas["LAD21CD"].map(PLACE_OF_LAD)).dropna(subset=["place"])
     people = people.groupby("place")["POP2020"].sum()
-    result = run_cli("compare", FOUR, "--against", "lad21", "--format", "json",
+    hoods = tmp_path / "four-as-neighbourhoods.yaml"
+    hoods.write_text("level: neighbourhood\n" + Path(FOUR).read_text(encoding="utf-8"), encoding="utf-8")
+    result = run_cli("compare", hoods, "--against", "lad21", "--format", "json",
                      "--neighbourhood-min", "140000", "--neighbourhood-max", "160000")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
@@ -387,6 +391,16 @@ def test_places_are_flagged_against_a_neighbourhood_band_set_on_the_command_line
                      for name, n in people.items()}
     assert flags["Blackpool"] == "below" and flags["Blackburn with Darwen"] == "within"  # 138,381 and 150,030
     assert doc["settings"]["neighbourhood_band"] == {"name": "neighbourhood", "low": 140_000, "high": 160_000}
+    assert {p["band"] for p in doc["options"][0]["places"]} == {"n/a"}
+
+
+def test_council_places_are_checked_against_the_place_band_only(run_cli):
+    """The four council places are places, not neighbourhoods: no "above 30,000 to 50,000" for them."""
+    result = run_cli("compare", FOUR, "--against", "lad21", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    places = json.loads(result.stdout)["options"][0]["places"]
+    assert {p["neighbourhood"] for p in places} == {"n/a"}
+    assert {p["name"]: p["band"] for p in places}["Blackpool"] == "within"  # 138,381 people, up to 500,000
 
 
 def test_a_neighbourhood_band_upside_down_is_one_line_and_exit_2(run_cli):
@@ -447,3 +461,94 @@ def test_subunits_adds_each_places_sub_units_as_an_option(run_cli):
     assert [o["name"] for o in options] == ["Five place partnerships (2019-2022)", "Four council places (July 2022)",
                                            "Lancashire delivery units"]
     assert options[2]["layers"] == json.loads(alone.stdout)["options"][0]["layers"]
+
+
+# -- caveats travel with modelled data (issue 17) -----------------------------------------------------
+
+
+def _modelled_in_catalogue() -> set[str]:
+    """Layer ids whose catalogue entry says ``exactness: modelled`` or ``best-fit``, read from the YAML itself."""
+    import yaml
+
+    from tests.conftest import DATA
+
+    found = set()
+    for path in [DATA / "boundaries" / "catalogue.yaml", *sorted((DATA / "boundaries" / "catalogue.d").glob("*.yaml"))]:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entries = doc.get("layers", doc) if isinstance(doc, dict) else doc
+        for entry in entries if isinstance(entries, list) else []:
+            if entry.get("exactness") in ("modelled", "best-fit"):
+                found.add(entry["id"])
+    return found
+
+
+CHESHIRE_MERSEYSIDE = OPTIONS.parent.parent / "docs" / "examples" / "cheshire-merseyside" / "councils-2024.yaml"
+
+
+@pytest.fixture(scope="module")
+def cheshire_modelled(tmp_path_factory):
+    """Nine councils against districts (exact), wards (best-fit) and PCNs (modelled): terminal and JSON."""
+    from placegeo.cli import run
+
+    out = tmp_path_factory.mktemp("modelled")
+    args = ["compare", str(CHESHIRE_MERSEYSIDE), "--against", "england/lad24", "england/ward24", "england/pcn"]
+    assert run([*args, "--format", "json", "--out", str(out / "json")]) == 0
+    return json.loads((out / "json" / "comparison.json").read_text(encoding="utf-8")), args
+
+
+def test_json_flags_the_figures_of_modelled_layers(cheshire_modelled):
+    doc, _ = cheshire_modelled
+    assert {"england/ward24", "england/pcn"} <= _modelled_in_catalogue()
+    assert "england/lad24" not in _modelled_in_catalogue()
+    assert {layer["id"]: layer["modelled"] for layer in doc["layers"]} == {
+        "england/lad24": False, "england/ward24": True, "england/pcn": True}
+    for option in doc["options"]:
+        assert {lid: res["modelled"] for lid, res in option["layers"].items()} == {
+            "england/lad24": False, "england/ward24": True, "england/pcn": True}
+
+
+def test_terminal_marks_modelled_figures_and_prints_their_caveat(cheshire_modelled, run_cli):
+    from placegeo.catalogue import get_entry
+
+    _, args = cheshire_modelled
+    result = run_cli(*args)
+    assert result.exit_code == 0, result.stderr
+    header = next(line for line in result.stdout.splitlines() if "england/lad24" in line)
+    assert "england/ward24 †" in header and "england/pcn †" in header and "england/lad24 †" not in header
+    assert "split england/pcn † units:" in result.stdout
+    notes = " ".join(result.stdout[result.stdout.rstrip().rindex("\n\n"):].split())  # the footnotes, at the end
+    assert notes.startswith("† england/ward24")
+    assert "† england/ward24 is a best fit" in notes
+    assert "† england/pcn: " + " ".join(get_entry("england/pcn").caveat.split()[:6]) in notes
+
+
+def test_an_option_of_pcns_is_neighbourhoods_and_modelled(run_cli, tmp_path):
+    """Two Liverpool neighbourhoods built from england/pcn: checked against the neighbourhood band only (their
+    Census 2021 populations summed over the LSOAs the membership file gives each PCN), and every figure marked."""
+    import pandas as pd
+
+    from placegeo.catalogue import get_entry
+    from placegeo.metrics import NEIGHBOURHOOD_BAND, band_flag
+
+    option = tmp_path / "hoods.yaml"
+    option.write_text("name: Liverpool neighbourhoods\nblocks: england/pcn\nplaces:\n"
+                      "  - name: North\n    blocks: [NORTH LIVERPOOL PCN]\n"
+                      "  - name: South\n    blocks: [SWAGGA PCN]\n", encoding="utf-8")
+    result = run_cli("compare", option, "--against", "england/lad24", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)["options"][0]
+    assert doc["modelled"] is True
+    pcn = load_layer("england/pcn").frame
+    code = dict(zip(pcn["PCN_NAME"], pcn["PCN_CODE"], strict=True))
+    members = pd.read_csv(get_entry("england/pcn").members_path, dtype=str)
+    lsoa_col, pcn_col = members.columns[:2]
+    lsoas = load_layer("england/lsoa21").frame
+    lsoa_code = next(c for c in lsoas.columns if c.upper().startswith("LSOA21CD"))
+    people = lsoas.set_index(lsoa_code)["POP2021"]
+    for place, name in (("North", "NORTH LIVERPOOL PCN"), ("South", "SWAGGA PCN")):
+        expected = float(people.loc[members.loc[members[pcn_col] == code[name], lsoa_col]].sum())
+        got = next(p for p in doc["places"] if p["name"] == place)
+        assert got["population"] == pytest.approx(expected)
+        assert (got["band"], got["neighbourhood"]) == ("n/a", band_flag(expected, NEIGHBOURHOOD_BAND))
+    text = run_cli("compare", option, "--against", "england/lad24").stdout
+    assert "Liverpool neighbourhoods †" in text and "† england/pcn: Modelled footprints" in " ".join(text.split())

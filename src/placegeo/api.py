@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from placegeo import metrics
-from placegeo.errors import UsageError
+from placegeo.errors import PlacegeoError, UsageError
 from placegeo.metrics import NEIGHBOURHOOD_BAND, PLACE_BAND, Band
 from placegeo.results import (
     Comparison,
@@ -196,8 +196,7 @@ def compare_loaded(loaded: list[Option], against: Sequence[Any] | None, settings
         measured = Settings(weights=settings.weights, tol=settings.tol, snap=settings.snap,
                             population_layer=pop.id if pop else None, place_band=settings.place_band,
                             neighbourhood_band=settings.neighbourhood_band)
-        infos = [LayerInfo(r.id, r.title, r.attribution, r.entry.exactness if r.entry else None,
-                           r.entry.caveat if r.entry else None) for r in refs]
+        infos = [_info(r) for r in refs]
         results = [compare_option(o, refs, measured, pop, settings.boundary, warn) for o in loaded]
     comparison = Comparison(settings=measured, layers=infos, options=results)
     _remember_references(comparison, refs)
@@ -563,6 +562,7 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
         footprint=footprint, places=summaries, unassigned=list(option.unassigned), results=results,
         frame=option.frame, blocks_layer=option.blocks.id if option.blocks is not None else None,
         unassigned_names=_block_names(option, option.unassigned),
+        blocks_info=_info(option.blocks) if option.blocks is not None else None,
     )
 
 
@@ -615,6 +615,13 @@ def edge_match(option: Option, ref: Layer, matrix: Matrix, snap: float, internal
             return EdgeMatch(file=option.name, against=ref.id, share=match[0], median_m=match[1],
                              length_km=float(length.sum()) / 1e3)
     return None
+
+
+def _info(layer: Layer) -> LayerInfo:
+    """How the results name a layer: title, licence line, exactness and caveat (from its catalogue entry)."""
+    entry = layer.entry
+    return LayerInfo(layer.id, layer.title, layer.attribution, entry.exactness if entry else None,
+                     entry.caveat if entry else None)
 
 
 def _block_names(option: Option, codes: list[str]) -> list[str]:
@@ -752,12 +759,14 @@ def place_summaries(option: Option, place_w: dict[str, np.ndarray], settings: Se
         if place.subunits is not None:
             sub = Weighing(option_tiling(place.subunits), settings.weights, pop)
             subunits = place_summaries(place.subunits, sub.place_weights(), settings, pop, sub)
+        hoods = option.neighbourhoods  # each band applies to its own level only (docs/metrics.md)
         out.append(PlaceSummary(
             name=place.name, population=population, area_km2=area / 1e6, units=list(place.blocks),
-            band=metrics.band_flag(population, settings.place_band) if population is not None else "unknown",
+            band=("n/a" if hoods else metrics.band_flag(population, settings.place_band) if population is not None
+                  else "unknown"),
             subunits=subunits,
-            neighbourhood=(metrics.band_flag(population, settings.neighbourhood_band) if population is not None
-                           else "unknown"),
+            neighbourhood=("n/a" if not hoods else metrics.band_flag(population, settings.neighbourhood_band)
+                           if population is not None else "unknown"),
             profile=profiles[j],
         ))
     return out
@@ -949,6 +958,7 @@ class MapInputs:
     practice_layer: Layer | None = None
     splits: list[Comparison | None] = field(default_factory=list)
     shade: Shade | None = None
+    split_layers: list[Layer | None] = field(default_factory=list)  # per panel; empty: split_layer in every one
 
 
 IMD_LICENCE = ("Contains public sector information licensed under the Open Government Licence v3.0. Source: "
@@ -1070,13 +1080,33 @@ def _polygon_layer(layer: Layer, flag: str) -> Layer:
 
 
 def report_maps(comparison: Comparison, options: Sequence[Option]) -> dict[str, MapInputs]:
-    """What the report's map of each option draws: its places, with the units of the first reference layer
-    that it splits (read from ``comparison``, so the hatching is what the report's tables say)."""
+    """What the report's map of each option draws: one small multiple per reference layer that the option
+    splits, its units hatched (read from ``comparison``, so the hatching is what the report's tables say); when it
+    splits none, one panel of the first layer (nothing hatched). Layers that cannot be drawn (not polygons) are
+    left out."""
     refs = reference_layers(comparison)  # the layer itself: a user file is never reloaded by its stem
-    split_layer: Layer | str | None = refs[0] if refs else comparison.layers[0].id if comparison.layers else None
-    return {option.name: map_inputs([option], highlight_splits=split_layer, comparison=comparison,
-                                    tol=comparison.settings.tol, warn=lambda _: None)
-            for option in options if _in(comparison, option)}
+    if refs is None:
+        refs = []
+        for info in comparison.layers:
+            try:
+                refs.append(load_reference(info.id))
+            except PlacegeoError:
+                continue
+    drawable = [ref for ref in refs if not set(ref.frame.geom_type) - {"Polygon", "MultiPolygon"}]
+    out = {}
+    for option in options:
+        if not _in(comparison, option):
+            continue
+        result = comparison.option(option.name)
+        compared = [ref for ref in drawable if ref.id in result.results]
+        layers = [ref for ref in compared if result.results[ref.id].split_units] or compared[:1]
+        if not layers:
+            out[option.name] = MapInputs([option], [])
+            continue
+        panels: list[Layer | None] = list(layers)
+        out[option.name] = MapInputs([option] * len(layers), [], layers[0], None, [comparison] * len(layers),
+                                     split_layers=panels)
+    return out
 
 
 def _in(comparison: Comparison, option: Option) -> bool:

@@ -30,7 +30,10 @@ if TYPE_CHECKING:
     from placegeo.layers import Layer
 
 OPTION_KEYS = {"name", "description", "blocks", "code_column", "name_column", "places", "file", "place_column",
-               "layer", "crs"}
+               "layer", "crs", "level"}
+LEVELS = ("place", "neighbourhood")
+"""What an option's places are (``level:``): places (checked against the place band) or neighbourhoods (PCN-sized,
+checked against the neighbourhood band). Without ``level:``, options built from PCNs are neighbourhoods."""
 PLACE_KEYS = {"name", "blocks", "subunits", "description"}
 OPTION_SUFFIXES = {".yaml", ".yml", ".toml"}
 MAX_BYTES = 2_000_000
@@ -99,6 +102,7 @@ class OptionSpec:
     file: Path | None = None  # a drawn option: the polygon file, relative to the option file resolved
     place_column: str | None = None
     crs: str | None = None  # ``crs:``: the CRS of a blocks or drawn file that declares none
+    level: str | None = None  # "place" or "neighbourhood" when the file says (``level:``), else None
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
@@ -348,6 +352,13 @@ class _Rules:
         if "crs" in raw and not isinstance(raw["crs"], str):
             self.add("option-structure", f"'crs' should be a text such as EPSG:27700, not {_kind(raw['crs'])}",
                      (*at, "crs"))
+        if "level" in raw:
+            level = raw["level"]
+            if isinstance(level, str) and level.strip().lower() in LEVELS:
+                spec.level = level.strip().lower()
+            else:
+                self.add("option-structure", f"'level' should be {' or '.join(LEVELS)}, not {level!r}",
+                         (*at, "level"))
         if "file" in raw:
             if isinstance(raw["file"], str):
                 spec.file = self.base / raw["file"]

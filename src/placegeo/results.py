@@ -56,6 +56,13 @@ class Settings:
         return "population" if "population" in self.weights else "area"
 
 
+CAVEAT_MARK = "†"
+"""The marker on every figure computed from a modelled or best-fit layer; its footnote says why."""
+
+MODELLED = ("modelled", "best-fit")
+"""The ``exactness`` of layers whose figures carry :data:`CAVEAT_MARK` (PCN footprints, wards)."""
+
+
 @dataclass
 class LayerInfo:
     """A reference layer as the results name it: its licence line, how exact it is (``exact``, ``best-fit``,
@@ -66,6 +73,21 @@ class LayerInfo:
     attribution: str | None = None
     exactness: str | None = None
     caveat: str | None = None
+
+    @property
+    def modelled(self) -> bool:
+        """Whether the layer is modelled or best-fit, so every figure from it is an estimate (marked †)."""
+        return self.exactness in MODELLED
+
+    @property
+    def label(self) -> str:
+        """The layer's id, marked † when its figures are modelled ("pcn †")."""
+        return f"{self.id} {CAVEAT_MARK}" if self.modelled else self.id
+
+    def footnote(self) -> str:
+        """"† pcn: <caveat>" -- the footnote every view prints under figures marked †."""
+        why = self.caveat or f"{self.exactness} footprints, not official boundaries"
+        return f"{CAVEAT_MARK} {why if why.startswith(self.id) else f'{self.id}: {why}'}"
 
 
 @dataclass
@@ -112,7 +134,8 @@ class ProfileTable:
 class PlaceSummary:
     """A place's size: population (None when not measured), area in km², its blocks, and where its
     population falls against the place band (``band``) and the neighbourhood band (``neighbourhood``):
-    ``below``, ``within``, ``above`` or ``unknown``."""
+    ``below``, ``within``, ``above``, ``unknown``, or ``n/a`` for the band of the other level (an option's
+    places are checked against the place band, its neighbourhoods against the neighbourhood band)."""
 
     name: str
     population: float | None
@@ -303,6 +326,18 @@ class OptionResult:
     frame: Any = field(default=None, repr=False)  # GeoDataFrame (place, geometry), EPSG:27700
     blocks_layer: str | None = None   # id of the building-block layer (None for a drawn option)
     unassigned_names: list[str] = field(default_factory=list)  # names of the blocks in no place
+    blocks_info: LayerInfo | None = field(default=None, repr=False)  # the block layer's exactness and caveat
+
+    @property
+    def modelled(self) -> bool:
+        """Whether the places are built from a modelled or best-fit layer (e.g. PCN footprints), so every
+        figure of the option is an estimate (marked †)."""
+        return self.blocks_info is not None and self.blocks_info.modelled
+
+    @property
+    def label(self) -> str:
+        """The option's name, marked † when its places are built from a modelled or best-fit layer."""
+        return f"{self.name} {CAVEAT_MARK}" if self.modelled else self.name
 
 
 @dataclass

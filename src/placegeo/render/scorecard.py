@@ -92,7 +92,7 @@ def render_scorecard(comparison: Comparison, width: int | None = None, *, wide: 
 
     for opt in comparison.options:
         say("")
-        say(f"{opt.name}: places")
+        say(f"{opt.label}: places")
         for place in opt.places:
             flag = "" if place.band in ("within", "unknown") else f"  ({place.band} the place band, "\
                 f"{settings.place_band.describe()})"
@@ -107,16 +107,23 @@ def render_scorecard(comparison: Comparison, width: int | None = None, *, wide: 
             if res.edge_match is not None:
                 say(f"  {edge_sentence(res, settings.snap)}")
             if res.split_units:
-                say(f"  split {layer.id} units:")
+                say(f"  split {layer.label} units:")
                 for unit in res.split_units:
                     say(f"    {split_sentence(unit, settings.primary)}")
             outside = [u for u in res.outside_footprint if u.outside.get(settings.primary, u.outside.get("area", 0))
                        >= 0.005]
             if outside:
-                say(f"  {layer.id} units partly outside the option's footprint:")
+                say(f"  {layer.label} units partly outside the option's footprint:")
                 for unit in outside:
                     share = unit.outside.get(settings.primary, unit.outside.get("area"))
                     say(f"    {unit.name}: {pct(share)} outside")
+    modelled = [layer for layer in comparison.layers if layer.modelled]
+    modelled += [o.blocks_info for o in comparison.options if o.blocks_info is not None and o.modelled]
+    notes = list(dict.fromkeys(layer.footnote() for layer in modelled))
+    if notes:
+        say("")
+        for note in notes:
+            say(note)
     return console.export_text()
 
 
@@ -138,9 +145,9 @@ def _wide_table(comparison: Comparison) -> Table:
     for key, _ in _option_figures(comparison.options[0]) if comparison.options else []:
         table.add_column(key, justify="right")
     for layer in comparison.layers:
-        table.add_column(layer.id, justify="left")
+        table.add_column(layer.label, justify="left")  # "pcn †": figures from a modelled layer
     for opt in comparison.options:
-        cells = [opt.name] + [value for _, value in _option_figures(opt)]
+        cells = [opt.label] + [value for _, value in _option_figures(opt)]
         cells += [_cell(values(opt.results[layer.id]), comparison.settings.weights) for layer in comparison.layers]
         table.add_row(*cells)
     return table
@@ -161,12 +168,12 @@ def _transposed(comparison: Comparison, options: list[OptionResult], *, caption:
                   caption=_caption(comparison) if caption else None, caption_justify="left", show_lines=True)
     table.add_column("")
     for opt in options:
-        table.add_column(textwrap.fill(opt.name, width=max(longest, 12)))
+        table.add_column(textwrap.fill(opt.label, width=max(longest, 12)))
     figures = [_option_figures(opt) for opt in options]
     for i, (key, _) in enumerate(figures[0] if figures else []):
         table.add_row(key, *(f[i][1] for f in figures))
     for j, layer in enumerate(comparison.layers):
-        table.add_row(layer.id, *(cells[j] for cells in columns))
+        table.add_row(layer.label, *(cells[j] for cells in columns))
     return table
 
 
