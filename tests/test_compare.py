@@ -511,7 +511,7 @@ def test_terminal_marks_modelled_figures_and_prints_their_caveat(cheshire_modell
     from placegeo.catalogue import get_entry
 
     _, args = cheshire_modelled
-    result = run_cli(*args)
+    result = run_cli(*args, "--wide")  # a row per option, a column per layer, whatever the terminal's width
     assert result.exit_code == 0, result.stderr
     header = next(line for line in result.stdout.splitlines() if "england/lad24" in line)
     assert "england/ward24 †" in header and "england/pcn †" in header and "england/lad24 †" not in header
