@@ -108,8 +108,8 @@ class Labeller:
         self.renderer = self.fig.canvas.get_renderer()
         self.panel = self.ax.get_window_extent(self.renderer)
         self.px_per_mm = self.fig.dpi / 25.4
-        self.to_display = self.ax.transData
-        self.to_data = self.ax.transData.inverted()
+        self.to_display = self.ax.transData.frozen()  # the limits are set: one matrix, not the chain each time
+        self.to_data = self.ax.transData.inverted().frozen()
         self._sizes: dict[tuple, Box] = {}
 
     def block(self, bbox: Bbox) -> None:
@@ -184,8 +184,8 @@ class Labeller:
         candidates = inside_points(geom)
         for size in sizes:
             for variant in wrapped(text):
-                if self._too_big(variant, size, style, geom):
-                    continue
+                if self._too_big(variant, min(sizes), style, geom) or self._too_big(variant, size, style, geom):
+                    continue  # (a name too big at the smallest size is too big at every size: measured once)
                 for xy in candidates:
                     if self._fits(variant, xy, size, style, geom):
                         return self._keep(self._artist(variant, xy, size, style), gid)

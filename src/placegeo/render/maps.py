@@ -151,7 +151,7 @@ def draw_map(
         if shade is not None:
             handles, headings = _shade_handles(shade, page)
         else:
-            handles, headings = _place_handles(loaded, colours)
+            handles, headings = _capped(*_place_handles(loaded, colours))
         handles += _other_handles(overlay_layers, split_layer, practice_layer, page)
         legend(fig, page, handles, legend_box, headings=headings, title="Places" if shade is None else "Key")
     return as_map_figure(fig)
@@ -311,9 +311,12 @@ def _panel(option: Option, metres_per_mm: float) -> _Panel:
             leaves.append((place.name, None, frame.loc[place.name]))
     simplified = coverage_simplified([g for _, _, g in leaves], SIMPLIFY_MM * metres_per_mm)
     leaves = [(p, s, g) for (p, s, _), g in zip(leaves, simplified, strict=True)]
+    grouped: dict[str, list[Any]] = {}
+    for p, _, g in leaves:
+        grouped.setdefault(p, []).append(g)
     places: dict[str, Any] = {}
     for place in option.places:
-        parts = [g for p, _, g in leaves if p == place.name]
+        parts = grouped.get(place.name, [])
         places[place.name] = parts[0] if len(parts) == 1 else shapely.coverage_union_all(parts)
     return _Panel(option, leaves, places)
 
@@ -506,6 +509,22 @@ def _place_handles(options: list[Option], colours: dict[str, str]) -> tuple[list
                     fill = tint(colours[place.name], SUBUNIT_TINTS[i % len(SUBUNIT_TINTS)])
                     handles.append(Patch(facecolor=fill, edgecolor="white", linewidth=0.6, label=f"    {sub}"))
     return handles, headings
+
+
+LEGEND_MOST = 60
+"""At most this many place entries in a legend: a map of thousands of places names them on the map, and the
+legend says how many it leaves out (a legend of thousands could not be read, and took minutes to lay out)."""
+
+
+def _capped(handles: list, headings: list[int], most: int = LEGEND_MOST) -> tuple[list, list[int]]:
+    """The first ``most`` legend entries, and one line saying how many more there are."""
+    from matplotlib.patches import Patch
+
+    if len(handles) <= most:
+        return handles, headings
+    more = sum(1 for i in range(most, len(handles)) if i not in headings)
+    kept = handles[:most] + [Patch(facecolor="none", edgecolor="none", label=f"... and {more:,} more places")]
+    return kept, [i for i in headings if i < most]
 
 
 def _other_handles(overlays: list[Layer], split_layer: Layer | None, practice_layer: Layer | None,
