@@ -181,7 +181,7 @@ def _layer_findings(frame: gpd.GeoDataFrame, file: str, settings: Settings, code
     findings += found
     mask = shapely.is_geometry(usable)
     bng = gpd.GeoSeries(usable, crs=frame.crs).to_crs(BNG).values if frame.crs.to_epsg() != 27700 else usable
-    if not points:  # reprojection can leave a valid polygon invalid: mend quietly, it was valid as published
+    if not points and bng is not usable:  # reprojection can leave a valid polygon invalid: mend quietly
         broken = mask.copy()
         broken[mask] = ~shapely.is_valid(bng[mask].astype(object))
         for i in broken.nonzero()[0]:
@@ -195,16 +195,9 @@ def _layer_findings(frame: gpd.GeoDataFrame, file: str, settings: Settings, code
     geoms, codes = bng[mask].astype(object), [labels[i] for i in mask.nonzero()[0]]
     summary["area_km2"] = round(float(shapely.area(geoms).sum()) / 1e6, 3)
     skip = settings.skip
-    if "coverage-overlap" not in skip:
-        found, figures = coverage.check_overlaps(geoms, codes, file)
-        findings += found
-        summary.update(figures)
-    if "coverage-gap" not in skip:
-        found, figures = coverage.check_gaps(geoms, codes, file)
-        findings += found
-        summary.update(figures)
-    if "coverage-edge" not in skip:
-        findings += coverage.check_edges(geoms, codes, file, settings.gap_width)
+    found, figures = coverage.coverage_findings(geoms, codes, file, gap_width=settings.gap_width, skip=skip)
+    findings += found
+    summary.update(figures)
     if "sliver" not in skip:
         findings += coverage.check_slivers(geoms, codes, file, settings.sliver_area)
     return findings
