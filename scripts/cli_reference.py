@@ -38,6 +38,12 @@ Every command speaks one vocabulary:
   up to the next option (so put it last, or before the arguments, when you mean one layer).
 - A value that is not one of the choices is one line and exit code 2: `unknown --format 'yaml' (use text,
   json, junit or github)`.
+- **Progress.** Work that lasts over about a second (reading layers, weighing, checking, drawing, placing
+  labels, writing) shows a progress line on standard error, and only when standard error is a terminal;
+  the line is cleared when the phase ends. Piped or redirected output, and `--format json`, never carry
+  it. `--quiet` (`-q`, before or after the command) turns it off. The library itself shows nothing: it
+  names its phases (`placegeo.progress.phase`) and a caller may install a reporter
+  (`placegeo.progress.reporting`), as the CLI does with rich.
 """
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from placegeo import metrics
 from placegeo.errors import UsageError
 from placegeo.metrics import NEIGHBOURHOOD_BAND, PLACE_BAND, Band
+from placegeo.progress import phase
 from placegeo.results import (
     Comparison,
     LayerInfo,
@@ -190,7 +191,12 @@ def compare_loaded(loaded: list[Option], against: Sequence[Any] | None, settings
                             neighbourhood_band=settings.neighbourhood_band)
         infos = [LayerInfo(r.id, r.title, r.attribution, r.entry.exactness if r.entry else None,
                            r.entry.caveat if r.entry else None) for r in refs]
-        results = [compare_option(o, refs, measured, pop, settings.boundary, warn) for o in loaded]
+        with phase(f"weighing {len(loaded)} option{'s' if len(loaded) != 1 else ''} against "
+                   f"{', '.join(r.id for r in refs)}", total=len(loaded)) as step:
+            results = []
+            for option in loaded:
+                results.append(compare_option(option, refs, measured, pop, settings.boundary, warn))
+                step()
     comparison = Comparison(settings=measured, layers=infos, options=results)
     _remember_references(comparison, refs)
     return comparison
@@ -744,7 +750,8 @@ def overlap(a: Any, b: Any, *, weight: str = "area", population: Any = None, exa
         raise UsageError(f"unknown weight '{weight}'", hint="use area, population or both")
     with reading(CompareSettings(engine=engine, repair=repair)):
         la, lb = load_reference(a), load_reference(b)
-        weighing, matrix = weigh_layers(la, lb, weight, population, exact)
+        with phase(f"weighing {la.id} against {lb.id}"):
+            weighing, matrix = weigh_layers(la, lb, weight, population, exact)
     table = pd.DataFrame(_long(matrix))
     own_b = dict(zip(weighing.places, range(len(weighing.places)), strict=True))
     col_w = weighing.place_weights()

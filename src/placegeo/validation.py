@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from placegeo.checks.base import CHECKS, LAYER_CHECKS, OPTION_CHECKS, SEVERITIES, Finding, severity_rank
 from placegeo.errors import UsageError
 from placegeo.option_file import OPTION_SUFFIXES
+from placegeo.progress import phase
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -143,7 +144,8 @@ def validate_layer(source: str | Path, settings: Settings | None = None) -> File
     else:
         frame = read_frame(path, layer=layer)
     report = FileReport(file=text, type="layer")
-    report.findings = _layer_findings(frame, text, settings, code, name, kind, kind_source, points, report.summary)
+    with phase(f"checking {text} ({len(frame):,} features)"):
+        report.findings = _layer_findings(frame, text, settings, code, name, kind, kind_source, points, report.summary)
     geometry_checks = {"not-polygonal", "sliver"} | {c for c in LAYER_CHECKS if c.startswith("coverage-")}
     ran = [c for c in LAYER_CHECKS if not (points and c in geometry_checks) and not (not points and c == "not-point")]
     report.checks = [c for c in ran if c not in settings.skip]

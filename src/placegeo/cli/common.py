@@ -140,7 +140,7 @@ class PlacegeoGroup(TyperGroup):
         return super().parse_args(ctx, normalise_args(args[:first], self.params) + args[first:])
 
 
-GLOBAL_FLAGS = ("--csv-raw", "--allow-virtual")  # global flags also taken after the command (no command has them)
+GLOBAL_FLAGS = ("--csv-raw", "--allow-virtual", "--quiet", "-q")  # also taken after the command (no command has them)
 
 
 def hoist_global_flags(args: list[str], commands: Any) -> list[str]:

@@ -117,8 +117,10 @@ def draw_map(
             assert own is not None
             splits[i], weight = split_units(option, split_layer, own)
 
+    from placegeo.progress import phase
+
     colours = place_colours(o.place_names for o in loaded)
-    with matplotlib.rc_context(pages.RC):
+    with phase(f"drawing {_title(loaded)}"), matplotlib.rc_context(pages.RC):
         fig = pages.new_figure(page)
         head = header(fig, page, title or _title(loaded), subtitle if subtitle is not None else
                       _subtitle(loaded, overlay_layers, split_layer, tol, weight, shade), MARGIN_MM)
@@ -171,7 +173,9 @@ def save_map(fig: Figure, out: str | Path, *, fmt: str | None = None, dpi: int =
         raise UsageError(f"--dpi {dpi} is out of range", hint="use 20 to 1200 (150-300 for slides and print)")
     out = Path(out)
     title = fig.texts[0].get_text().replace("\n", " ") if fig.texts else "placegeo map"
-    with atomic_path(out, force=force) as tmp:
+    from placegeo.progress import phase
+
+    with phase(f"writing {out.name}"), atomic_path(out, force=force) as tmp:
         pages.save_figure(fig, tmp, fmt, dpi, title)
     return out
 
@@ -399,6 +403,7 @@ def _draw_panel(fig: Figure, ax: Axes, page: pages.Paper, panel: _Panel, colours
                 overlays: list[tuple[Layer, Any]], practice_layer: Layer | None, metres_per_mm: float, *,
                 labels: bool, filled: bool = True) -> None:
     from placegeo.io import safe_filename
+    from placegeo.progress import phase
     from placegeo.render.labels import Labeller, font_sizes
 
     option = panel.option
@@ -438,10 +443,12 @@ def _draw_panel(fig: Figure, ax: Axes, page: pages.Paper, panel: _Panel, colours
     _block_furniture(labeller, ax, page, bar)
     areas = {name: geom.area for name, geom in panel.places.items()}
     with_subunits = {p.name for p in option.places if p.subunits is not None}
-    for name in sorted(panel.places, key=lambda n: -areas[n]):
-        sizes = font_sizes(areas[name], metres_per_mm, largest=12, smallest=6.5, scale=page.scale)
-        labeller.place(name, panel.places[name], sizes=sizes, style={"fontweight": "bold"},
-                       gid=f"label-{safe_filename(name)}")
+    with phase(f"placing {len(areas):,} labels", total=len(areas)) as step:
+        for name in sorted(panel.places, key=lambda n: -areas[n]):
+            sizes = font_sizes(areas[name], metres_per_mm, largest=12, smallest=6.5, scale=page.scale)
+            labeller.place(name, panel.places[name], sizes=sizes, style={"fontweight": "bold"},
+                           gid=f"label-{safe_filename(name)}")
+            step()
     for place, sub, geom in panel.leaves:
         if sub is None or place not in with_subunits:
             continue

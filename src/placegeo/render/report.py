@@ -68,11 +68,12 @@ def write_report(
     ``maps`` holds, per option name, what its HTML map draws (:func:`placegeo.api.report_maps`); an option
     without one gets a plain map of its places, and ``None`` leaves the maps out."""
     from placegeo.io import atomic_directory
+    from placegeo.progress import phase
 
     formats = parse_formats(formats)
     model = report_model(comparison)
     names = output_names(formats)
-    with atomic_directory(out, names, force=force) as staging:
+    with phase(f"writing the report ({', '.join(formats)})"), atomic_directory(out, names, force=force) as staging:
         if "csv" in formats or "json" in formats:
             engine_files(comparison, staging, [n for n in names if n.endswith((".csv", ".json"))])
         if "md" in formats:
@@ -84,7 +85,8 @@ def write_report(
 
             write_xlsx(model, staging / XLSX_NAME)
         if "html" in formats:
-            svgs = option_maps(comparison, maps) if maps is not None else {}
+            with phase(f"drawing {len(maps)} map{'s' if len(maps) != 1 else ''}" if maps else "drawing maps"):
+                svgs = option_maps(comparison, maps) if maps is not None else {}
             (staging / HTML_NAME).write_text(html(model, comparison, svgs), encoding="utf-8")
     return [Path(out) / n for n in names]
 
