@@ -431,3 +431,24 @@ def test_coverage_fast_path_finds_what_the_full_checks_find(lad21, variant):
     assert fast_summary == full_summary
     assert fast  # every variant is broken somewhere
     assert bool(shapely.coverage_is_valid(geoms)) == (variant == "gap")  # the gap one takes the fast path
+
+
+@pytest.mark.parametrize("gap_width", [0.0, 25.0])
+def test_edges_checked_in_chunks_are_the_edges_of_one_call(gap_width):
+    """The L&SC LSOAs, two of them broken (one moved 5 m, one grown 30 m), checked in three chunks on threads:
+    every feature's unmatched edges are exactly those of one shapely.coverage_invalid_edges call."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from placegeo.checks.coverage import invalid_edges
+
+    frame = load_layer("lsoa11").frame
+    geoms = np.asarray(frame.geometry.values, dtype=object).copy()
+    geoms[10] = shapely.transform(geoms[10], lambda xy: xy + 5.0)
+    geoms[500] = geoms[500].buffer(30)
+    whole = shapely.coverage_invalid_edges(geoms, gap_width=gap_width)
+    with ThreadPoolExecutor(3) as pool:
+        chunked = invalid_edges(geoms, gap_width, pool=pool, threads=3, chunked_from=0)
+    assert (~shapely.is_empty(whole)).sum() >= 2  # the broken ones and their neighbours
+    assert shapely.to_wkb(chunked).tolist() == shapely.to_wkb(whole).tolist()

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 MIN_AREA_M2 = 0.01  # overlaps and gaps smaller than this are floating-point noise, not data
+CHUNKED_FROM = 4000  # layers with at least this many polygons have their edges checked in chunks, on threads
 
 
 @dataclass(frozen=True)
@@ -161,9 +162,9 @@ def coverage_findings(geoms: np.ndarray, codes: list[str], file: str, *, gap_wid
     summary: dict[str, Any] = {}
     if not wanted:
         return findings, summary
-    edges = valid = None
+    edges = valid = union = None
     if fast:
-        edges = shapely.coverage_invalid_edges(geoms, gap_width=0.0)
+        edges, union = _edges_and_union(geoms, "coverage-gap" in wanted)
         valid = bool(shapely.is_empty(edges).all())
     if "coverage-overlap" in wanted:
         if valid:
@@ -173,12 +174,74 @@ def coverage_findings(geoms: np.ndarray, codes: list[str], file: str, *, gap_wid
             findings += found
             summary.update(figures)
     if "coverage-gap" in wanted:
-        found, figures = check_gaps(geoms, codes, file, shapely.coverage_union_all(geoms) if valid else None)
+        if valid and union is None:
+            union = shapely.coverage_union_all(geoms)
+        found, figures = check_gaps(geoms, codes, file, union if valid else None)
         findings += found
         summary.update(figures)
     if "coverage-edge" in wanted:
         findings += check_edges(geoms, codes, file, gap_width, edges if gap_width == 0 else None)
     return findings, summary
+
+
+def _edges_and_union(geoms: np.ndarray, union: bool) -> tuple[Any, Any]:
+    """(``shapely.coverage_invalid_edges`` of ``geoms``, their ``coverage_union_all`` or None), computed side by
+    side on the worker threads (GEOS releases the GIL); the union is only right if no edge is invalid, so with
+    one thread it is left to the caller, who knows by then."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import shapely
+
+    from placegeo.overlaps import workers
+
+    threads = workers()
+    if threads < 2:
+        return invalid_edges(geoms, threads=1), None
+    with ThreadPoolExecutor(threads) as pool:
+        merged = pool.submit(_coverage_union, geoms) if union else None
+        edges = invalid_edges(geoms, pool=pool, threads=threads)
+        return edges, merged.result() if merged is not None else None
+
+
+def _coverage_union(geoms: np.ndarray) -> Any:
+    """``shapely.coverage_union_all``, or None where GEOS refuses the coverage (it is invalid: not used)."""
+    import shapely
+
+    try:
+        return shapely.coverage_union_all(geoms)
+    except shapely.errors.GEOSException:
+        return None
+
+
+def invalid_edges(geoms: np.ndarray, gap_width: float = 0.0, *, pool: Any = None, threads: int = 1,
+                  chunked_from: int = CHUNKED_FROM) -> np.ndarray:
+    """``shapely.coverage_invalid_edges``, in ``threads`` spatial chunks on ``pool`` for a large layer.
+
+    GEOS checks each polygon against the polygons whose envelopes (grown by ``gap_width``) meet its own; a
+    chunk is given those neighbours too, and only its own polygons' results are kept, so the result is the
+    one call's.
+    """
+    import numpy as np
+    import shapely
+
+    if pool is None or threads < 2 or len(geoms) < chunked_from:
+        return shapely.coverage_invalid_edges(geoms, gap_width=gap_width)
+    bounds = shapely.bounds(geoms)
+    order = np.argsort(bounds[:, 0] + bounds[:, 2], kind="stable")
+    chunks = np.array_split(order, threads)
+    tree = shapely.STRtree(geoms)
+    w = gap_width
+
+    def chunk_edges(chunk: np.ndarray) -> np.ndarray:
+        b = bounds[chunk]
+        _, near = tree.query(shapely.box(b[:, 0] - w, b[:, 1] - w, b[:, 2] + w, b[:, 3] + w))
+        extra = np.setdiff1d(np.unique(near), chunk)
+        return shapely.coverage_invalid_edges(np.concatenate([geoms[chunk], geoms[extra]]), gap_width=w)[:len(chunk)]
+
+    out = np.empty(len(geoms), dtype=object)
+    for chunk, edges in zip(chunks, pool.map(chunk_edges, chunks), strict=True):
+        out[chunk] = edges
+    return out
 
 
 def check_slivers(geoms: np.ndarray, codes: list[str], file: str, sliver_area: float) -> list[Finding]:
