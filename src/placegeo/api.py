@@ -928,9 +928,13 @@ def map_inputs(options: Any, *, overlays: Sequence[str | Path] = (),
         practice_layer = load_layer("practices") if practices else None
         splits: list[Comparison | None] = [None] * len(loaded)
         if split_layer is not None:
+            todo = [i for i, o in enumerate(loaded) if not _holds(comparison, o, split_layer)]
+            together = None  # the options not measured yet, in one comparison (references and population once)
+            if len(todo) > 1 and len({loaded[i].name for i in todo}) == len(todo):
+                together = compare_loaded([loaded[i] for i in todo], [split_layer], settings, warn)
             for i, option in enumerate(loaded):
-                splits[i] = comparison if _holds(comparison, option, split_layer) else compare_loaded(
-                    [option], [split_layer], settings, warn)
+                splits[i] = comparison if i not in todo else together or compare_loaded([option], [split_layer],
+                                                                                        settings, warn)
         shading = shade_inputs(shade, loaded, population) if shade else None
     return MapInputs(loaded, overlay_layers, split_layer, practice_layer, splits, shading)
 

@@ -190,8 +190,6 @@ def _edges_and_union(geoms: np.ndarray, union: bool) -> tuple[Any, Any]:
     one thread it is left to the caller, who knows by then."""
     from concurrent.futures import ThreadPoolExecutor
 
-    import shapely
-
     from placegeo.overlaps import workers
 
     threads = workers()
