@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from placegeo.errors import UsageError
 from placegeo.registry import LAYER_METRICS, Metric
@@ -321,6 +321,17 @@ _ID = re.compile(r'\bid="([^"]+)"')
 _REF = re.compile(r'(url\(#|href="#)([^")]+)')
 
 
+def _tight(figure) -> Any:
+    """The figure's tight bounding box (padded as ``bbox_inches="tight"`` pads it), measured with the renderer its
+    labels were placed with, so saving draws the figure once, not twice; "tight" for a figure without one."""
+    import matplotlib
+
+    get_renderer = getattr(figure.canvas, "get_renderer", None)
+    if get_renderer is None:
+        return "tight"
+    return figure.get_tightbbox(get_renderer()).padded(matplotlib.rcParams["savefig.pad_inches"])
+
+
 def inline_svg(figure, *, prefix: str) -> str:
     """A Figure as an ``<svg>`` element for inlining in HTML: no XML prolog, text kept as text, ids prefixed.
 
@@ -333,7 +344,7 @@ def inline_svg(figure, *, prefix: str) -> str:
 
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "placegeo", "text.parse_math": False}):
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches=_tight(figure))
     if "matplotlib.pyplot" in sys.modules:  # a pyplot-made figure: free it
         sys.modules["matplotlib.pyplot"].close(figure)
     text = buffer.getvalue()
