@@ -213,7 +213,7 @@ def _coverage_union(geoms: np.ndarray) -> Any:
 
 def invalid_edges(geoms: np.ndarray, gap_width: float = 0.0, *, pool: Any = None, threads: int = 1,
                   chunked_from: int = CHUNKED_FROM) -> np.ndarray:
-    """``shapely.coverage_invalid_edges``, in ``threads`` spatial chunks on ``pool`` for a large layer.
+    """``shapely.coverage_invalid_edges``, in spatial chunks on the ``threads`` of ``pool`` for a large layer.
 
     GEOS checks each polygon against the polygons whose envelopes (grown by ``gap_width``) meet its own; a
     chunk is given those neighbours too, and only its own polygons' results are kept, so the result is the
@@ -226,7 +226,7 @@ def invalid_edges(geoms: np.ndarray, gap_width: float = 0.0, *, pool: Any = None
         return shapely.coverage_invalid_edges(geoms, gap_width=gap_width)
     bounds = shapely.bounds(geoms)
     order = np.argsort(bounds[:, 0] + bounds[:, 2], kind="stable")
-    chunks = np.array_split(order, threads)
+    chunks = np.array_split(order, 2 * threads)  # more chunks than threads: none waits for the longest
     tree = shapely.STRtree(geoms)
     w = gap_width
 
