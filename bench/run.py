@@ -19,6 +19,9 @@ the two bundled options in under 3x the time it takes to load the layers it read
 6. Who lives there (issue 16): the profile of every England PCN (residents, Core20, IMD rank and score,
    65+; `placegeo profile england/pcn`) after loading (target < 2 s), against a pandas groupby of the same
    sums over the LSOA columns and data/boundaries/england/lsoa21_pcn.csv
+7. Commands near their floor (issue 17, bench/commands.py): overlap's text table vs its csv (<= 1.5x),
+   validate of the England LSOAs vs reading them (<= 3x), report and map of the L&SC options vs compare
+   (<= 2x), and a map of 5,000 places vs 500 (<= 10x: linear)
 """
 
 from __future__ import annotations
@@ -365,8 +368,9 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5,
                         help="runs of engine and baseline per case, the same for both (best of each is reported)")
     parser.add_argument("--quick", action="store_true", help="every 4th LSOA only (a smoke run)")
-    parser.add_argument("--only", choices=["england-compare", "profile"],
-                        help="run one case only: england-compare (case 5's compare vs reading) or profile (case 6)")
+    parser.add_argument("--only", choices=["england-compare", "profile", "commands"],
+                        help="run one case only: england-compare (case 5's compare vs reading), profile (case 6) "
+                             "or commands (case 7)")
     parser.add_argument("--only-profile", action="store_true", help="the same as --only profile")
     args = parser.parse_args(argv)
     if args.only == "england-compare":
@@ -374,6 +378,12 @@ def main(argv=None) -> int:
         return 0
     if args.only == "profile" or args.only_profile:
         profile_case(args.repeat)
+        return 0
+    if args.only == "commands":
+        from commands import command_cases
+        from commands import summary as command_summary
+
+        command_summary(command_cases(args.repeat, args.quick))
         return 0
 
     import geopandas as gpd
@@ -412,7 +422,12 @@ def main(argv=None) -> int:
     results.append(profile_case(args.repeat))
     compare = compare_case(args.repeat)
     england = england_compare_case(args.repeat)
+    from commands import command_cases
+    from commands import summary as command_summary
+
+    commands = command_cases(args.repeat, args.quick)
     summary(results, compare, england)
+    command_summary(commands)
     return 0
 
 

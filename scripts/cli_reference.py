@@ -48,6 +48,12 @@ Every command speaks one vocabulary:
   for every command that reads files; a file's own CRS is kept. Give it before the command or after it
   (`placegeo compare OPTION.yaml --against districts.shp --crs EPSG:27700`). In an option file the same is
   the `crs:` key, for its `blocks:` or drawn `file:` ([options.md](options.md)).
+- **Progress.** Work that lasts over about a second (reading layers, weighing, checking, drawing, placing
+  labels, writing) shows a progress line on standard error, and only when standard error is a terminal;
+  the line is cleared when the phase ends. Piped or redirected output, and `--format json`, never carry
+  it. `--quiet` (`-q`, before or after the command) turns it off. The library itself shows nothing: it
+  names its phases (`placegeo.progress.phase`) and a caller may install a reporter
+  (`placegeo.progress.reporting`), as the CLI does with rich.
 """
 
 

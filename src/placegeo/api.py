@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from placegeo import metrics
 from placegeo.errors import PlacegeoError, UsageError
 from placegeo.metrics import NEIGHBOURHOOD_BAND, PLACE_BAND, Band
+from placegeo.progress import phase
 from placegeo.results import (
     Comparison,
     EdgeMatch,
@@ -197,7 +198,12 @@ def compare_loaded(loaded: list[Option], against: Sequence[Any] | None, settings
                             population_layer=pop.id if pop else None, place_band=settings.place_band,
                             neighbourhood_band=settings.neighbourhood_band)
         infos = [_info(r) for r in refs]
-        results = [compare_option(o, refs, measured, pop, settings.boundary, warn) for o in loaded]
+        with phase(f"weighing {len(loaded)} option{'s' if len(loaded) != 1 else ''} against "
+                   f"{', '.join(r.id for r in refs)}", total=len(loaded)) as step:
+            results = []
+            for option in loaded:
+                results.append(compare_option(option, refs, measured, pop, settings.boundary, warn))
+                step()
     comparison = Comparison(settings=measured, layers=infos, options=results)
     _remember_references(comparison, refs)
     return comparison
@@ -878,7 +884,8 @@ def overlap(a: Any, b: Any, *, weight: str = "area", population: Any = None, exa
         raise UsageError(f"unknown weight '{weight}'", hint="use area, population or both")
     with reading(CompareSettings(engine=engine, repair=repair)):
         la, lb = load_reference(a), load_reference(b)
-        weighing, matrix = weigh_layers(la, lb, weight, population, exact)
+        with phase(f"weighing {la.id} against {lb.id}"):
+            weighing, matrix = weigh_layers(la, lb, weight, population, exact)
     table = pd.DataFrame(_long(matrix))
     own_b = dict(zip(weighing.places, range(len(weighing.places)), strict=True))
     col_w = weighing.place_weights()
@@ -1056,9 +1063,13 @@ def map_inputs(options: Any, *, overlays: Sequence[str | Path] = (),
         practice_layer = load_layer("practices") if practices else None
         splits: list[Comparison | None] = [None] * len(loaded)
         if split_layer is not None:
+            todo = [i for i, o in enumerate(loaded) if not _holds(comparison, o, split_layer)]
+            together = None  # the options not measured yet, in one comparison (references and population once)
+            if len(todo) > 1 and len({loaded[i].name for i in todo}) == len(todo):
+                together = compare_loaded([loaded[i] for i in todo], [split_layer], settings, warn)
             for i, option in enumerate(loaded):
-                splits[i] = comparison if _holds(comparison, option, split_layer) else compare_loaded(
-                    [option], [split_layer], settings, warn)
+                splits[i] = comparison if i not in todo else together or compare_loaded([option], [split_layer],
+                                                                                        settings, warn)
         shading = shade_inputs(shade, loaded, population) if shade else None
     return MapInputs(loaded, overlay_layers, split_layer, practice_layer, splits, shading)
 

@@ -239,8 +239,11 @@ def read_frame(path: str | Path, *, layer: str | None = None, engine: str | None
         raise LayerError("is a directory, not a boundary file", path=path)
     import warnings
 
+    from placegeo.progress import phase
+
     try:
-        with warnings.catch_warnings():  # NaN coordinates: numpy's RuntimeWarning; the checks say it in one line
+        # NaN coordinates: numpy's RuntimeWarning; the checks say it in one line
+        with phase(f"reading {path.name}"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             if path.suffix.lower() in (".parquet", ".geoparquet"):
                 frame = gpd.read_parquet(path)
@@ -433,7 +436,10 @@ def _dissolved_frame(entry: Entry) -> gpd.GeoDataFrame:
         frame = gpd.read_parquet(path)
         if {entry.code, entry.name, "LSOA_COUNT"} <= set(frame.columns) and len(frame) and frame.crs is not None:
             return frame
-    frame = dissolved_units(entry)
+    from placegeo.progress import phase
+
+    with phase(f"dissolving {entry.id} (once; kept in the cache)"):
+        frame = dissolved_units(entry)
     with contextlib.suppress(Exception):  # read-only home, full disk, ...: carry on without a cache
         from placegeo.io import write_geoparquet
 

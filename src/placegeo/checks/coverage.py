@@ -3,6 +3,11 @@
 All in EPSG:27700 metres. Overlaps are found pairwise (STRtree candidates, then a DE-9IM test that the
 interiors meet, then the intersection); gaps are the holes of the union inside its outer boundary;
 ``shapely.coverage_invalid_edges`` adds the edge-by-edge view with a gap width.
+
+:func:`coverage_findings` runs the three. It asks ``shapely.coverage_invalid_edges`` first: when every edge
+matches (a valid coverage, as published boundary layers are), nothing overlaps, so the pairwise overlap
+search is skipped, and the union is ``shapely.coverage_union_all`` (about ten times faster than
+``union_all``). An invalid coverage gets the full checks, so its findings are the same either way.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 MIN_AREA_M2 = 0.01  # overlaps and gaps smaller than this are floating-point noise, not data
+CHUNKED_FROM = 4000  # layers with at least this many polygons have their edges checked in chunks, on threads
 
 
 @dataclass(frozen=True)
@@ -96,11 +102,12 @@ def overlap_finding(a: int, b: int, piece: Any, codes: list[str], file: str, che
                    figures={"other": codes[b], "area_m2": round(area, 2)}, **at(shapely.point_on_surface(piece)))
 
 
-def holes(geoms: np.ndarray) -> list:
-    """The holes of the union of ``geoms`` (as polygons): areas inside the outer boundary that nothing covers."""
+def holes(geoms: np.ndarray, union: Any = None) -> list:
+    """The holes of the union of ``geoms`` (as polygons): areas inside the outer boundary that nothing covers.
+    ``union``: the union of ``geoms`` when it is known already."""
     import shapely
 
-    union = shapely.union_all(geoms)
+    union = shapely.union_all(geoms) if union is None else union
     parts = shapely.get_parts(union)
     islands = shapely.STRtree(parts)
     out = []
@@ -111,13 +118,14 @@ def holes(geoms: np.ndarray) -> list:
     return out
 
 
-def check_gaps(geoms: np.ndarray, codes: list[str], file: str, names: list[str] | None = None
+def check_gaps(geoms: np.ndarray, codes: list[str], file: str, union: Any = None, names: list[str] | None = None
                ) -> tuple[list[Finding], dict[str, Any]]:
-    """One finding per hole in the union, with its area, a point inside it and the features around it."""
+    """One finding per hole in the union, with its area, a point inside it and the features around it.
+    ``union``: the union of ``geoms`` when it is known already."""
     import shapely
 
-    found = [h for h in holes(geoms) if h.area >= MIN_AREA_M2]
-    tree = shapely.STRtree(geoms)
+    found = [h for h in holes(geoms, union) if h.area >= MIN_AREA_M2]
+    tree = shapely.STRtree(geoms) if found else None
     findings = [gap_finding(hole, tree, codes, file, names=names) for hole in sorted(found, key=lambda h: -h.area)]
     between = [f for f in findings if f.severity == "error"]
     summary = {"gaps": len(findings), "gap_area_km2": round(sum(h.area for h in found) / 1e6, 6),
@@ -186,13 +194,14 @@ def broken_tiling(geoms: np.ndarray, codes: list[str], file: str, snap: float, w
     return [f for _, f in sorted(found, key=lambda pair: -pair[0])]
 
 
-def check_edges(geoms: np.ndarray, codes: list[str], file: str, gap_width: float, names: list[str] | None = None
-                ) -> list[Finding]:
-    """shapely's coverage validation: per feature, the edges that do not match a neighbour's."""
+def check_edges(geoms: np.ndarray, codes: list[str], file: str, gap_width: float, edges: Any = None,
+                names: list[str] | None = None) -> list[Finding]:
+    """shapely's coverage validation: per feature, the edges that do not match a neighbour's (``edges``: the
+    result of ``shapely.coverage_invalid_edges`` with this ``gap_width``, when it is known already)."""
     import shapely
 
     names = names or codes
-    edges = shapely.coverage_invalid_edges(geoms, gap_width=gap_width)
+    edges = shapely.coverage_invalid_edges(geoms, gap_width=gap_width) if edges is None else edges
     findings = []
     for i in (~shapely.is_empty(edges)).nonzero()[0]:
         length = float(shapely.length(edges[i]))
@@ -201,6 +210,103 @@ def check_edges(geoms: np.ndarray, codes: list[str], file: str, gap_width: float
                                 f"match its neighbours (gap width {gap_width:g} m)", code=codes[i],
                                 figures={"length_m": round(length, 1)}, **at(first)))
     return findings
+
+
+def coverage_findings(geoms: np.ndarray, codes: list[str], file: str, *, gap_width: float = 0.0,
+                      skip: Iterable[str] = (), fast: bool = True,
+                      names: list[str] | None = None) -> tuple[list[Finding], dict[str, Any]]:
+    """Overlaps, gaps and unmatched edges of valid polygons ``geoms`` (in that order), and their summary figures.
+
+    ``fast``: test the coverage first (``shapely.coverage_invalid_edges``); a valid one cannot overlap, so
+    the overlap search is skipped and the union is the coverage union. ``fast=False`` runs every check in
+    full (the same findings; kept to test the fast path against).
+    """
+    import shapely
+
+    skip = set(skip)
+    wanted = {c for c in ("coverage-overlap", "coverage-gap", "coverage-edge") if c not in skip}
+    findings: list[Finding] = []
+    summary: dict[str, Any] = {}
+    if not wanted:
+        return findings, summary
+    edges = valid = union = None
+    if fast:
+        edges, union = _edges_and_union(geoms, "coverage-gap" in wanted)
+        valid = bool(shapely.is_empty(edges).all())
+    if "coverage-overlap" in wanted:
+        if valid:
+            summary.update(overlap_pairs=0, overlap_area_km2=0.0, overlap_pairwise_sum_km2=0.0)
+        else:
+            found, figures = check_overlaps(geoms, codes, file, names=names)
+            findings += found
+            summary.update(figures)
+    if "coverage-gap" in wanted:
+        if valid and union is None:
+            union = shapely.coverage_union_all(geoms)
+        found, figures = check_gaps(geoms, codes, file, union if valid else None, names=names)
+        findings += found
+        summary.update(figures)
+    if "coverage-edge" in wanted:
+        findings += check_edges(geoms, codes, file, gap_width, edges if gap_width == 0 else None, names=names)
+    return findings, summary
+
+
+def _edges_and_union(geoms: np.ndarray, union: bool) -> tuple[Any, Any]:
+    """(``shapely.coverage_invalid_edges`` of ``geoms``, their ``coverage_union_all`` or None), computed side by
+    side on the worker threads (GEOS releases the GIL); the union is only right if no edge is invalid, so with
+    one thread it is left to the caller, who knows by then."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from placegeo.overlaps import workers
+
+    threads = workers()
+    if threads < 2:
+        return invalid_edges(geoms, threads=1), None
+    with ThreadPoolExecutor(threads) as pool:
+        merged = pool.submit(_coverage_union, geoms) if union else None
+        edges = invalid_edges(geoms, pool=pool, threads=threads)
+        return edges, merged.result() if merged is not None else None
+
+
+def _coverage_union(geoms: np.ndarray) -> Any:
+    """``shapely.coverage_union_all``, or None where GEOS refuses the coverage (it is invalid: not used)."""
+    import shapely
+
+    try:
+        return shapely.coverage_union_all(geoms)
+    except shapely.errors.GEOSException:
+        return None
+
+
+def invalid_edges(geoms: np.ndarray, gap_width: float = 0.0, *, pool: Any = None, threads: int = 1,
+                  chunked_from: int = CHUNKED_FROM) -> np.ndarray:
+    """``shapely.coverage_invalid_edges``, in spatial chunks on the ``threads`` of ``pool`` for a large layer.
+
+    GEOS checks each polygon against the polygons whose envelopes (grown by ``gap_width``) meet its own; a
+    chunk is given those neighbours too, and only its own polygons' results are kept, so the result is the
+    one call's.
+    """
+    import numpy as np
+    import shapely
+
+    if pool is None or threads < 2 or len(geoms) < chunked_from:
+        return shapely.coverage_invalid_edges(geoms, gap_width=gap_width)
+    bounds = shapely.bounds(geoms)
+    order = np.argsort(bounds[:, 0] + bounds[:, 2], kind="stable")
+    chunks = np.array_split(order, 2 * threads)  # more chunks than threads: none waits for the longest
+    tree = shapely.STRtree(geoms)
+    w = gap_width
+
+    def chunk_edges(chunk: np.ndarray) -> np.ndarray:
+        b = bounds[chunk]
+        _, near = tree.query(shapely.box(b[:, 0] - w, b[:, 1] - w, b[:, 2] + w, b[:, 3] + w))
+        extra = np.setdiff1d(np.unique(near), chunk)
+        return shapely.coverage_invalid_edges(np.concatenate([geoms[chunk], geoms[extra]]), gap_width=w)[:len(chunk)]
+
+    out = np.empty(len(geoms), dtype=object)
+    for chunk, edges in zip(chunks, pool.map(chunk_edges, chunks), strict=True):
+        out[chunk] = edges
+    return out
 
 
 def check_slivers(geoms: np.ndarray, codes: list[str], file: str, sliver_area: float,

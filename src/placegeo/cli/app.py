@@ -50,19 +50,24 @@ def root(
     allow_virtual: bool = typer.Option(False, "--allow-virtual",
                                        help="Read GDAL virtual formats (VRT) and /vsi*/ paths; network "
                                             "addresses stay refused."),
+    quiet: bool = typer.Option(False, "--quiet", "-q",
+                               help="No progress on standard error (shown only on a terminal, for work that "
+                                    "lasts over a second)."),
 ) -> None:
     """placegeo: boundary alignment for NHS places and neighbourhoods.
 
     Global options go before the command (placegeo --repair compare ...); --csv-raw, --allow-virtual and
-    --crs may also follow it.
+    --crs and --quiet may also follow it.
     The engine, repair and allow-virtual hold for every file the command reads (:func:`placegeo.layers.reading`, entered
     here and left when the command ends): no environment variable is set.
     """
+    from placegeo.cli.progress import shown
     from placegeo.io import csv_cells
     from placegeo.layers import reading
 
     ctx.with_resource(reading(engine, repair, allow_virtual=allow_virtual, crs=_checked_crs(crs)))
     ctx.with_resource(csv_cells(csv_raw))
+    ctx.with_resource(shown(quiet))
 
 
 def _checked_crs(crs: str | None) -> str | None:

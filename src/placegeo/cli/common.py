@@ -140,7 +140,7 @@ class PlacegeoGroup(TyperGroup):
         return super().parse_args(ctx, normalise_args(args[:first], self.params) + args[first:])
 
 
-GLOBAL_FLAGS = ("--csv-raw", "--allow-virtual")  # global flags also taken after the command (no command has them)
+GLOBAL_FLAGS = ("--csv-raw", "--allow-virtual", "--quiet", "-q")  # also taken after the command (no command has them)
 GLOBAL_VALUES = ("--crs",)  # global options with a value, also taken after the command
 
 
@@ -342,3 +342,29 @@ def guidance_bands(place_max: float, neighbourhood_min: float, neighbourhood_max
                          f"({neighbourhood_max:,.0f})")
     return (Band(PLACE_BAND.name, None, place_max),
             Band(NEIGHBOURHOOD_BAND.name, neighbourhood_min, neighbourhood_max))
+
+
+def drawing_imports() -> None:
+    """Import what the drawing commands (map, report) use, skipping one thing a command line never shows: the
+    property list matplotlib writes into the docstring of every artist class's ``set`` as the class is defined
+    (about a third of matplotlib's import time). Only the classes imported here go without it; a notebook,
+    which never passes here, keeps every docstring."""
+    import sys
+
+    if "matplotlib.figure" in sys.modules:
+        return
+    import matplotlib.artist
+
+    kwdoc = getattr(matplotlib.artist, "kwdoc", None)
+    if not callable(kwdoc):
+        return
+    matplotlib.artist.kwdoc = lambda artist: ""  # type: ignore[assignment]
+    try:
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import matplotlib.collections  # noqa: F401
+        import matplotlib.figure  # noqa: F401
+        import matplotlib.legend  # noqa: F401
+        import matplotlib.patches  # noqa: F401
+        import matplotlib.text  # noqa: F401
+    finally:
+        matplotlib.artist.kwdoc = kwdoc

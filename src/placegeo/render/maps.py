@@ -130,8 +130,10 @@ def draw_map(
             assert own is not None
             splits[i], weight = split_units(option, layer, own)
 
+    from placegeo.progress import phase
+
     colours = dict(colours) if colours is not None else page_colours([footprints(o) for o in loaded])
-    with matplotlib.rc_context(pages.RC), pages.quiet_glyphs():
+    with phase(f"drawing {_title(loaded)}"), matplotlib.rc_context(pages.RC), pages.quiet_glyphs():
         fig = pages.new_figure(page)
         head = header(fig, page, title or _title(loaded), subtitle if subtitle is not None else
                       _subtitle(loaded, overlay_layers, split_set, tol, weight, shade), MARGIN_MM)
@@ -170,7 +172,7 @@ def draw_map(
         if shade is not None:
             handles, headings = _shade_handles(shade, page)
         else:
-            handles, headings = _place_handles(loaded, colours)
+            handles, headings = _capped(*_place_handles(loaded, colours))
         outside = _outside_places(loaded, splits)
         handles += _other_handles(overlay_layers, split_set, hatches, practice_layer, page, outside=outside,
                                   filled=shade is None)
@@ -228,7 +230,9 @@ def save_map(fig: Figure, out: str | Path, *, fmt: str | None = None, dpi: int =
         raise UsageError(f"--dpi {dpi} is out of range", hint="use 20 to 1200 (150-300 for slides and print)")
     out = Path(out)
     title = fig.texts[0].get_text().replace("\n", " ") if fig.texts else "placegeo map"
-    with atomic_path(out, force=force) as tmp:
+    from placegeo.progress import phase
+
+    with phase(f"writing {out.name}"), atomic_path(out, force=force) as tmp:
         pages.save_figure(fig, tmp, fmt, dpi, title)
     return out
 
@@ -369,9 +373,12 @@ def _panel(option: Option, metres_per_mm: float) -> _Panel:
             leaves.append((place.name, None, frame.loc[place.name]))
     simplified = coverage_simplified([g for _, _, g in leaves], SIMPLIFY_MM * metres_per_mm)
     leaves = [(p, s, g) for (p, s, _), g in zip(leaves, simplified, strict=True)]
+    grouped: dict[str, list[Any]] = {}
+    for p, _, g in leaves:
+        grouped.setdefault(p, []).append(g)
     places: dict[str, Any] = {}
     for place in option.places:
-        parts = [g for p, _, g in leaves if p == place.name]
+        parts = grouped.get(place.name, [])
         places[place.name] = parts[0] if len(parts) == 1 else shapely.coverage_union_all(parts)
     return _Panel(option, leaves, places)
 
@@ -454,6 +461,7 @@ def _draw_panel(fig: Figure, ax: Axes, page: pages.Paper, panel: _Panel, colours
                 overlays: list[tuple[Layer, Any]], practice_layer: Layer | None, metres_per_mm: float, *,
                 labels: bool, filled: bool = True) -> None:
     from placegeo.io import safe_filename
+    from placegeo.progress import phase
     from placegeo.render.labels import Labeller, font_sizes
 
     option = panel.option
@@ -493,10 +501,12 @@ def _draw_panel(fig: Figure, ax: Axes, page: pages.Paper, panel: _Panel, colours
     _block_furniture(labeller, ax, page, bar)
     areas = {name: geom.area for name, geom in panel.places.items()}
     with_subunits = {p.name for p in option.places if p.subunits is not None}
-    for name in sorted(panel.places, key=lambda n: -areas[n]):
-        sizes = font_sizes(areas[name], metres_per_mm, largest=12, smallest=6.5, scale=page.scale)
-        labeller.place(name, panel.places[name], sizes=sizes, style={"fontweight": "bold"},
-                       gid=f"label-{safe_filename(name)}")
+    with phase(f"placing {len(areas):,} labels", total=len(areas)) as step:
+        for name in sorted(panel.places, key=lambda n: -areas[n]):
+            sizes = font_sizes(areas[name], metres_per_mm, largest=12, smallest=6.5, scale=page.scale)
+            labeller.place(name, panel.places[name], sizes=sizes, style={"fontweight": "bold"},
+                           gid=f"label-{safe_filename(name)}")
+            step()
     for place, sub, geom in panel.leaves:
         if sub is None or place not in with_subunits:
             continue
@@ -566,6 +576,22 @@ def _place_handles(options: list[Option], colours: dict[str, str]) -> tuple[list
                     fill = tint(colours[place.name], SUBUNIT_TINTS[i % len(SUBUNIT_TINTS)])
                     handles.append(Patch(facecolor=fill, edgecolor="white", linewidth=0.6, label=f"    {sub}"))
     return handles, headings
+
+
+LEGEND_MOST = 60
+"""At most this many place entries in a legend: a map of thousands of places names them on the map, and the
+legend says how many it leaves out (a legend of thousands could not be read, and took minutes to lay out)."""
+
+
+def _capped(handles: list, headings: list[int], most: int = LEGEND_MOST) -> tuple[list, list[int]]:
+    """The first ``most`` legend entries, and one line saying how many more there are."""
+    from matplotlib.patches import Patch
+
+    if len(handles) <= most:
+        return handles, headings
+    more = sum(1 for i in range(most, len(handles)) if i not in headings)
+    kept = handles[:most] + [Patch(facecolor="none", edgecolor="none", label=f"... and {more:,} more places")]
+    return kept, [i for i in headings if i < most]
 
 
 def _other_handles(overlays: list[Layer], split_layers: list[Layer], hatches: dict[str, str],

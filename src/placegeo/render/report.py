@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from placegeo.errors import UsageError
 from placegeo.registry import LAYER_METRICS, Metric
@@ -69,11 +69,12 @@ def write_report(
     ``maps`` holds, per option name, what its HTML map draws (:func:`placegeo.api.report_maps`); an option
     without one gets a plain map of its places, and ``None`` leaves the maps out."""
     from placegeo.io import atomic_directory
+    from placegeo.progress import phase
 
     formats = parse_formats(formats)
     model = report_model(comparison)
     names = output_names(formats)
-    with atomic_directory(out, names, force=force) as staging:
+    with phase(f"writing the report ({', '.join(formats)})"), atomic_directory(out, names, force=force) as staging:
         if "csv" in formats or "json" in formats:
             engine_files(comparison, staging, [n for n in names if n.endswith((".csv", ".json"))])
         if "md" in formats:
@@ -86,7 +87,8 @@ def write_report(
             write_xlsx(model, staging / XLSX_NAME)
         if "html" in formats:
             colours = report_colours(comparison, maps)
-            svgs = option_maps(comparison, maps, colours) if maps is not None else {}
+            with phase(f"drawing {len(maps)} map{'s' if len(maps) != 1 else ''}" if maps else "drawing maps"):
+                svgs = option_maps(comparison, maps, colours) if maps is not None else {}
             (staging / HTML_NAME).write_text(html(model, comparison, svgs, colours), encoding="utf-8")
     return [Path(out) / n for n in names]
 
@@ -348,6 +350,17 @@ _ID = re.compile(r'\bid="([^"]+)"')
 _REF = re.compile(r'(url\(#|href="#)([^")]+)')
 
 
+def _tight(figure) -> Any:
+    """The figure's tight bounding box (padded as ``bbox_inches="tight"`` pads it), measured with the renderer its
+    labels were placed with, so saving draws the figure once, not twice; "tight" for a figure without one."""
+    import matplotlib
+
+    get_renderer = getattr(figure.canvas, "get_renderer", None)
+    if get_renderer is None:
+        return "tight"
+    return figure.get_tightbbox(get_renderer()).padded(matplotlib.rcParams["savefig.pad_inches"])
+
+
 def inline_svg(figure, *, prefix: str) -> str:
     """A Figure as an ``<svg>`` element for inlining in HTML: no XML prolog, text kept as text, ids prefixed.
 
@@ -362,7 +375,7 @@ def inline_svg(figure, *, prefix: str) -> str:
     from placegeo.render.pages import RC, quiet_glyphs
 
     with matplotlib.rc_context(RC), quiet_glyphs():
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches=_tight(figure))
     if "matplotlib.pyplot" in sys.modules:  # a pyplot-made figure: free it
         sys.modules["matplotlib.pyplot"].close(figure)
     text = buffer.getvalue()
