@@ -511,7 +511,7 @@ def test_terminal_marks_modelled_figures_and_prints_their_caveat(cheshire_modell
     from placegeo.catalogue import get_entry
 
     _, args = cheshire_modelled
-    result = run_cli(*args, "--wide")  # a row per option, a column per layer, whatever the terminal's width
+    result = run_cli(*args)
     assert result.exit_code == 0, result.stderr
     rows = [line.split("│")[1].strip() for line in result.stdout.splitlines() if line.startswith("│ england/")]
     assert {"england/ward24 †", "england/pcn †", "england/lad24"} <= set(rows)  # the scorecard's layer rows
