@@ -224,8 +224,9 @@ def test_boundary_match_fast_path_agrees_with_the_band_around_all_boundaries():
     assert (fast < total).any() and (fast <= total).all()
 
 
-def test_overlap_text_summarises_a_long_table(run_cli):
+def test_overlap_text_summarises_a_long_table(run_cli, monkeypatch):
     """A table of hundreds of rows prints its first 20 and says how many there are; csv has them all."""
+    monkeypatch.setenv("COLUMNS", "200")  # wide enough for the table form (narrower prints a row at a time)
     import io
 
     import geopandas as gpd
@@ -243,7 +244,8 @@ def test_overlap_text_summarises_a_long_table(run_cli):
     assert f"first 20 of {lsoas:,} rows; all of them with --format csv" in text
 
 
-def test_overlap_text_prints_a_short_table_whole(run_cli):
+def test_overlap_text_prints_a_short_table_whole(run_cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
     text = run_cli("overlap", "ccg21", "ctyua21").stdout
     assert sum(line.startswith("│ E38") for line in text.splitlines()) == 10
     assert "rows; all of them" not in text
