@@ -79,6 +79,13 @@ def write(frame, path: Path, **kwargs) -> Path:
     return path
 
 
+def shapefile_without(tmp: Path, suffix: str) -> Path:
+    """A small districts Shapefile with one of its side files (``.prj``, ``.dbf``) left out."""
+    path = write(small(), tmp / "districts.shp")
+    path.with_suffix(suffix).unlink()
+    return path
+
+
 def option_on(tmp: Path, blocks: str, *, places: str | None = None, extra: str = "", name: str = "opt.yaml") -> Path:
     """An option file over the layer ``blocks`` (a bundled id or a file name in ``tmp``)."""
     places = places or ("  - name: Fylde Coast\n    blocks: [Blackpool, Fylde, Wyre]\n"
@@ -134,8 +141,7 @@ def zip_without_shapefile(tmp: Path) -> Case:
 
 @case("loading")
 def shapefile_without_prj(tmp: Path) -> Case:
-    path = write(small(), tmp / "districts.shp")
-    path.with_suffix(".prj").unlink()
+    path = shapefile_without(tmp, ".prj")
     return load_via_option(tmp, path, r"has no CRS \(a Shapefile without its \.prj\?\) \(pass --crs EPSG:27700, "
                                       r"or crs: EPSG:27700 in an option file\)")
 
@@ -143,16 +149,14 @@ def shapefile_without_prj(tmp: Path) -> Case:
 @case("loading")
 def shapefile_without_prj_and_an_unknown_crs(tmp: Path) -> Case:
     """--crs names the CRS of a file without one; one pyproj does not know is a usage error."""
-    path = write(small(), tmp / "districts.shp")
-    path.with_suffix(".prj").unlink()
+    path = shapefile_without(tmp, ".prj")
     return Case(["overlap", str(path), "lad21", "--crs", "EPSG:99999"], 2, r"unknown --crs 'EPSG:99999'",
                 command="overlap")
 
 
 @case("loading")
 def option_crs_is_not_text(tmp: Path) -> Case:
-    path = write(small(), tmp / "districts.shp")
-    path.with_suffix(".prj").unlink()
+    path = shapefile_without(tmp, ".prj")
     opt = option_on(tmp, path.name, extra="crs: 27700\n")
     return Case(["validate", "--option", str(opt), "--format", "github"], 1,
                 r"line=3,.*'crs' should be a text such as EPSG:27700, not int", stream="stdout")
@@ -170,8 +174,7 @@ def shapefile_with_a_broken_dbf(tmp: Path) -> Case:
 
 @case("loading")
 def shapefile_without_its_dbf(tmp: Path) -> Case:
-    path = write(small(), tmp / "districts.shp")
-    path.with_suffix(".dbf").unlink()
+    path = shapefile_without(tmp, ".dbf")
     return load_via_option(tmp, path, r"has no attribute columns, so nothing to take codes from \(its \.dbf is "
                                       r"missing\)$")
 
