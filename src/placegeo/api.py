@@ -257,9 +257,13 @@ def is_option_source(source: Any) -> bool:
 
 
 def load_references(options: Sequence[Option], against: Sequence[Any]) -> list[Layer]:
-    """The reference layers: bundled ids (the options' own blocks layer object reused), files, or options."""
+    """The reference layers: bundled ids (the options' own blocks layer object reused), files, or options.
+
+    A big file (over :data:`placegeo.layers.BIG_LAYER` features) is read only around the options (their box,
+    grown by :data:`placegeo.layers.NEAR_MARGIN`): units farther away meet no place."""
     known = {o.blocks.id: o.blocks for o in options if o.blocks is not None and o.blocks.entry is not None}
-    refs = [known[a] if isinstance(a, str) and a in known else load_reference(a) for a in against]
+    near = options_box(options)
+    refs = [known[a] if isinstance(a, str) and a in known else load_reference(a, near) for a in against]
     if not refs:
         raise UsageError("no reference layer", hint="pass --against LAYER (e.g. lad21)")
     return unique_ids(refs)
@@ -285,10 +289,24 @@ def unique_ids(layers: Sequence[Layer]) -> list[Layer]:
     return out
 
 
-def load_reference(source: Any) -> Layer:
-    """One reference layer from a bundled id, a boundary file, a Layer, a GeoDataFrame or an option."""
+def options_box(options: Sequence[Option]) -> tuple[float, float, float, float] | None:
+    """The box (EPSG:27700) holding every option's places, grown by :data:`placegeo.layers.NEAR_MARGIN`."""
+    import numpy as np
+
+    from placegeo.layers import NEAR_MARGIN
+
+    boxes = np.asarray([o.frame.total_bounds for o in options], dtype=float).reshape(-1, 4)
+    if not len(boxes) or not np.isfinite(boxes).all():
+        return None
+    return (float(boxes[:, 0].min()) - NEAR_MARGIN, float(boxes[:, 1].min()) - NEAR_MARGIN,
+            float(boxes[:, 2].max()) + NEAR_MARGIN, float(boxes[:, 3].max()) + NEAR_MARGIN)
+
+
+def load_reference(source: Any, near: tuple[float, float, float, float] | None = None) -> Layer:
+    """One reference layer from a bundled id, a boundary file, a Layer, a GeoDataFrame or an option; a big
+    file only ``near`` a box (EPSG:27700; see :func:`placegeo.layers.load_layer`)."""
     from placegeo.catalogue import is_bundled
-    from placegeo.layers import as_layer, bundled_layer
+    from placegeo.layers import as_layer, bundled_layer, load_layer
 
     if is_option_source(source):
         from placegeo.options import Option, load_option
@@ -298,6 +316,8 @@ def load_reference(source: Any) -> Layer:
         return option_layer(option, _option_id(source, option))
     if isinstance(source, str) and is_bundled(source):
         return bundled_layer(source)  # shared and read-only: compare never changes a reference frame
+    if isinstance(source, (str, Path)):
+        return load_layer(source, near=near)
     return as_layer(source)
 
 
