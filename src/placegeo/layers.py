@@ -209,9 +209,9 @@ def read_frame(path: str | Path, *, layer: str | None = None, engine: str | None
 
     Real files only (:func:`check_real_file`), read by an allowed driver (:data:`READABLE_DRIVERS`);
     ``columns`` reads only those attribute columns (and the geometry). With ``sized`` (a user's file), the
-    memory it needs is checked before anything is read (:func:`check_memory`); with ``near`` (a box in EPSG:27700, the area a comparison
-    is about) a file of more than :data:`BIG_LAYER` features is read there only (``crs``: the file's CRS when it
-    has none)."""
+    memory it needs is checked before anything is read (:func:`check_memory`); with ``near`` (a box in
+    EPSG:27700, the area a comparison is about) a file of more than :data:`BIG_LAYER` features is read there
+    only (``crs``: the file's CRS when it has none)."""
     import geopandas as gpd
 
     path = check_real_file(path)
@@ -234,9 +234,13 @@ def read_frame(path: str | Path, *, layer: str | None = None, engine: str | None
             kwargs: dict[str, Any] = {"layer": layer} if layer else {}
             if columns is not None:
                 kwargs["columns"] = columns
-            if size is not None and size.bbox is not None:
-                kwargs["bbox"] = size.bbox
-            return gpd.read_file(path, engine=resolve_engine(engine), **kwargs)
+            engine = resolve_engine(engine)
+            if size is None or size.bbox is None:
+                return gpd.read_file(path, engine=engine, **kwargs)
+            if engine == "pyogrio":  # in file order (a spatial index returns its own), as a whole read
+                frame = gpd.read_file(path, engine=engine, bbox=size.bbox, fid_as_index=True, **kwargs)
+                return frame.sort_index().reset_index(drop=True)
+            return gpd.read_file(path, engine=engine, bbox=size.bbox, **kwargs)
     except (LayerError, UsageError):
         raise
     except UnicodeDecodeError:
@@ -385,7 +389,7 @@ def check_memory(size: FileSize | None, path: str | Path) -> FileSize | None:
         return size
     where = "" if size.features == size.total else f" near the options (of {size.total:,})"
     allowed = "allowed by --max-memory" if given else "available"
-    raise LayerError(f"{size.features:,} features{where} ({size.file_bytes / 1e6:,.0f} MB of file) would need "
+    raise LayerError(f"{size.features:,} features{where} ({size.file_bytes / 1e6:,.1f} MB of file) would need "
                      f"about {_gb(size.memory)} of memory, more than the {_gb(limit)} {allowed}",
                      path=path, hint="clip the file to the options' area, or pass --max-memory GB to allow more")
 

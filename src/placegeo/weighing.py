@@ -219,7 +219,7 @@ class Weighing:
         import shapely
 
         from placegeo.overlaps import intersection_areas
-        from placegeo.population import population_of, population_of_pieces
+        from placegeo.population import pieces_weighted, population_of
 
         ref_geoms = np.asarray(ref.frame.geometry.values, dtype=object)
         place_geoms = self.columns.geoms
@@ -230,12 +230,11 @@ class Weighing:
         used = np.unique(pairs.left)
         unit_codes = codes[used].tolist()
         long = pd.DataFrame({"unit": codes[pairs.left], "place": places[pairs.right], "area": pairs.area})
-        if want_pop:
+        if want_pop or self.extra:  # the pieces weighed once for population and every extra value
             assert self.pop is not None
-            long["population"] = population_of_pieces(pairs, self.pop, len(pairs.area))
-        for key, per_atom in self.extra.items():
-            assert self.pop is not None
-            long[key] = population_of_pieces(pairs, self.pop, len(pairs.area), per_atom)
+            wanted = {**({"population": None} if want_pop else {}), **self.extra}
+            for key, per_pair in pieces_weighted(pairs, self.pop, len(pairs.area), wanted).items():
+                long[key] = per_pair
         values, totals = {}, {}
         for key in (*self.weights, *self.extra):
             m = long.pivot_table(index="unit", columns="place", values=key, aggfunc="sum", fill_value=0.0)
