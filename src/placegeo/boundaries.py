@@ -185,11 +185,18 @@ def boundary_lengths(places: Any, reference: Any, snap: float, *, internal: Any 
         return total, np.zeros(len(places))
     if covered and reference is not None:
         reference = np.asarray(reference, dtype=object)
-        rings = boundary_rings(reference, snap) if rings is None else np.asarray(rings, dtype=object)
         # an edge two units share lies in both bands and on both boundaries: it counts 1 - 1/2 twice, its
         # whole length, so only the other edges are measured against the bands
         exact, runs, run_place = shared_edge_split(internal, reference)
-        ki, ri = shapely.STRtree(rings).query(runs)
+        if rings is None:  # bands only of the units whose box meets a line's (a band lies inside its unit)
+            near = np.unique(shapely.STRtree(reference).query(runs)[1])
+            rings = np.full(len(reference), None, dtype=object)
+            rings[near] = boundary_rings(reference[near], snap)
+        else:
+            rings = np.asarray(rings, dtype=object)
+            near = np.arange(len(rings))
+        ki, at = shapely.STRtree(rings[near]).query(runs)
+        ri = near[at]
         inside, on_edge = _band_measures(runs[ki], rings[ri], reference[ri])
         met = inside > 0  # pairs whose boxes meet but lines do not count nothing
         matched = exact + np.bincount(run_place[ki[met]], weights=inside[met] - 0.5 * on_edge[met],
