@@ -155,3 +155,24 @@ def test_refusal_says_what_the_file_would_need(pieces_file, option, monkeypatch)
     monkeypatch.setattr(layers, "available_memory", lambda: need / 2)
     with pytest.raises(LayerError, match=r"more than the [0-9.]+ GB available \(clip the file"):
         compare([option], [str(path)], weight="area")
+
+
+def test_big_layer_overlapping_inside_the_footprint_is_refused(pieces_file, option, tmp_path, monkeypatch):
+    """A big layer is not tested for overlaps as a whole; one whose units overlap inside the footprint (here
+    every 10th piece given twice, 10 % of C&M counted twice by area) is still refused by the comparison."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from placegeo import layers
+    from placegeo.api import compare
+    from placegeo.errors import UsageError
+
+    path, pieces, _ = pieces_file
+    twice = pieces.iloc[::10].assign(PIECECD=lambda f: "D" + f.PIECECD, PIECENM=lambda f: f.PIECENM + " again")
+    frame = gpd.GeoDataFrame(pd.concat([gpd.read_file(path), twice], ignore_index=True), crs=27700)
+    doubled = frame.to_file(tmp_path / "doubled.gpkg", driver="GPKG", engine="pyogrio") or tmp_path / "doubled.gpkg"
+    share = twice.geometry.area.sum() / pieces.geometry.area.sum()
+    monkeypatch.setattr(layers, "BIG_LAYER", 1000)
+    with pytest.raises(UsageError, match=rf"reference layer doubled: its units overlap each other \({share:.1%} "
+                                         r"of the footprint counted twice\)"):
+        compare([option], [str(doubled)], weight="area", boundary=False)

@@ -355,7 +355,9 @@ def option_region(options: Sequence[Option]) -> str:
 
 def check_reference(layer: Layer, tol: float = metrics.DEFAULT_TOL) -> None:
     """Refuse a layer that cannot be a reference layer: a comparison-only bundled layer, or a user's
-    layer whose units overlap each other by more than ``tol`` of their area (coterminosity would exceed 1)."""
+    layer whose units overlap each other by more than ``tol`` of their area (coterminosity would exceed 1).
+    A layer of more than :data:`placegeo.layers.BIG_LAYER` units is not tested as a whole (the predicates
+    cost minutes at 200,000 units): the comparison refuses one whose units overlap inside a footprint."""
     from placegeo.catalogue import comparison_only
 
     why = comparison_only(layer.entry)
@@ -364,6 +366,10 @@ def check_reference(layer: Layer, tol: float = metrics.DEFAULT_TOL) -> None:
                          hint="draw it with `placegeo map --overlay`; measure against a layer that tiles the area")
     if layer.entry is not None or "members" in layer.derived:
         return
+    from placegeo.layers import BIG_LAYER
+
+    if len(layer.frame) > BIG_LAYER:  # a big layer is checked where it counts: inside each option's footprint
+        return  # (compare_option refuses units whose areas inside F add up to more than F)
     share = self_overlap(layer.frame.geometry.values)
     if share > max(tol, 1e-6):
         raise UsageError(f"reference layer {layer.id}: its units overlap each other ({_pct(share)} of their area), "
