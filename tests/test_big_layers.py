@@ -176,3 +176,26 @@ def test_big_layer_overlapping_inside_the_footprint_is_refused(pieces_file, opti
     with pytest.raises(UsageError, match=rf"reference layer doubled: its units overlap each other \({share:.1%} "
                                          r"of the footprint counted twice\)"):
         compare([option], [str(doubled)], weight="area", boundary=False)
+
+
+def test_units_inside_the_places_hold_the_people_of_their_pieces(pieces_file, option, monkeypatch):
+    """The population of a unit lying inside the places is the sum over its pieces (no second areal weighting):
+    the same figure as weighing the whole unit against the LSOAs (population_of), to 1e-9."""
+    from placegeo import layers
+    from placegeo.api import load_reference, options_box
+    from placegeo.population import population_layer, population_of
+    from placegeo.weighing import weigh
+
+    path, _, _ = pieces_file
+    monkeypatch.setattr(layers, "BIG_LAYER", 1000)
+    layer = load_reference(str(path), options_box([option]))
+    pop = population_layer("england/lsoa21")
+    matrix = weigh(layer, option, ("area", "population"), pop)
+    inside = matrix.values["area"].sum(axis=1) >= matrix.totals["area"] * (1 - 1e-9)
+    assert inside.mean() > 0.95  # nearly every piece: the pieces of C&M's LSOAs lie in its councils
+    rows = np.flatnonzero(inside)
+    position = {code: n for n, code in enumerate(layer.codes)}
+    whole = population_of(np.asarray(layer.frame.geometry.values)[[position[matrix.units[i]] for i in rows]], pop)
+    assert np.allclose(matrix.totals["population"][rows], whole, rtol=1e-9, atol=1e-9)
+    assert np.allclose(matrix.totals["population"][rows], matrix.values["population"][rows].sum(axis=1), rtol=0,
+                       atol=0)

@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 
 Members = Mapping[str, frozenset[str]]
 
+WHOLE_INSIDE = 1e-9
+"""A unit whose overlaps with the places add up to its area within this share lies inside them: its whole
+population is the sum of its pieces' (areal weighting adds up over the pieces of a polygon)."""
+
 MEMBERSHIP = "membership"
 GEOMETRY = "geometry"
 
@@ -242,7 +246,13 @@ class Weighing:
         totals["area"] = np.asarray(shapely.area(ref_geoms[used]), dtype=float)
         if want_pop:
             assert self.pop is not None
-            totals["population"] = np.asarray(population_of(ref_geoms[used], self.pop), dtype=float)
+            totals["population"] = values["population"].sum(axis=1)
+            # a unit reaching outside the places is weighed whole; one inside them (its overlaps add up to its
+            # area, to WHOLE_INSIDE) holds the people of its pieces: the same sum over small areas, no second pass
+            inside = np.bincount(pairs.left, weights=pairs.area, minlength=len(codes))[used]
+            outside = np.flatnonzero(inside < totals["area"] * (1 - WHOLE_INSIDE))
+            if len(outside):
+                totals["population"][outside] = population_of(ref_geoms[used][outside], self.pop)
         extra = {key: values.pop(key) for key in self.extra}
         return Matrix([str(c) for c in unit_codes], self.places, values, {k: totals[k] for k in self.weights},
                       GEOMETRY, extra)
