@@ -153,6 +153,8 @@ def test_refusal_says_what_the_file_would_need(pieces_file, option, monkeypatch)
     with layers.reading(max_memory=need):
         compare([option], [str(path)], weight="area", boundary=False)
     monkeypatch.setattr(layers, "available_memory", lambda: need / 2)
+    compare([option], [str(path)], weight="area", boundary=False)  # a small file: never refused by default
+    monkeypatch.setattr(layers, "BIG_LAYER", 1000)
     with pytest.raises(LayerError, match=r"more than the [0-9.]+ GB available \(clip the file"):
         compare([option], [str(path)], weight="area")
 

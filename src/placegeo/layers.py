@@ -378,12 +378,14 @@ def available_memory() -> float | None:
 
 def check_memory(size: FileSize | None, path: str | Path) -> FileSize | None:
     """Refuse, in one line, a file whose features need more memory than allowed (:func:`reading`'s
-    ``max_memory``, the CLI's ``--max-memory``) or, by default, than the machine has available; say what it
-    would need. Returns ``size``."""
+    ``max_memory``, the CLI's ``--max-memory``) or, by default and for a file of more than :data:`BIG_LAYER`
+    features, than the machine has available; say what it would need. Returns ``size``."""
     if size is None:
         return None
     limit = _READING.get().max_memory
     given = limit is not None
+    if not given and size.features <= BIG_LAYER:  # a small file is never refused for the machine's sake
+        return size
     limit = limit if given else available_memory()
     if limit is None or size.memory <= limit:
         return size
