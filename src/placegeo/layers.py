@@ -263,11 +263,11 @@ NEAR_MARGIN = 1000.0
 MEMORY_BASE = 600e6
 """Bytes a comparison needs whatever the reference file (Python, geopandas, the bundled layers it reads)."""
 
-MEMORY_PER_FEATURE = 18e3
+MEMORY_PER_FEATURE = 5e3
 """Bytes of peak memory per feature read: its row, geometry, code and name, and its share of the overlap
 pairs, intersection pieces and population weighting (bench/run.py --only big-layer measures it)."""
 
-MEMORY_PER_FILE_BYTE = 10.0
+MEMORY_PER_FILE_BYTE = 3.0
 """Bytes of peak memory per byte of file read (its vertices: coordinates, edges, intersections)."""
 
 

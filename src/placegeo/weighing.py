@@ -254,8 +254,24 @@ class Weighing:
             if len(outside):
                 totals["population"][outside] = population_of(ref_geoms[used][outside], self.pop)
         extra = {key: values.pop(key) for key in self.extra}
+        del pairs, long
+        _give_back_memory()
         return Matrix([str(c) for c in unit_codes], self.places, values, {k: totals[k] for k in self.weights},
                       GEOMETRY, extra)
+
+
+def _give_back_memory() -> None:
+    """Hand the heap that the geometry work freed back to the system (glibc's ``malloc_trim``; nothing
+    elsewhere): GEOS frees its intersections and prepared indexes, but the heap keeps them, and the Python
+    objects of the results (one per unit of a big layer) would otherwise be added on top of that peak."""
+    import contextlib
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):  # not glibc (musl): nothing to trim
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def weigh(rows: Layer, columns: Layer | Option, weights: tuple[str, ...], pop: Layer | None) -> Matrix:
