@@ -20,7 +20,10 @@ the two bundled options in under 3x the time it takes to load the layers it read
 6. Who lives there (issue 16): the profile of every England PCN (residents, Core20, IMD rank and score,
    65+; `placegeo profile england/pcn`) after loading (target < 2 s), against a pandas groupby of the same
    sums over the LSOA columns and data/boundaries/england/lsoa21_pcn.csv
-7. A big reference layer (issue 18, only with --only big-layer: it builds 90 MB of files): `placegeo compare`
+7. Commands near their floor (issue 17, bench/commands.py): overlap's text table vs its csv (<= 1.5x),
+   validate of the England LSOAs vs reading them (<= 3x), report and map of the L&SC options vs compare
+   (<= 2x), and a map of 5,000 places vs 500 (<= 10x: linear)
+8. A big reference layer (issue 18, only with --only big-layer: it builds 160 MB of files): `placegeo compare`
    of one ICB's option (Cheshire and Merseyside, nine councils) against England's LSOA 2021 cut into 200,000
    pieces (bench/big_layer.py), and against the pieces of 1 LSOA in 2, 4 and 8 (about 100k, 50k and 25k
    features), end to end in a fresh process, vs a fresh process reading the same file with pyogrio: peak
@@ -462,9 +465,9 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5,
                         help="runs of engine and baseline per case, the same for both (best of each is reported)")
     parser.add_argument("--quick", action="store_true", help="every 4th LSOA only (a smoke run)")
-    parser.add_argument("--only", choices=["england-compare", "profile", "big-layer"],
-                        help="run one case only: england-compare (case 5's compare vs reading), profile (case 6) "
-                             "or big-layer (case 7, only run this way)")
+    parser.add_argument("--only", choices=["england-compare", "profile", "commands", "big-layer"],
+                        help="run one case only: england-compare (case 5's compare vs reading), profile (case 6), "
+                             "commands (case 7) or big-layer (case 8, only run this way)")
     parser.add_argument("--big-dir", type=Path, default=None,
                         help="big-layer: folder for the built layers (default: a new temporary folder)")
     parser.add_argument("--national", action="store_true",
@@ -479,6 +482,12 @@ def main(argv=None) -> int:
         return 0
     if args.only == "profile" or args.only_profile:
         profile_case(args.repeat)
+        return 0
+    if args.only == "commands":
+        from commands import command_cases
+        from commands import summary as command_summary
+
+        command_summary(command_cases(args.repeat, args.quick))
         return 0
 
     import geopandas as gpd
@@ -517,7 +526,12 @@ def main(argv=None) -> int:
     results.append(profile_case(args.repeat))
     compare = compare_case(args.repeat)
     england = england_compare_case(args.repeat)
+    from commands import command_cases
+    from commands import summary as command_summary
+
+    commands = command_cases(args.repeat, args.quick)
     summary(results, compare, england)
+    command_summary(commands)
     return 0
 
 

@@ -38,6 +38,22 @@ Every command speaks one vocabulary:
   up to the next option (so put it last, or before the arguments, when you mean one layer).
 - A value that is not one of the choices is one line and exit code 2: `unknown --format 'yaml' (use text,
   json, junit or github)`.
+- **Narrow terminals.** Tables for people fit the terminal's width (`COLUMNS`, else the terminal's, else 80
+  when the output is piped). A table too wide for it is transposed or stacked, never cut: `compare`'s
+  scorecard becomes a column per option (or one small table per option), `validate` prints each finding on
+  two lines, `layers` three lines a layer, and `overlap`, `profile` and `bestfit` a row at a time.
+  `compare --wide` always prints the scorecard as one wide table (a row per option, a column per layer).
+  For programs, use `--format csv` or `json`.
+- **`--crs CRS`** says what CRS the input files that declare none are in (a Shapefile without its `.prj`),
+  for every command that reads files; a file's own CRS is kept. Give it before the command or after it
+  (`placegeo compare OPTION.yaml --against districts.shp --crs EPSG:27700`). In an option file the same is
+  the `crs:` key, for its `blocks:` or drawn `file:` ([options.md](options.md)).
+- **Progress.** Work that lasts over about a second (reading layers, weighing, checking, drawing, placing
+  labels, writing) shows a progress line on standard error, and only when standard error is a terminal;
+  the line is cleared when the phase ends. Piped or redirected output, and `--format json`, never carry
+  it. `--quiet` (`-q`, before or after the command) turns it off. The library itself shows nothing: it
+  names its phases (`placegeo.progress.phase`) and a caller may install a reporter
+  (`placegeo.progress.reporting`), as the CLI does with rich.
 """
 
 

@@ -7,6 +7,7 @@ L&SC district and CCG is a union of whole 2011 LSOAs, so overlaps by population 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -156,10 +157,11 @@ def test_json_output_matches_the_documented_schema(run_cli):
 
 
 def test_terminal_scorecard_says_who_moves(run_cli):
-    result = run_cli("compare", FIVE, FOUR, "--against", "lad21", "ccg21")
+    result = run_cli("compare", FIVE, FOUR, "--against", "lad21", "ccg21", "--wide")
     assert result.exit_code == 0, result.stderr
     assert "Ribble Valley: 81 % Pennine Lancashire / 19 % Central Lancashire, 11,900 people move" in result.stdout
-    assert "NHS Morecambe Bay CCG: 54 % South Cumbria / 46 % Lancashire" in result.stdout
+    # shares of the whole CCG, the part outside the footprint (Craven and Lancaster's Cumbrian edge) said
+    assert "NHS Morecambe Bay CCG: 51 % South Cumbria / 44 % Lancashire / 4 % outside" in result.stdout
 
 
 def test_out_writes_every_file_and_refuses_to_overwrite(run_cli, tmp_path):
@@ -245,7 +247,8 @@ def test_user_polygon_option_takes_the_population_layer_covering_it(tmp_path):
 
 
 def test_neighbours_touching_the_footprint_are_outside_not_split(hny_slivers):
-    """Units with less than tol of their area inside F (checked with shapely) are outside only."""
+    """Units with less than tol of their area inside F (checked with shapely) are outside only, or touched
+    only by edge noise (strips within snap of the footprint's edge) and left out with it."""
     import shapely
 
     from placegeo.layers import load_layer
@@ -257,7 +260,9 @@ def test_neighbours_touching_the_footprint_are_outside_not_split(hny_slivers):
               for c, g in zip(lads.codes, lads.frame.geometry.values, strict=True) if g.intersects(footprint)}
     slivers = {c for c, s in inside.items() if 0 < s < 0.01}
     res = hny_slivers.options[0].results["published/lad21"]
-    assert {u.code for u in res.outside_units} == slivers
+    assert {u.code for u in res.outside_units} <= slivers
+    assert len(res.outside_units) + res.noise.units_only == len(slivers)
+    assert res.noise.units_only > 0 and res.noise.widest_m <= 2 * hny_slivers.settings.snap
     assert {"E08000017", "E07000142"} <= slivers  # Doncaster, West Lindsey: split 45 % / 77 % before
     assert not {u.code for u in res.split_units} & slivers
     # issue 13 point 6: "partly outside the footprint" lists real units only, never the slivers
@@ -269,7 +274,7 @@ def test_neighbours_touching_the_footprint_are_outside_not_split(hny_slivers):
         assert u.outside[primary] > 0
     doc = json.loads(hny_slivers.to_json())["options"][0]["layers"]["published/lad21"]
     assert {u["code"] for u in doc["outside_footprint"]} == listed
-    assert doc["outside_units"] == len(slivers)
+    assert doc["outside_units"] + doc["edge_noise"]["units_only"] == len(slivers)
     assert doc["units"] == doc["whole_units"] + len(doc["split_units"])
     # C keeps the metrics.md formula: every unit's inside part, slivers included, over w(F)
     units = res.units + res.outside_units
@@ -339,11 +344,14 @@ def test_a_single_weight_still_writes_json_and_tables(weight, tmp_path, run_cli)
     assert (tmp_path / "out" / "scorecard.csv").exists()
 
 
-def test_places_are_flagged_against_a_neighbourhood_band_set_on_the_command_line(run_cli, lsoas):
-    """Each place's population (a pandas sum over its districts' LSOAs) against 140,000 to 160,000."""
+def test_neighbourhoods_are_flagged_against_a_neighbourhood_band_set_on_the_command_line(run_cli, lsoas, tmp_path):
+    """Each place of an option saying ``level: neighbourhood``: its population (a pandas sum over its districts'
+    LSOAs) against 140,000 to 160,000; the place band is not theirs."""
     people = lsoas.assign(place=lsoas["LAD21CD"].map(PLACE_OF_LAD)).dropna(subset=["place"])
     people = people.groupby("place")["POP2020"].sum()
-    result = run_cli("compare", FOUR, "--against", "lad21", "--format", "json",
+    hoods = tmp_path / "four-as-neighbourhoods.yaml"
+    hoods.write_text("level: neighbourhood\n" + Path(FOUR).read_text(encoding="utf-8"), encoding="utf-8")
+    result = run_cli("compare", hoods, "--against", "lad21", "--format", "json",
                      "--neighbourhood-min", "140000", "--neighbourhood-max", "160000")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
@@ -352,6 +360,16 @@ def test_places_are_flagged_against_a_neighbourhood_band_set_on_the_command_line
                      for name, n in people.items()}
     assert flags["Blackpool"] == "below" and flags["Blackburn with Darwen"] == "within"  # 138,381 and 150,030
     assert doc["settings"]["neighbourhood_band"] == {"name": "neighbourhood", "low": 140_000, "high": 160_000}
+    assert {p["band"] for p in doc["options"][0]["places"]} == {"n/a"}
+
+
+def test_council_places_are_checked_against_the_place_band_only(run_cli):
+    """The four council places are places, not neighbourhoods: no "above 30,000 to 50,000" for them."""
+    result = run_cli("compare", FOUR, "--against", "lad21", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    places = json.loads(result.stdout)["options"][0]["places"]
+    assert {p["neighbourhood"] for p in places} == {"n/a"}
+    assert {p["name"]: p["band"] for p in places}["Blackpool"] == "within"  # 138,381 people, up to 500,000
 
 
 def test_a_neighbourhood_band_upside_down_is_one_line_and_exit_2(run_cli):
@@ -412,3 +430,95 @@ def test_subunits_adds_each_places_sub_units_as_an_option(run_cli):
     assert [o["name"] for o in options] == ["Five place partnerships (2019-2022)", "Four council places (July 2022)",
                                            "Lancashire delivery units"]
     assert options[2]["layers"] == json.loads(alone.stdout)["options"][0]["layers"]
+
+
+# -- caveats travel with modelled data (issue 17) -----------------------------------------------------
+
+
+def _modelled_in_catalogue() -> set[str]:
+    """Layer ids whose catalogue entry says ``exactness: modelled`` or ``best-fit``, read from the YAML itself."""
+    import yaml
+
+    from tests.conftest import DATA
+
+    found = set()
+    for path in [DATA / "boundaries" / "catalogue.yaml", *sorted((DATA / "boundaries" / "catalogue.d").glob("*.yaml"))]:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entries = doc.get("layers", doc) if isinstance(doc, dict) else doc
+        for entry in entries if isinstance(entries, list) else []:
+            if entry.get("exactness") in ("modelled", "best-fit"):
+                found.add(entry["id"])
+    return found
+
+
+CHESHIRE_MERSEYSIDE = OPTIONS.parent.parent / "docs" / "examples" / "cheshire-merseyside" / "councils-2024.yaml"
+
+
+@pytest.fixture(scope="module")
+def cheshire_modelled(tmp_path_factory):
+    """Nine councils against districts (exact), wards (best-fit) and PCNs (modelled): terminal and JSON."""
+    from placegeo.cli import run
+
+    out = tmp_path_factory.mktemp("modelled")
+    args = ["compare", str(CHESHIRE_MERSEYSIDE), "--against", "england/lad24", "england/ward24", "england/pcn"]
+    assert run([*args, "--format", "json", "--out", str(out / "json")]) == 0
+    return json.loads((out / "json" / "comparison.json").read_text(encoding="utf-8")), args
+
+
+def test_json_flags_the_figures_of_modelled_layers(cheshire_modelled):
+    doc, _ = cheshire_modelled
+    assert {"england/ward24", "england/pcn"} <= _modelled_in_catalogue()
+    assert "england/lad24" not in _modelled_in_catalogue()
+    assert {layer["id"]: layer["modelled"] for layer in doc["layers"]} == {
+        "england/lad24": False, "england/ward24": True, "england/pcn": True}
+    for option in doc["options"]:
+        assert {lid: res["modelled"] for lid, res in option["layers"].items()} == {
+            "england/lad24": False, "england/ward24": True, "england/pcn": True}
+
+
+def test_terminal_marks_modelled_figures_and_prints_their_caveat(cheshire_modelled, run_cli):
+    from placegeo.catalogue import get_entry
+
+    _, args = cheshire_modelled
+    result = run_cli(*args)
+    assert result.exit_code == 0, result.stderr
+    rows = [line.split("│")[1].strip() for line in result.stdout.splitlines() if line.startswith("│ england/")]
+    assert {"england/ward24 †", "england/pcn †", "england/lad24"} <= set(rows)  # the scorecard's layer rows
+    assert "england/lad24 †" not in result.stdout
+    assert "split england/pcn † units:" in result.stdout
+    notes = " ".join(result.stdout[result.stdout.rstrip().rindex("\n\n"):].split())  # the footnotes, at the end
+    assert notes.startswith("† england/ward24")
+    assert "† england/ward24 is a best fit" in notes
+    assert "† england/pcn: " + " ".join(get_entry("england/pcn").caveat.split()[:6]) in notes
+
+
+def test_an_option_of_pcns_is_neighbourhoods_and_modelled(run_cli, tmp_path):
+    """Two Liverpool neighbourhoods built from england/pcn: checked against the neighbourhood band only (their
+    Census 2021 populations summed over the LSOAs the membership file gives each PCN), and every figure marked."""
+    import pandas as pd
+
+    from placegeo.catalogue import get_entry
+    from placegeo.metrics import NEIGHBOURHOOD_BAND, band_flag
+
+    option = tmp_path / "hoods.yaml"
+    option.write_text("name: Liverpool neighbourhoods\nblocks: england/pcn\nplaces:\n"
+                      "  - name: North\n    blocks: [NORTH LIVERPOOL PCN]\n"
+                      "  - name: South\n    blocks: [SWAGGA PCN]\n", encoding="utf-8")
+    result = run_cli("compare", option, "--against", "england/lad24", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)["options"][0]
+    assert doc["modelled"] is True
+    pcn = load_layer("england/pcn").frame
+    code = dict(zip(pcn["PCN_NAME"], pcn["PCN_CODE"], strict=True))
+    members = pd.read_csv(get_entry("england/pcn").members_path, dtype=str)
+    lsoa_col, pcn_col = members.columns[:2]
+    lsoas = load_layer("england/lsoa21").frame
+    lsoa_code = next(c for c in lsoas.columns if c.upper().startswith("LSOA21CD"))
+    people = lsoas.set_index(lsoa_code)["POP2021"]
+    for place, name in (("North", "NORTH LIVERPOOL PCN"), ("South", "SWAGGA PCN")):
+        expected = float(people.loc[members.loc[members[pcn_col] == code[name], lsoa_col]].sum())
+        got = next(p for p in doc["places"] if p["name"] == place)
+        assert got["population"] == pytest.approx(expected)
+        assert (got["band"], got["neighbourhood"]) == ("n/a", band_flag(expected, NEIGHBOURHOOD_BAND))
+    text = run_cli("compare", option, "--against", "england/lad24").stdout
+    assert "Liverpool neighbourhoods †" in text and "† england/pcn: Modelled footprints" in " ".join(text.split())

@@ -157,6 +157,160 @@ def test_a_place_keeps_its_colour_across_maps(options):
     assert set(colours.values()) <= set(TOL_LIGHT)
 
 
+CHESHIRE_MERSEYSIDE = OPTIONS.parent.parent / "docs" / "examples" / "cheshire-merseyside" / "councils-2024.yaml"
+
+
+def legend_colours(fig) -> dict[str, str]:
+    """Legend label -> swatch colour (the places' colours; sub-units are indented)."""
+    from matplotlib.colors import to_hex
+
+    leg = fig.legends[0]
+    return {t.get_text(): to_hex(h.get_facecolor()) for t, h in zip(leg.get_texts(), leg.legend_handles, strict=True)
+            if hasattr(h, "get_facecolor") and h.get_facecolor()[3] > 0}
+
+
+def panel_fills(fig) -> list[dict[str, str]]:
+    """Per map panel: patch id -> fill colour of the places and sub-units drawn."""
+    from matplotlib.colors import to_hex
+
+    return [{p.get_gid(): to_hex(p.get_facecolor()) for p in ax.patches if (p.get_gid() or "").startswith("place-")}
+            for ax in fig.axes if (ax.get_gid() or "").startswith("map-panel")]
+
+
+def neighbours(option) -> set[tuple[str, str]]:
+    """Pairs of places of ``option`` that touch, found pair by pair with a 1 m buffer (no spatial index)."""
+    rows = list(zip(option.frame["place"], option.frame.geometry, strict=True))
+    return {(a, b) for i, (a, ga) in enumerate(rows) for b, gb in rows[i + 1:] if ga.buffer(1.0).intersects(gb)}
+
+
+@pytest.mark.parametrize(("sources", "touching"), [([FIVE, FOUR], 9), ([CHESHIRE_MERSEYSIDE], 14)],
+                         ids=["lsc-side-by-side", "cheshire-merseyside"])
+def test_no_two_neighbouring_places_share_a_colour(sources, touching):
+    from placegeo.options import load_option
+    from placegeo.tasks import map_options
+
+    loaded = [load_option(s) for s in sources]
+    colours = legend_colours(map_options(loaded, labels=False))
+    pairs = [pair for option in loaded for pair in neighbours(option)]
+    assert len(pairs) == touching  # six pairs of partnerships and three of councils; 14 pairs of the nine councils
+    for a, b in pairs:
+        assert colours[a] != colours[b], (a, b)
+
+
+def test_cheshire_and_merseyside_uses_every_colour_of_the_palette():
+    """Nine councils, eight colours: one repeats, between two councils that do not touch."""
+    from placegeo.options import load_option
+    from placegeo.render.palette import TOL_LIGHT
+    from placegeo.tasks import map_options
+
+    option = load_option(CHESHIRE_MERSEYSIDE)
+    fig = map_options([option], highlight_splits="england/ccg21")
+    colours = {p: c for p, c in legend_colours(fig).items() if p in option.place_names}
+    assert len(colours) == 9 and set(colours.values()) == {c.lower() for c in TOL_LIGHT}
+    assert len(neighbours(option)) == 14
+    repeated = {p for p, c in colours.items() if list(colours.values()).count(c) == 2}
+    assert repeated == {"Cheshire East", "Knowsley"}  # as docs/maps.md says, under its picture
+    labels = [t.get_text() for ax in fig.axes for t in ax.texts if (t.get_gid() or "").startswith("split-label-")]
+    assert labels == ["NHS Cheshire CCG\n53% Cheshire East\n47% Cheshire West and Chester"]
+
+
+def test_a_place_keeps_its_colour_across_panels(tmp_path):
+    """Blackpool is a place of both options; "Blackpool Council" has its footprint under another name."""
+    from placegeo.tasks import map_options
+
+    own = tmp_path / "coast.yaml"
+    own.write_text("name: Coast\nblocks: lad21\nplaces:\n  - name: Blackpool\n    blocks: [Blackpool]\n"
+                   "  - name: Fylde and Wyre\n    blocks: [Fylde, Wyre]\n", encoding="utf-8")
+    renamed = tmp_path / "renamed.yaml"
+    renamed.write_text("name: Renamed\nblocks: lad21\nplaces:\n  - name: Blackpool Council\n"
+                       "    blocks: [Blackpool]\n", encoding="utf-8")
+    fig = map_options([FOUR, own, renamed], labels=False)
+    fills = panel_fills(fig)
+    assert fills[0]["place-Blackpool"] == fills[1]["place-Blackpool"] == fills[2]["place-Blackpool-Council"]
+    assert fills[1]["place-Fylde-and-Wyre"] != fills[1]["place-Blackpool"]
+
+
+def test_different_places_side_by_side_differ_while_the_palette_lasts(options):
+    """Five partnerships and four councils: nine different places, so all eight colours are used."""
+    from placegeo.render.palette import TOL_LIGHT
+    from placegeo.tasks import map_options
+
+    colours = legend_colours(map_options([options["five"], options["four"]], labels=False))
+    places = options["five"].place_names + options["four"].place_names
+    assert len(set(places)) == 9
+    assert {colours[p] for p in places} == {c.lower() for c in TOL_LIGHT}
+
+
+def test_sub_units_are_tints_of_their_place(four_map):
+    """Each delivery unit differs from Lancashire's own swatch and from the others, with Lancashire's hue."""
+    import colorsys
+
+    from matplotlib.colors import to_rgb
+
+    colours = legend_colours(four_map)
+    lancashire = colours["Lancashire"]
+    names = ("East Lancashire", "Central and West Lancashire", "North and Coast Lancashire")
+    units = [colours[f"    {u}"] for u in names]
+    assert len({lancashire, *units}) == 4
+    hue = colorsys.rgb_to_hls(*to_rgb(lancashire))[0]
+    for unit in units:
+        assert colorsys.rgb_to_hls(*to_rgb(unit))[0] == pytest.approx(hue, abs=0.02)
+    fills = panel_fills(four_map)[0]
+    assert fills["place-Lancashire-East-Lancashire"] == units[0]
+
+
+def test_the_legend_explains_the_hatching(four_map):
+    """The Morecambe Bay CCG reaches outside the four places (Craven and the sea): its hatching on white is
+    explained, as are the split layer's hatching and the place boundaries."""
+    labels = " ".join(legend_labels(four_map))
+    assert "outside every place" in labels
+    assert "Split Clinical commissioning" in labels and "Place boundary" in labels
+
+
+def test_scale_bar_has_ticks_at_round_kilometres(four_map):
+    ax = next(ax for ax in four_map.axes if ax.get_gid() == "map-panel-1")
+    labels = [t for t in ax.texts if t.get_gid() == "scale-bar-label"]
+    values = [float(t.get_text()) for t in labels]
+    assert values[0] == 0 and values == sorted(values) and all(v == round(v) for v in values)
+    ticks = [line for line in ax.lines if (line.get_gid() or "").startswith("scale-bar-tick-")]
+    assert len(ticks) >= 3
+    # the last label sits as many metres from the first as it says, on the map's own scale
+    x0, x1 = labels[0].get_position()[0], labels[-1].get_position()[0]
+    xmin, xmax = ax.get_xlim()
+    assert (x1 - x0) * (xmax - xmin) == pytest.approx(values[-1] * 1000, rel=1e-9)
+
+
+def test_attribution_says_a_line_once_with_every_year():
+    from placegeo.render.attribution import attributions
+
+    ons = ("Source: Office for National Statistics licensed under the Open Government Licence v.3.0. Contains OS "
+           "data © Crown copyright and database right {}.")
+    lines = attributions([(ons.format(2021), "lad21"), (ons.format(2022), "england/lad24"),
+                          (ons.format(2021), "ccg21"), (ons.format(2024), "published/lad24")])
+    assert lines == {ons.format("2021, 2022 and 2024"): ["lad21", "ccg21", "england/lad24", "published/lad24"]}
+
+
+def test_dollar_signs_are_text_and_missing_glyphs_warn_once(tmp_path, capsys):
+    """Matplotlib would read "$5m and $" as mathtext; a character no font has would warn once per glyph."""
+    import warnings
+
+    from placegeo.render.maps import save_map
+    from placegeo.tasks import map_options
+
+    option = tmp_path / "fund.yaml"
+    option.write_text("name: Fund $5m and $6m\nblocks: lad21\nplaces:\n  - name: Fund $5m and $6m\n"
+                      "    blocks: [Preston, Chorley]\n  - name: Cost $5 東\n    blocks: [South Ribble]\n",
+                      encoding="utf-8")
+    said = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = map_options([option], warn=said.append)
+        out = save_map(fig, tmp_path / "fund.svg")
+    assert said == ["no font has 東: drawn as boxes on the map"]
+    text = out.read_text(encoding="utf-8")
+    assert "Fund $5m and $6m" in text and "Cost $5 東" in text
+
+
 def test_labels_do_not_collide_with_each_other_or_the_legend(four_map):
     renderer = four_map.canvas.get_renderer()
     texts = [t for ax in four_map.axes for t in ax.texts if (t.get_gid() or "").startswith(("label-", "split-"))]
@@ -289,6 +443,7 @@ CASES = {
     "side-by-side": ([FIVE, FOUR], {"overlays": ["icb"]}),
     "four-portrait": ([FOUR], {"paper": "a4-portrait"}),
     "four-shaded-imd": ([FOUR], {"shade": "imd"}),  # issue 16: IMD deciles under the place outlines
+    "cheshire-merseyside": ([CHESHIRE_MERSEYSIDE], {"highlight_splits": "england/ccg21"}),  # issue 17: 9 places
 }
 
 
@@ -362,3 +517,18 @@ def test_figure_displays_inline_without_pyplot(four_map):
     width, height = struct.unpack(">II", png[16:24])
     assert width / height == pytest.approx(four_map.get_figwidth() / four_map.get_figheight(), rel=0.02)
     assert 800 < width < 1400  # screen resolution, not print
+
+
+def test_a_modelled_split_layer_is_marked_and_footnoted(options):
+    """PCN footprints are modelled: the legend, every split label and the foot carry † and the caveat."""
+    from placegeo.catalogue import get_entry
+    from placegeo.tasks import map_options
+
+    fig = map_options([options["four"]], highlight_splits="pcn", warn=lambda _: None)
+    assert any("†" in label for label in legend_labels(fig))
+    labels = [t.get_text() for ax in fig.axes for t in ax.texts if (t.get_gid() or "").startswith("split-label-")]
+    assert labels and all(label.splitlines()[0].endswith(" †") for label in labels)
+    foot = " ".join(next(t for t in fig.texts if t.get_gid() == "attribution").get_text().split())
+    assert "† pcn: " + " ".join(get_entry("pcn").caveat.split()) in foot
+    plain = map_options([options["four"]], highlight_splits="ccg21")
+    assert not any("†" in t.get_text() for t in plain.findobj(lambda a: hasattr(a, "get_text")))

@@ -222,3 +222,28 @@ def test_boundary_match_fast_path_agrees_with_the_band_around_all_boundaries():
     _, slow = boundary_lengths(places, units, 50, internal=internal)
     assert fast == pytest.approx(slow, rel=1e-3)
     assert (fast < total).any() and (fast <= total).all()
+
+
+def test_overlap_text_summarises_a_long_table(run_cli):
+    """A table of hundreds of rows prints its first 20 and says how many there are; csv has them all."""
+    import io
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from placegeo.catalogue import get_entry
+
+    entry = get_entry("lsoa11")
+    lsoas = len(gpd.read_file(entry.path, layer=entry.layer))  # every L&SC LSOA lies in one district
+    full = pd.read_csv(io.StringIO(run_cli("overlap", "lsoa11", "lad21", "--format", "csv").stdout))
+    assert len(full) == lsoas
+    text = run_cli("overlap", "lsoa11", "lad21").stdout
+    rows = [line for line in text.splitlines() if line.startswith("│ E01")]
+    assert [r.split("│")[1].strip() for r in rows] == full["left"].head(20).tolist()
+    assert f"first 20 of {lsoas:,} rows; all of them with --format csv" in text
+
+
+def test_overlap_text_prints_a_short_table_whole(run_cli):
+    text = run_cli("overlap", "ccg21", "ctyua21").stdout
+    assert sum(line.startswith("│ E38") for line in text.splitlines()) == 10
+    assert "rows; all of them" not in text

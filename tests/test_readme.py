@@ -34,8 +34,9 @@ def test_ribble_valley_figures_in_the_readme(comparison):
 
 def test_morecambe_bay_split_in_the_readme(comparison):
     unit = _split(comparison, 1, "ccg21", "NHS Morecambe Bay CCG")
-    assert sorted(round(s * 100) for s in unit.parts.values()) == [46, 54]
-    assert "Morecambe Bay CCG 54 % / 46 %" in README
+    assert unit.parts.keys() == {"South Cumbria", "Lancashire", "outside"}  # shares of the whole CCG
+    assert sorted(round(s * 100) for s in unit.parts.values()) == [4, 44, 51]
+    assert "Morecambe Bay CCG 51 % / 44 % and leave the rest of it, 4 %" in README
 
 
 def test_people_outside_the_four_places_in_the_readme():
@@ -61,3 +62,47 @@ def test_cheshire_and_merseyside_figures_in_the_readme():
         assert f"{round(unit.moving['population']):,} people" in README
     assert "9/9 coterminous with the councils" in README
     assert "53 % Cheshire East / 47 % Cheshire West and Chester" in README
+
+
+def _run(argv: list[str]) -> str:
+    """``placegeo ARGV`` run in the repository as a user would, stdout as text."""
+    import contextlib
+    import io
+    import os
+
+    from placegeo.cli import run
+
+    out = io.StringIO()
+    previous = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            assert run(argv) == 0
+    finally:
+        os.chdir(previous)
+    return out.getvalue()
+
+
+def test_make_demo_prints_the_figures_the_readme_says_it_prints():
+    """The README says `make demo` prints the district and CCG splits: run the Makefile's own command."""
+    import re
+    import shlex
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = re.search(r"^demo:.*?\n((?:\t.*\n)+)", makefile, re.M).group(1).replace("\\\n", " ")
+    compare = next(line for line in recipe.splitlines() if "placegeo compare" in line)
+    words = " ".join(_run(shlex.split(compare.split("placegeo", 1)[1])).split())  # as one line, unwrapped
+    assert "Ribble Valley: 81 % Pennine Lancashire / 19 % Central Lancashire, 11,900 people move" in words
+    assert "NHS Morecambe Bay CCG: 51 % South Cumbria / 44 % Lancashire / 4 % outside" in words
+    assert '"11,900 people move"' in README and "Morecambe Bay CCG 51 % / 44 %" in README
+
+
+def test_the_readme_says_where_placegeo_prints_the_people_outside_the_four_places():
+    import json
+    import shlex
+
+    command = "placegeo compare data/options/lsc-four-places-2022.yaml --against icb --format json"
+    assert f"`{command}`" in README
+    doc = json.loads(_run(shlex.split(command)[1:]))
+    (icb,) = doc["options"][0]["layers"]["icb"]["outside_footprint"]
+    assert f"LSOAs, {round(icb['population']):,} people, outside every place" in README

@@ -308,13 +308,19 @@ def test_the_library_report_takes_snap_and_guidance_bands_like_the_command(tmp_p
     from placegeo.metrics import Band
     from tests.conftest import OPTIONS
 
-    report([OPTIONS / "lsc-four-places-2022.yaml"], ["lad21"], tmp_path / "r", formats=["json"], snap=100,
+    four = OPTIONS / "lsc-four-places-2022.yaml"
+    hoods = tmp_path / "four-as-neighbourhoods.yaml"
+    hoods.write_text("level: neighbourhood\n" + four.read_text(encoding="utf-8").replace(
+        "name: Four council places", "name: Four neighbourhoods"), encoding="utf-8")
+    report([four, hoods], ["lad21"], tmp_path / "r", formats=["json"], snap=100,
            place_band=Band("place", None, 150_000), neighbourhood_band=Band("neighbourhood", 140_000, 160_000))
     doc = json.loads((tmp_path / "r" / "comparison.json").read_text())
     assert doc["settings"]["snap_m"] == 100 and doc["settings"]["place_band"]["high"] == 150_000
-    flags = {p["name"]: (p["band"], p["neighbourhood"]) for p in doc["options"][0]["places"]}
-    assert flags["Blackpool"] == ("within", "below")  # 138,381 people
-    assert flags["Blackburn with Darwen"] == ("above", "within")  # 150,030
+    places, neighbourhoods = ({p["name"]: (p["band"], p["neighbourhood"]) for p in o["places"]}
+                              for o in doc["options"])
+    assert places["Blackpool"] == ("within", "n/a") and neighbourhoods["Blackpool"] == ("n/a", "below")  # 138,381
+    assert places["Blackburn with Darwen"] == ("above", "n/a")  # 150,030 people
+    assert neighbourhoods["Blackburn with Darwen"] == ("n/a", "within")
 
 
 def test_a_report_without_maps_is_still_written(tmp_path, run_cli):
@@ -324,3 +330,70 @@ def test_a_report_without_maps_is_still_written(tmp_path, run_cli):
     assert result.exit_code == 0, result.stderr
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "<svg" not in page and "Four council places (July 2022)" in page
+
+
+# --------------------------------------------------------------------------------------------------
+# issue 17: every layer's splits on the maps, one colour per place, caveats on modelled figures
+
+
+def test_report_maps_show_the_splits_of_every_reference_layer():
+    """The four places split Morecambe Bay CCG (ccg21, the third layer) and no district: its map hatches the
+    CCG; the five partnerships split Preston and Ribble Valley (lad21) and Lancashire (ctyua21): two panels."""
+    from placegeo.api import CompareSettings, report_inputs, report_maps
+
+    comparison, loaded = report_inputs([FIVE, FOUR], ["lad21", "ctyua21", "ccg21"], CompareSettings())
+    maps = report_maps(comparison, loaded)
+    panels = {name: [layer.id for layer in inputs.split_layers] for name, inputs in maps.items()}
+    expected = {opt.name: [lid for lid in ("lad21", "ctyua21", "ccg21") if opt.results[lid].split_units]
+                for opt in comparison.options}
+    assert panels == expected == {"Five place partnerships (2019-2022)": ["lad21", "ctyua21"],
+                                  "Four council places (July 2022)": ["ccg21"]}
+    four = comparison.option("Four council places (July 2022)").results["ccg21"]
+    assert [u.name for u in four.split_units] == ["NHS Morecambe Bay CCG"]
+
+
+def test_report_html_hatches_morecambe_bay_ccg_and_colours_places_alike(bundled):
+    """The map of the four places hatches the CCG it splits (E38000228) although ccg21 is not the first layer;
+    Blackpool's swatch in the places table is the fill of its patch on the map."""
+    import re
+
+    page = (bundled / "report.html").read_text(encoding="utf-8")
+    assert 'id="map2-split-E38000228"' in page
+    swatch = re.search(r'data-place="Blackpool"><td><span class="swatch" style="background: (#[0-9A-Fa-f]{6})', page)
+    fill = re.search(r'<g id="map2-place-Blackpool">\s*<path [^>]*style="fill: (#[0-9a-f]{6})', page)
+    assert swatch and fill and swatch.group(1).lower() == fill.group(1)
+
+
+def test_report_marks_pcn_figures_and_footnotes_the_caveat(bundled):
+    from openpyxl import load_workbook
+
+    from placegeo.catalogue import get_entry
+
+    if not HAS_PCN:
+        pytest.skip("the PCN layer is not bundled")
+    caveat = " ".join(get_entry("pcn").caveat.split()[:5])
+    md = (bundled / "report.md").read_text(encoding="utf-8")
+    assert "| pcn † | Coterminosity index, by area |" in md and "| lad21 † |" not in md
+    assert f"† pcn: {caveat}" in md
+    html = (bundled / "report.html").read_text(encoding="utf-8")
+    assert "(pcn †)" in html and f'data-layer="pcn">† pcn: {caveat}' in html
+    wb = load_workbook(bundled / "report.xlsx")
+    for sheet in ("Scorecard", "Splits"):
+        rows = list(wb[sheet].iter_rows(values_only=True))
+        column = rows[0].index("Modelled (†)")
+        assert {(r[1], r[column] or "") for r in rows[1:]} == {(lid, "†" if lid == "pcn" else "")
+                                                                 for lid in {r[1] for r in rows[1:]}}
+    notes = [r[0] for r in wb["Data sources"].iter_rows(values_only=True) if r[0] and str(r[0]).startswith("†")]
+    assert notes == [f"† pcn: {' '.join(get_entry('pcn').caveat.split())}"]
+
+
+def test_a_dollar_in_a_place_name_is_text_in_the_report(tmp_path, run_cli):
+    """An unbalanced $ crashed matplotlib's mathtext in the report maps."""
+    option = tmp_path / "fund.yaml"
+    option.write_text("name: Fund $5m\nblocks: lad21\nplaces:\n  - name: Fund $5m and $6m\n    blocks: [Preston]\n"
+                      "  - name: Cost $5\n    blocks: [Chorley, South Ribble]\n", encoding="utf-8")
+    out = tmp_path / "report"
+    result = run_cli("report", option, "--against", "lad21", "--formats", "html", "--out", out)
+    assert result.exit_code == 0, result.stderr
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert ">Fund $5m and $6m<" in page and ">Cost $5<" in page

@@ -401,3 +401,54 @@ def test_a_yaml_named_with_option_must_be_an_option(tmp_path, run_cli):
     assert (finding["check"], finding["line"]) == ("option-structure", 1)
     assert finding["message"] == "is not an option file (expected a mapping with 'name' and 'places')"
     assert run_cli("validate", path).exit_code == 0  # as a positional YAML (pre-commit passes every YAML) it is skipped
+
+
+def _variants(lad21):
+    """Broken copies of the districts: a gap across a boundary (edges still match), a district grown over its
+    neighbours (overlaps), one moved 5 m (overlaps, gaps and unmatched edges at once)."""
+    edge = shapely.intersection(_geom(lad21, PRESTON).boundary, _geom(lad21, SOUTH_RIBBLE).boundary)
+    hole = shapely.line_interpolate_point(shapely.line_merge(edge), 0.5, normalized=True).buffer(200)
+    gap = lad21.geometry.difference(hole).values
+    grown = lad21.geometry.values.copy()
+    grown[(lad21.LAD21CD == BLACKPOOL).to_numpy()] = _geom(lad21, BLACKPOOL).buffer(100)
+    moved = lad21.geometry.values.copy()
+    moved[(lad21.LAD21CD == FYLDE).to_numpy()] = shapely.transform(_geom(lad21, FYLDE), lambda xy: xy + 5.0)
+    return {"gap": gap, "grown": grown, "moved": moved}
+
+
+@pytest.mark.parametrize("variant", ["gap", "grown", "moved"])
+def test_coverage_fast_path_finds_what_the_full_checks_find(lad21, variant):
+    """Testing the coverage first (and skipping the overlap search when it is valid) changes no finding."""
+    import numpy as np
+
+    from placegeo.checks.coverage import coverage_findings
+
+    geoms = np.asarray(_variants(lad21)[variant], dtype=object)
+    codes = lad21.LAD21CD.tolist()
+    fast, fast_summary = coverage_findings(geoms, codes, "x.gpkg")
+    full, full_summary = coverage_findings(geoms, codes, "x.gpkg", fast=False)
+    assert [f.to_dict() for f in fast] == [f.to_dict() for f in full]
+    assert fast_summary == full_summary
+    assert fast  # every variant is broken somewhere
+    assert bool(shapely.coverage_is_valid(geoms)) == (variant == "gap")  # the gap one takes the fast path
+
+
+@pytest.mark.parametrize("gap_width", [0.0, 25.0])
+def test_edges_checked_in_chunks_are_the_edges_of_one_call(gap_width):
+    """The L&SC LSOAs, two of them broken (one moved 5 m, one grown 30 m), checked in three chunks on threads:
+    every feature's unmatched edges are exactly those of one shapely.coverage_invalid_edges call."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from placegeo.checks.coverage import invalid_edges
+
+    frame = load_layer("lsoa11").frame
+    geoms = np.asarray(frame.geometry.values, dtype=object).copy()
+    geoms[10] = shapely.transform(geoms[10], lambda xy: xy + 5.0)
+    geoms[500] = geoms[500].buffer(30)
+    whole = shapely.coverage_invalid_edges(geoms, gap_width=gap_width)
+    with ThreadPoolExecutor(3) as pool:
+        chunked = invalid_edges(geoms, gap_width, pool=pool, threads=3, chunked_from=0)
+    assert (~shapely.is_empty(whole)).sum() >= 2  # the broken ones and their neighbours
+    assert shapely.to_wkb(chunked).tolist() == shapely.to_wkb(whole).tolist()

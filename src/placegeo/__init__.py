@@ -35,6 +35,7 @@ _API = {
     "ProfileTable": "placegeo.results",
     "Profile": "placegeo.results",
     "bestfit": "placegeo.lookup",
+    "snap": "placegeo.snapping",
     "build_pcns": "placegeo.pcn",
     "PcnBuild": "placegeo.pcn",
 }

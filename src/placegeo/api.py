@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from placegeo import metrics
-from placegeo.errors import UsageError
+from placegeo.errors import PlacegeoError, UsageError
 from placegeo.metrics import NEIGHBOURHOOD_BAND, PLACE_BAND, Band
+from placegeo.progress import phase
 from placegeo.results import (
     Comparison,
+    EdgeMatch,
     LayerInfo,
     LayerResult,
     OptionResult,
@@ -77,6 +79,7 @@ class CompareSettings:
     subunits: bool = False                        # compare every place's sub-units too
     engine: str | None = None                     # I/O engine for boundary files: pyogrio or fiona (None: as set)
     repair: bool | None = None                    # mend invalid geometries instead of refusing them (None: as set)
+    allow_overlaps: bool = False                  # take a reference layer whose units overlap or leave gaps
 
     @property
     def weights(self) -> tuple[str, ...]:
@@ -138,6 +141,7 @@ def compare(
     subunits: bool = False,
     engine: str | None = None,
     repair: bool | None = None,
+    allow_overlaps: bool = False,
     settings: CompareSettings | None = None,
     warn: Warn | None = None,
 ) -> Comparison:
@@ -151,8 +155,9 @@ def compare(
     called (default: a :class:`PopulationCoverageWarning`). ``tol`` is the whole/split and coterminous
     tolerance, ``snap`` the boundary-match distance in metres; ``boundary=False`` skips the boundary match.
     With ``subunits`` the sub-units of every place that has them are compared too, each set as an option
-    after the options given. ``engine`` and ``repair`` say how files are read. ``settings`` gives all of
-    these at once (the keywords are then ignored).
+    after the options given. ``engine`` and ``repair`` say how files are read. ``allow_overlaps`` takes a
+    reference layer whose units overlap or leave gaps beyond edge noise (refused otherwise, see
+    :func:`check_reference`). ``settings`` gives all of these at once (the keywords are then ignored).
 
     A reference layer meeting under 1 % of an option's footprint is refused, with the bundled layer of the
     option's region suggested; one covering only part of it is scored over the part it covers, with a
@@ -161,7 +166,8 @@ def compare(
     """
     settings = settings or CompareSettings(weight=weight, tol=tol, snap=snap, population=population,
                                            place_band=place_band, neighbourhood_band=neighbourhood_band,
-                                           boundary=boundary, subunits=subunits, engine=engine, repair=repair)
+                                           boundary=boundary, subunits=subunits, engine=engine, repair=repair,
+                                           allow_overlaps=allow_overlaps)
     settings.check()
     with reading(settings):
         loaded = load_options(options, subunits=settings.subunits)
@@ -179,8 +185,11 @@ def compare_loaded(loaded: list[Option], against: Sequence[Any] | None, settings
             raise UsageError(f"two options share the name '{next(n for n in names if names.count(n) > 1)}'",
                              hint="give each option a distinct name")
         refs = load_references(loaded, against if against else default_against(loaded))
+        users = any(r.entry is None and "members" not in r.derived for r in refs)
+        within = _footprint(loaded) if users else None  # only a user's layer is checked for overlaps and gaps
         for ref in refs:
-            check_reference(ref, settings.tol)
+            check_reference(ref, settings.tol, snap=settings.snap, allow_overlaps=settings.allow_overlaps,
+                            within=within, warn=warn)
             if ref.entry is not None and ref.entry.caveat:  # best-fit, modelled or separately generalised
                 caveat = ref.entry.caveat
                 warn(caveat if caveat.startswith(ref.id) else f"{ref.id}: {caveat}")
@@ -188,9 +197,13 @@ def compare_loaded(loaded: list[Option], against: Sequence[Any] | None, settings
         measured = Settings(weights=settings.weights, tol=settings.tol, snap=settings.snap,
                             population_layer=pop.id if pop else None, place_band=settings.place_band,
                             neighbourhood_band=settings.neighbourhood_band)
-        infos = [LayerInfo(r.id, r.title, r.attribution, r.entry.exactness if r.entry else None,
-                           r.entry.caveat if r.entry else None) for r in refs]
-        results = [compare_option(o, refs, measured, pop, settings.boundary, warn) for o in loaded]
+        infos = [_info(r) for r in refs]
+        with phase(f"weighing {len(loaded)} option{'s' if len(loaded) != 1 else ''} against "
+                   f"{', '.join(r.id for r in refs)}", total=len(loaded)) as step:
+            results = []
+            for option in loaded:
+                results.append(compare_option(option, refs, measured, pop, settings.boundary, warn))
+                step()
     comparison = Comparison(settings=measured, layers=infos, options=results)
     _remember_references(comparison, refs)
     return comparison
@@ -213,6 +226,15 @@ def reference_layers(comparison: Comparison) -> list[Layer] | None:
     if refs is None or [r.id for r in refs] != [info.id for info in comparison.layers]:
         return None
     return refs
+
+
+def _footprint(options: Sequence[Option]) -> Any:
+    """The union of the options' places (EPSG:27700): where a reference layer's overlaps and gaps matter."""
+    import numpy as np
+    import shapely
+
+    geoms = [np.asarray(o.frame.geometry.values, dtype=object) for o in options]
+    return shapely.union_all(np.concatenate(geoms)) if geoms else None
 
 
 def _warn(message: str) -> None:
@@ -353,11 +375,16 @@ def option_region(options: Sequence[Option]) -> str:
 # checks on the inputs
 
 
-def check_reference(layer: Layer, tol: float = metrics.DEFAULT_TOL) -> None:
-    """Refuse a layer that cannot be a reference layer: a comparison-only bundled layer, or a user's
-    layer whose units overlap each other by more than ``tol`` of their area (coterminosity would exceed 1).
-    A layer of more than :data:`placegeo.layers.BIG_LAYER` units is not tested as a whole (the predicates
-    cost minutes at 200,000 units): the comparison refuses one whose units overlap inside a footprint."""
+def check_reference(layer: Layer, tol: float = metrics.DEFAULT_TOL, *, snap: float = metrics.DEFAULT_SNAP,
+                    allow_overlaps: bool = False, within: Any = None, warn: Warn | None = None) -> None:
+    """Refuse a layer that cannot be a reference layer: a comparison-only bundled layer, or a user's layer
+    whose units overlap each other or leave gaps between them beyond edge noise (pieces not entirely within
+    ``snap`` metres of an edge, :func:`placegeo.checks.coverage.broken_tiling`; only those meeting ``within``,
+    the options' footprint, when given): shares would then not sum to one. The refusal gives the largest
+    finding as ``placegeo validate`` prints it, with the units' names and where it is. With
+    ``allow_overlaps`` such a layer is taken, with a warning. The whole-layer overlap share is not measured
+    for a layer of more than :data:`placegeo.layers.BIG_LAYER` units (its predicates cost minutes at 200,000
+    units): the comparison refuses one whose units overlap inside a footprint."""
     from placegeo.catalogue import comparison_only
 
     why = comparison_only(layer.entry)
@@ -368,13 +395,68 @@ def check_reference(layer: Layer, tol: float = metrics.DEFAULT_TOL) -> None:
         return
     from placegeo.layers import BIG_LAYER
 
-    if len(layer.frame) > BIG_LAYER:  # a big layer is checked where it counts: inside each option's footprint
-        return  # (compare_option refuses units whose areas inside F add up to more than F)
-    share = self_overlap(layer.frame.geometry.values)
+    findings = broken_reference(layer, snap, within)
+    if findings and allow_overlaps:
+        layer.derived["overlaps_allowed"] = True
+        (warn or _warn)(f"reference layer {layer.id}: {_described(findings, layer)}; taken anyway "
+                        "(--allow-overlaps): its shares no longer sum to one")
+        return
+    if findings:
+        raise UsageError(f"reference layer {layer.id}: its units overlap or leave gaps wider than {snap:g} m: "
+                         f"{_described(findings, layer)}",
+                         path=layer.source,
+                         hint=f"run `placegeo validate {layer.source}` for every finding, or pass --allow-overlaps")
+    big = len(layer.frame) > BIG_LAYER  # checked where it counts: inside each option's footprint (compare_option)
+    share = self_overlap(layer.frame.geometry.values) if not (allow_overlaps or big) else 0.0
     if share > max(tol, 1e-6):
         raise UsageError(f"reference layer {layer.id}: its units overlap each other ({_pct(share)} of their area), "
                          "so coterminosity would exceed 1", path=layer.source,
                          hint=f"run `placegeo validate {layer.source}` to find the overlaps")
+
+
+def broken_reference(layer: Layer, snap: float = metrics.DEFAULT_SNAP, within: Any = None) -> list[Any]:
+    """The ``coverage-overlap`` and ``coverage-gap`` findings of ``placegeo validate`` on ``layer`` that are
+    more than edge noise (wider than ``snap`` metres), largest first
+    (:func:`placegeo.checks.coverage.broken_tiling`)."""
+    import numpy as np
+
+    from placegeo.checks.coverage import broken_tiling
+
+    geoms = np.asarray(layer.frame.geometry.values, dtype=object)
+    return broken_tiling(geoms, [str(c) for c in layer.codes], str(layer.source), snap, within)
+
+
+def describe_finding(finding: Any, layer: Layer) -> str:
+    """A validate finding in words for one line: its message with the units' names after their codes, and
+    where it is (British National Grid and latitude/longitude)."""
+    import re
+
+    names = dict(zip(map(str, layer.codes), map(str, layer.names), strict=True))
+
+    def named(match: re.Match[str]) -> str:
+        code = match.group(0)
+        name = names.get(code)
+        return f"{code} ({name})" if name and name != code else code
+
+    pattern = "|".join(re.escape(c) for c in sorted(names, key=len, reverse=True))
+    text = re.sub(rf"(?<![\w-])(?:{pattern})(?![\w-])", named, finding.message) if pattern else finding.message
+    if finding.x is None:
+        return text
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True).transform(finding.x, finding.y)
+    return (f"{text} at {finding.x:,.0f} E {finding.y:,.0f} N (EPSG:27700; "
+            f"{abs(lat):.4f}° {'N' if lat >= 0 else 'S'} {abs(lon):.4f}° {'E' if lon >= 0 else 'W'})")
+
+
+SHOWN_FINDINGS = 3
+"""How many overlaps and gaps a refused reference layer's one line gives (the largest; validate lists all)."""
+
+
+def _described(findings: list[Any], layer: Layer) -> str:
+    text = "; ".join(describe_finding(f, layer) for f in findings[:SHOWN_FINDINGS])
+    more = len(findings) - SHOWN_FINDINGS
+    return text + (f"; and {more} more" if more > 0 else "")
 
 
 def self_overlap(geoms: Any) -> float:
@@ -477,7 +559,7 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
     from placegeo.weighing import Weighing, option_tiling
 
     warn = warn or _warn
-    weighing = Weighing(option_tiling(option), settings.weights, pop, extra=_core20_atoms(pop))
+    weighing = Weighing(option_tiling(option), settings.weights, pop, extra=_core20_atoms(pop), snap=settings.snap)
     internal = None
     memo: dict[Any, Any] = {}  # boundary lengths by the units measured against (see _boundary)
     if boundary:
@@ -503,19 +585,80 @@ def compare_option(option: Option, refs: Sequence[Layer], settings: Settings, po
                  f"(by {by}): it is scored over the part it covers")
             scored_w = {k: m.sum(axis=0) for k, m in matrix.values.items()}
             scored_f = {**footprint, **{k: float(v.sum()) for k, v in scored_w.items()}}
-        if "area" in matrix.values:
+        if "area" in matrix.values and not ref.derived.get("overlaps_allowed"):
             _refuse_overlapping(ref, float(matrix.values["area"].sum()), scored_f["area"], settings.tol)
         lengths = _boundary(option, ref, matrix, scored_f, internal, settings.snap, memo) if boundary else None
         results[ref.id] = assess(matrix, settings, layer=ref.id, place_weights=scored_w, footprint=scored_f,
                                  unit_names=_names(ref), lengths=lengths, coverage=covered)
         _split_people(results[ref.id], matrix)
+        results[ref.id].edge_match = edge_match(option, ref, matrix, settings.snap, internal,
+                                                [r for r in refs if r.entry is not None])
     return OptionResult(
         name=option.name, description=option.description,
         source=str(option.source) if option.source else None,
         footprint=footprint, places=summaries, unassigned=list(option.unassigned), results=results,
         frame=option.frame, blocks_layer=option.blocks.id if option.blocks is not None else None,
         unassigned_names=_block_names(option, option.unassigned),
+        blocks_info=_info(option.blocks) if option.blocks is not None else None,
     )
+
+
+def _is_user_file(layer: Layer) -> bool:
+    """A reference layer read from a user's file (not bundled, not built of a bundled layer's atoms)."""
+    return layer.entry is None and "members" not in layer.derived
+
+
+def edge_match(option: Option, ref: Layer, matrix: Matrix, snap: float, internal: Any = None,
+               bundled: Sequence[Layer] = ()) -> EdgeMatch | None:
+    """How far a user's file lies from a bundled layer (docs/metrics.md, "edge match"). A user's reference
+    layer: its units' shared edges inside the footprint, against the bundled layer of the comparison they
+    follow most closely (the option's building blocks, or one of ``bundled``, the bundled reference layers).
+    A user's option (drawn polygons): its places' internal edges against the bundled reference layer
+    ``ref``. None when neither side is a user's file."""
+    user_ref, user_option = _is_user_file(ref), option.blocks is None and ref.entry is not None
+    if not user_ref and not user_option:
+        return None
+    import numpy as np
+    import shapely
+
+    from placegeo.boundaries import edge_offsets, internal_boundaries
+
+    codes = set(matrix.units)
+    used = np.fromiter((c in codes for c in ref.codes), dtype=bool, count=len(ref.codes))
+    ref_geoms = np.asarray(ref.frame.geometry.values, dtype=object)
+    if user_ref:
+        candidates = [layer for layer in (option.blocks, *bundled) if layer is not None and layer.entry is not None]
+        if not candidates:
+            return None
+        footprint = shapely.union_all(np.asarray(option.frame.geometry.values, dtype=object))
+        lines = shapely.intersection(internal_boundaries(ref_geoms[used]), footprint)
+        found: list[tuple[float, float, float, str]] = []
+        for layer in unique_ids(candidates):
+            near = np.asarray(layer.frame.sindex.query(footprint, predicate="intersects"))
+            distance, length = edge_offsets(lines, np.asarray(layer.frame.geometry.values, dtype=object)[near],
+                                            step=max(snap, 1.0) / 5)
+            match = metrics.edge_match(distance, length, snap)
+            if match is not None:
+                found.append((match[0], -match[1], float(length.sum()), layer.id))
+        if not found:
+            return None
+        share, offset, length_m, against = max(found)
+        return EdgeMatch(file=ref.id, against=against, share=share, median_m=-offset, length_km=length_m / 1e3)
+    if user_option:
+        lines = internal if internal is not None else internal_boundaries(option.frame.geometry.values)
+        distance, length = edge_offsets(lines, ref_geoms[used], step=max(snap, 1.0) / 5)
+        match = metrics.edge_match(distance, length, snap)
+        if match is not None:
+            return EdgeMatch(file=option.name, against=ref.id, share=match[0], median_m=match[1],
+                             length_km=float(length.sum()) / 1e3)
+    return None
+
+
+def _info(layer: Layer) -> LayerInfo:
+    """How the results name a layer: title, licence line, exactness and caveat (from its catalogue entry)."""
+    entry = layer.entry
+    return LayerInfo(layer.id, layer.title, layer.attribution, entry.exactness if entry else None,
+                     entry.caveat if entry else None)
 
 
 def _block_names(option: Option, codes: list[str]) -> list[str]:
@@ -653,12 +796,14 @@ def place_summaries(option: Option, place_w: dict[str, np.ndarray], settings: Se
         if place.subunits is not None:
             sub = Weighing(option_tiling(place.subunits), settings.weights, pop)
             subunits = place_summaries(place.subunits, sub.place_weights(), settings, pop, sub)
+        hoods = option.neighbourhoods  # each band applies to its own level only (docs/metrics.md)
         out.append(PlaceSummary(
             name=place.name, population=population, area_km2=area / 1e6, units=list(place.blocks),
-            band=metrics.band_flag(population, settings.place_band) if population is not None else "unknown",
+            band=("n/a" if hoods else metrics.band_flag(population, settings.place_band) if population is not None
+                  else "unknown"),
             subunits=subunits,
-            neighbourhood=(metrics.band_flag(population, settings.neighbourhood_band) if population is not None
-                           else "unknown"),
+            neighbourhood=("n/a" if not hoods else metrics.band_flag(population, settings.neighbourhood_band)
+                           if population is not None else "unknown"),
             profile=profiles[j],
         ))
     return out
@@ -770,7 +915,8 @@ def overlap(a: Any, b: Any, *, weight: str = "area", population: Any = None, exa
         raise UsageError(f"unknown weight '{weight}'", hint="use area, population or both")
     with reading(CompareSettings(engine=engine, repair=repair)):
         la, lb = load_reference(a), load_reference(b)
-        weighing, matrix = weigh_layers(la, lb, weight, population, exact)
+        with phase(f"weighing {la.id} against {lb.id}"):
+            weighing, matrix = weigh_layers(la, lb, weight, population, exact)
     table = pd.DataFrame(_long(matrix))
     own_b = dict(zip(weighing.places, range(len(weighing.places)), strict=True))
     col_w = weighing.place_weights()
@@ -850,6 +996,7 @@ class MapInputs:
     practice_layer: Layer | None = None
     splits: list[Comparison | None] = field(default_factory=list)
     shade: Shade | None = None
+    split_layers: list[Layer | None] = field(default_factory=list)  # per panel; empty: split_layer in every one
 
 
 IMD_LICENCE = ("Contains public sector information licensed under the Open Government Licence v3.0. Source: "
@@ -947,9 +1094,13 @@ def map_inputs(options: Any, *, overlays: Sequence[str | Path] = (),
         practice_layer = load_layer("practices") if practices else None
         splits: list[Comparison | None] = [None] * len(loaded)
         if split_layer is not None:
+            todo = [i for i, o in enumerate(loaded) if not _holds(comparison, o, split_layer)]
+            together = None  # the options not measured yet, in one comparison (references and population once)
+            if len(todo) > 1 and len({loaded[i].name for i in todo}) == len(todo):
+                together = compare_loaded([loaded[i] for i in todo], [split_layer], settings, warn)
             for i, option in enumerate(loaded):
-                splits[i] = comparison if _holds(comparison, option, split_layer) else compare_loaded(
-                    [option], [split_layer], settings, warn)
+                splits[i] = comparison if i not in todo else together or compare_loaded([option], [split_layer],
+                                                                                        settings, warn)
         shading = shade_inputs(shade, loaded, population) if shade else None
     return MapInputs(loaded, overlay_layers, split_layer, practice_layer, splits, shading)
 
@@ -971,13 +1122,33 @@ def _polygon_layer(layer: Layer, flag: str) -> Layer:
 
 
 def report_maps(comparison: Comparison, options: Sequence[Option]) -> dict[str, MapInputs]:
-    """What the report's map of each option draws: its places, with the units of the first reference layer
-    that it splits (read from ``comparison``, so the hatching is what the report's tables say)."""
+    """What the report's map of each option draws: one small multiple per reference layer that the option
+    splits, its units hatched (read from ``comparison``, so the hatching is what the report's tables say); when it
+    splits none, one panel of the first layer (nothing hatched). Layers that cannot be drawn (not polygons) are
+    left out."""
     refs = reference_layers(comparison)  # the layer itself: a user file is never reloaded by its stem
-    split_layer: Layer | str | None = refs[0] if refs else comparison.layers[0].id if comparison.layers else None
-    return {option.name: map_inputs([option], highlight_splits=split_layer, comparison=comparison,
-                                    tol=comparison.settings.tol, warn=lambda _: None)
-            for option in options if _in(comparison, option)}
+    if refs is None:
+        refs = []
+        for info in comparison.layers:
+            try:
+                refs.append(load_reference(info.id))
+            except PlacegeoError:
+                continue
+    drawable = [ref for ref in refs if not set(ref.frame.geom_type) - {"Polygon", "MultiPolygon"}]
+    out = {}
+    for option in options:
+        if not _in(comparison, option):
+            continue
+        result = comparison.option(option.name)
+        compared = [ref for ref in drawable if ref.id in result.results]
+        layers = [ref for ref in compared if result.results[ref.id].split_units] or compared[:1]
+        if not layers:
+            out[option.name] = MapInputs([option], [])
+            continue
+        panels: list[Layer | None] = list(layers)
+        out[option.name] = MapInputs([option] * len(layers), [], layers[0], None, [comparison] * len(layers),
+                                     split_layers=panels)
+    return out
 
 
 def _in(comparison: Comparison, option: Option) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from placegeo import metrics
-from placegeo.results import LayerResult, OverlapRow, PlaceFit, Settings, UnitResult
+from placegeo.results import EdgeNoise, LayerResult, OverlapRow, PlaceFit, Settings, UnitResult
 from placegeo.weighing import Matrix
 
 Lengths = tuple[np.ndarray, np.ndarray]
@@ -45,6 +45,7 @@ def assess(matrix: Matrix, settings: Settings, *, layer: str, place_weights: Map
     ``place_weights`` are w(P_j) and ``footprint`` w(F) per weight; ``unit_names`` names the units;
     ``lengths`` the places' boundary lengths (None: no boundary match); ``coverage`` the share of the
     footprint the layer covers (reported as it is)."""
+    noise = edge_noise(matrix)
     matrix = present(matrix, settings.primary)
     fit = primary_fit(matrix, settings.primary)
     units = unit_results(matrix, fit, settings, unit_names)
@@ -57,7 +58,18 @@ def assess(matrix: Matrix, settings: Settings, *, layer: str, place_weights: Map
     return LayerResult(layer=layer, method=matrix.method, coterminosity=coterminosity, boundary_match=overall,
                        units=[u for u in units if not u.outside_only], places=places,
                        overlap=overlap_rows(matrix), outside_units=[u for u in units if u.outside_only],
-                       primary=settings.primary, tol=settings.tol, coverage=coverage)
+                       primary=settings.primary, tol=settings.tol, coverage=coverage, noise=noise)
+
+
+def edge_noise(matrix: Matrix) -> EdgeNoise:
+    """The edge noise the weighing took out of ``matrix`` (all zero on the membership path)."""
+    found = matrix.noise
+    if found is None:
+        return EdgeNoise(population=0.0 if "population" in matrix.values else None)
+    return EdgeNoise(units_only=int(found.only.sum()), units=int((found.area > 0).sum()),
+                     area_m2=float(found.area.sum()),
+                     population=float(found.population.sum()) if found.population is not None else None,
+                     widest_m=float(found.widest.max(initial=0.0)))
 
 
 def present(matrix: Matrix, primary: str) -> Matrix:
@@ -90,10 +102,16 @@ def unit_results(matrix: Matrix, fit: Fit, settings: Settings, unit_names: Mappi
     tol = settings.tol
     keys = list(matrix.values)
     place_names = matrix.places
-    whole = metrics.is_whole(fit.best_fit, tol)
     moving = {k: metrics.moving(m, fit.best).tolist() for k, m in matrix.values.items()}
     outside = {k: metrics.outside_share(fit.inside[k], matrix.totals[k]).tolist() for k in keys}
-    only = metrics.outside_only(fit.inside, matrix.totals, tol).tolist()
+    by = by_weight(matrix, settings.primary)  # the weight deciding each unit: primary, else area
+    whole = ~metrics.is_split(whole_unit_shares(matrix, by), tol)
+    only = np.zeros(len(matrix.units), dtype=bool)
+    for k in set(by.tolist()):
+        rows = by == k
+        only[rows] = metrics.outside_only({k: fit.inside[k][rows]}, {k: matrix.totals[k][rows]}, tol)
+    only_l = only.tolist()
+    by_l = by.tolist()
     inside = {k: v.tolist() for k, v in fit.inside.items()}
     totals = {k: v.tolist() for k, v in matrix.totals.items()}
     shares: dict[str, dict[int, dict[str, float]]] = {}
@@ -115,13 +133,31 @@ def unit_results(matrix: Matrix, fit: Fit, settings: Settings, unit_names: Mappi
             outside={k: outside[k][i] for k in keys},
             shares={k: shares[k][i] for k in keys if i in shares[k]},
             best_fit=best_name, fit=fit_l[i], whole=is_whole,
-            parts=metrics.split_parts(dict(zip(place_names, fit.best_share[i].tolist(), strict=True)), tol)
-            if not is_whole
-            else {best_name: 1.0},
+            parts=metrics.unit_shares(dict(zip(place_names, matrix.values[by_l[i]][i].tolist(), strict=True)),
+                                      totals[by_l[i]][i]) if not is_whole else {best_name: 1.0},
             moving={k: moving[k][i] for k in keys},
-            outside_only=bool(only[i]),
+            outside_only=bool(only_l[i]),
         ))
     return units
+
+
+def by_weight(matrix: Matrix, primary: str) -> np.ndarray:
+    """Per unit, the weight that decides it: ``primary``, or area for a unit without any of it (w(R_i) = 0)."""
+    if primary == "area" or "area" not in matrix.values:
+        return np.full(len(matrix.units), primary, dtype=object)
+    return np.where(matrix.totals[primary] > 0, primary, "area").astype(object)
+
+
+def whole_unit_shares(matrix: Matrix, by: np.ndarray) -> np.ndarray:
+    """w(R_i ∩ P_j) / w(R_i) by each unit's deciding weight ``by`` (the share of the inside part when w(R_i) = 0)."""
+    out = np.zeros((len(matrix.units), len(matrix.places)))
+    for k in set(by.tolist()):
+        rows = by == k
+        m = matrix.values[k][rows]
+        total = matrix.totals[k][rows]
+        whole = np.where(total > 0, total, m.sum(axis=1))
+        out[rows] = np.divide(m, whole[:, None], out=np.zeros_like(m), where=whole[:, None] > 0)
+    return out
 
 
 def place_fits(matrix: Matrix, fit: Fit, settings: Settings, place_weights: Mapping[str, np.ndarray],

@@ -248,3 +248,30 @@ def _band_measures(lines: np.ndarray, rings: np.ndarray, units: np.ndarray) -> t
     edges = clip_to_boxes(shapely.boundary(units[hit]), shapely.bounds(pieces))
     on_edge[hit] = shapely.length(shapely.intersection(pieces, edges))
     return inside, on_edge
+
+
+EDGE_SAMPLES = 20_000
+"""At most this many points are measured along a file's edges for :func:`edge_offsets` (the step grows)."""
+
+
+def edge_offsets(lines: Any, targets: Any, step: float, most: int = EDGE_SAMPLES) -> tuple[np.ndarray, np.ndarray]:
+    """How far ``lines`` lie from the boundaries of the ``targets`` polygons: (distance in m, length in m) of
+    points spaced evenly along each line, about ``step`` metres apart (at most ``most`` points: the step grows
+    to fit), each point standing for the length around it. Empty without lines or targets."""
+    import shapely
+
+    parts = shapely.get_parts(np.asarray(lines, dtype=object).ravel())
+    parts = parts[~shapely.is_empty(parts)] if len(parts) else parts
+    lengths = shapely.length(parts) if len(parts) else np.zeros(0)
+    parts, lengths = parts[lengths > 0], lengths[lengths > 0]
+    edges = shapely.get_parts(shapely.boundary(np.asarray(targets, dtype=object)))
+    if not len(parts) or not len(edges):
+        return np.zeros(0), np.zeros(0)
+    step = max(float(step), float(lengths.sum()) / most, 1e-3)
+    counts = np.maximum(1, np.floor(lengths / step)).astype(np.int64)
+    spacing = lengths / counts
+    line = np.repeat(np.arange(len(parts)), counts)
+    rank = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    points = shapely.line_interpolate_point(parts[line], (rank + 0.5) * spacing[line])
+    _, distance = shapely.STRtree(edges).query_nearest(points, return_distance=True, all_matches=False)
+    return np.asarray(distance, dtype=float), spacing[line]

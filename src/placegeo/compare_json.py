@@ -6,6 +6,7 @@ Kept apart from :mod:`placegeo.comparison` so that computing a comparison does n
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -32,12 +33,14 @@ def comparison_dict(comparison: Comparison) -> dict[str, Any]:
             "population_layer": s.population_layer,
             "place_band": asdict(s.place_band), "neighbourhood_band": asdict(s.neighbourhood_band),
         },
-        "layers": [asdict(layer) for layer in comparison.layers],
-        "options": [_option_dict(opt) for opt in comparison.options],
+        "layers": [{**asdict(layer), "modelled": layer.modelled} for layer in comparison.layers],
+        "options": [_option_dict(opt, {layer.id for layer in comparison.layers if layer.modelled})
+                    for opt in comparison.options],
     }
 
 
-def _option_dict(opt: OptionResult) -> dict[str, Any]:
+def _option_dict(opt: OptionResult, modelled: Collection[str] = ()) -> dict[str, Any]:
+    """One option's record; ``modelled``: the ids of modelled or best-fit layers (their figures are flagged)."""
     from placegeo.registry import LAYER_METRICS, OPTION_METRICS, shown_in
 
     shown = shown_in("json")
@@ -46,6 +49,7 @@ def _option_dict(opt: OptionResult) -> dict[str, Any]:
         score = {m.key: m.value(res) for m in shown}
         layers[layer_id] = {
             "method": res.method,
+            "modelled": layer_id in modelled,  # every figure below is from a modelled or best-fit layer (caveat)
             "coterminosity": {m.weight: m.value(res) for m in LAYER_METRICS
                               if m.key.startswith("coterminosity_") and m.weight in res.coterminosity},
             "units": score["units"],
@@ -64,6 +68,10 @@ def _option_dict(opt: OptionResult) -> dict[str, Any]:
             "places": [asdict(p) for p in res.places],
             "boundary_match": score["boundary_match"],
             "core20_moving": score["core20_moving"],
+            "edge_noise": {"units_only": res.noise.units_only, "units": res.noise.units,
+                           "area_m2": score["noise_area_m2"], "population": res.noise.population,
+                           "widest_m": score["noise_widest_m"]},
+            "edge_match": asdict(res.edge_match) if res.edge_match is not None else None,
             "outside_footprint": [
                 {"code": u.code, "name": u.name, "share": dict(u.outside),
                  "population": (u.total.get("population", 0.0) - u.inside.get("population", 0.0))
@@ -78,6 +86,7 @@ def _option_dict(opt: OptionResult) -> dict[str, Any]:
         "source": opt.source,
         "footprint": {m.key: m.value(opt) for m in shown_in("json", metrics=OPTION_METRICS)},
         "blocks": opt.blocks_layer,
+        "modelled": opt.modelled,  # places built from a modelled or best-fit layer: every figure is an estimate
         "unassigned": list(opt.unassigned),
         "unassigned_names": list(opt.unassigned_names),
         "places": [_place_dict(p) for p in opt.places],

@@ -38,6 +38,7 @@ class Reading:
     engine: str | None = None
     repair: bool = False
     allow_virtual: bool = False  # VRT and GDAL /vsi*/ paths (the CLI's --allow-virtual); never the network
+    crs: str | None = None  # the CRS of files that declare none (the CLI's --crs); a declared CRS is kept
     max_memory: float | None = None  # bytes a file read may need (the CLI's --max-memory); None: what is available
 
 
@@ -46,7 +47,8 @@ _READING: ContextVar[Reading] = ContextVar("placegeo_reading", default=Reading()
 
 @contextlib.contextmanager
 def reading(engine: str | None = None, repair: bool | None = None,
-            allow_virtual: bool | None = None, max_memory: float | None = None) -> Iterator[Reading]:
+            allow_virtual: bool | None = None, crs: str | None = None,
+            max_memory: float | None = None) -> Iterator[Reading]:
     """Read every boundary file within the block with ``engine`` and ``repair`` (the defaults of
     :func:`load_layer` and :func:`read_frame` when they are not passed), then put the previous ones back.
 
@@ -57,6 +59,7 @@ def reading(engine: str | None = None, repair: bool | None = None,
     token = _READING.set(Reading(resolve_engine(engine) if engine else outer.engine,
                                  outer.repair if repair is None else bool(repair),
                                  outer.allow_virtual if allow_virtual is None else bool(allow_virtual),
+                                 crs or outer.crs,
                                  outer.max_memory if max_memory is None else float(max_memory)))
     try:
         yield _READING.get()
@@ -180,7 +183,31 @@ def check_real_file(path: str | Path, *, what: str = "boundary file") -> Path:
     return path
 
 
-def _check_driver(path: Path, layer: str | None) -> None:
+def _only_layer(path: Path) -> str | None:
+    """The layer to read from a file when none is named: the first, with placegeo's own one-line warning when
+    there are several (a GeoPackage holding more than one table), naming the ``layer:`` key that chooses."""
+    import warnings
+
+    import pyogrio
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception:  # read_info and read_file say what is wrong with the file, in one line
+        return None
+    if len(names) > 1:
+        from placegeo.errors import PlacegeoWarning
+
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        warnings.warn(PlacegeoWarning(
+            f"{path}: holds {len(names)} layers ({shown}); reading the first, {names[0]} (choose one with "
+            f"layer: NAME in an option file, or --layer NAME with validate)"), stacklevel=3)
+        return names[0]
+    return None
+
+
+def _check_driver(path: Path, layer: str | None) -> str | None:
     """Refuse a file GDAL would read with a driver outside :data:`READABLE_DRIVERS`.
 
     A ``.geojson``/``.json`` file that is a JSON object (and not a GDALG pipeline, which
@@ -191,8 +218,8 @@ def _check_driver(path: Path, layer: str | None) -> None:
     if path.suffix.lower() in (".geojson", ".json") and path.is_file():
         with open(path, "rb") as handle:
             if handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-                return
-
+                return layer
+    layer = layer or _only_layer(path)  # the layer read: the one named, else the first of several
     kwargs = {"layer": layer} if layer else {}
     driver = pyogrio.read_info(path, **kwargs).get("driver")
     allowed = READABLE_DRIVERS | (VIRTUAL_DRIVERS if _READING.get().allow_virtual else frozenset())
@@ -200,6 +227,7 @@ def _check_driver(path: Path, layer: str | None) -> None:
         hint = "pass --allow-virtual to read it" if driver in VIRTUAL_DRIVERS else (
             "use GeoPackage, GeoJSON, Shapefile, FlatGeobuf, GeoParquet, KML, GML or CSV with WKT")
         raise LayerError(f"is a {driver} file, which placegeo does not read", path=path, hint=hint)
+    return layer
 
 
 def read_frame(path: str | Path, *, layer: str | None = None, engine: str | None = None,
@@ -219,8 +247,11 @@ def read_frame(path: str | Path, *, layer: str | None = None, engine: str | None
         raise LayerError("is a directory, not a boundary file", path=path)
     import warnings
 
+    from placegeo.progress import phase
+
     try:
-        with warnings.catch_warnings():  # NaN coordinates: numpy's RuntimeWarning; the checks say it in one line
+        # NaN coordinates: numpy's RuntimeWarning; the checks say it in one line
+        with phase(f"reading {path.name}"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             if path.suffix.lower() in (".parquet", ".geoparquet"):
                 size = check_memory(_sized(path, None, near, crs), path) if sized else None
@@ -229,7 +260,7 @@ def read_frame(path: str | Path, *, layer: str | None = None, engine: str | None
                     frame = frame[frame.geometry.intersects(_box(size.bbox))]
                 return frame if columns is None else frame[[*columns, frame.geometry.name]]
             _no_network()
-            _check_driver(path, layer)
+            layer = _check_driver(path, layer)
             size = check_memory(_sized(path, layer, near, crs), path) if sized else None
             kwargs: dict[str, Any] = {"layer": layer} if layer else {}
             if columns is not None:
@@ -301,12 +332,12 @@ def file_size(path: str | Path, *, layer: str | None = None, near: Box | None = 
         import pyarrow.parquet as pq
 
         total = int(pq.ParquetFile(path).metadata.num_rows)
-        file_crs = crs or _parquet_crs(path)
+        file_crs = crs or _parquet_crs(path) or _READING.get().crs
     else:
         kwargs: dict[str, Any] = {"layer": layer} if layer else {}
         info = pyogrio.read_info(path, **kwargs)
         total = int(info.get("features", -1))
-        file_crs = crs or info.get("crs")
+        file_crs = crs or info.get("crs") or _READING.get().crs  # as _checked_crs labels the frame
         if total < 0:
             total = len(pyogrio.raw.read(path, read_geometry=False, columns=[], return_fids=True, **kwargs)[1])
     if near is None or total <= BIG_LAYER or not file_crs:
@@ -578,7 +609,10 @@ def _dissolved_frame(entry: Entry) -> gpd.GeoDataFrame:
         frame = gpd.read_parquet(path)
         if {entry.code, entry.name, "LSOA_COUNT"} <= set(frame.columns) and len(frame) and frame.crs is not None:
             return frame
-    frame = dissolved_units(entry)
+    from placegeo.progress import phase
+
+    with phase(f"dissolving {entry.id} (once; kept in the cache)"):
+        frame = dissolved_units(entry)
     with contextlib.suppress(Exception):  # read-only home, full disk, ...: carry on without a cache
         from placegeo.io import write_geoparquet
 
@@ -744,14 +778,16 @@ def _checked_crs(frame: gpd.GeoDataFrame, path: Path, crs: str | None) -> gpd.Ge
     from pyproj import CRS
     from pyproj.exceptions import CRSError
 
-    if crs:
+    fallback = None if crs or frame.crs is not None else _READING.get().crs  # --crs: for files without one
+    if crs or fallback:
         try:
-            given = CRS.from_user_input(crs)
+            given = CRS.from_user_input(crs or fallback)
         except CRSError:
-            raise UsageError(f"unknown CRS '{crs}'", hint="e.g. EPSG:27700 or EPSG:4326") from None
+            raise UsageError(f"unknown CRS '{crs or fallback}'", hint="e.g. EPSG:27700 or EPSG:4326") from None
         frame = frame.set_crs(given, allow_override=True)
     if frame.crs is None:
-        raise LayerError("has no CRS (a Shapefile without its .prj?)", path=path, hint="pass --crs EPSG:27700")
+        raise LayerError("has no CRS (a Shapefile without its .prj?)", path=path,
+                         hint="pass --crs EPSG:27700, or crs: EPSG:27700 in an option file")
     problem = crs_problem(frame)
     if problem:
         raise LayerError(problem, path=path)
@@ -771,12 +807,44 @@ def crs_problem(frame: gpd.GeoDataFrame) -> str | None:
             return f"CRS {frame.crs.to_string()} is in degrees but the coordinates look like metres"
         if minx >= 45 and maxx <= 62 and miny >= -10 and maxy <= 4:
             return "coordinates look like (latitude, longitude): the axes are swapped"
-        return None
+        return _outside_great_britain(frame)
     if max(abs(minx), abs(miny), abs(maxx), abs(maxy)) <= 180:
         return f"CRS {frame.crs.to_string()} is in metres but the coordinates look like degrees"
-    if frame.crs.to_epsg() == 27700 and not (minx >= -1e5 and maxx <= 8e5 and miny >= -1e5 and maxy <= 1.4e6):
+    if frame.crs.to_epsg() == 27700 and not _in_great_britain(bounds):
         return "coordinates lie outside Great Britain for EPSG:27700"
-    return None
+    return None if frame.crs.to_epsg() == 27700 else _outside_great_britain(frame)
+
+
+GREAT_BRITAIN = (-1e5, -1e5, 8e5, 1.4e6)
+"""A box round Great Britain in EPSG:27700 metres (minx, miny, maxx, maxy): a layer's data must lie in it."""
+
+
+def _in_great_britain(bounds: Any) -> bool:
+    import numpy as np
+
+    minx, miny, maxx, maxy = GREAT_BRITAIN
+    return bool(np.all(np.isfinite(bounds)) and bounds[0] >= minx and bounds[2] <= maxx
+                and bounds[1] >= miny and bounds[3] <= maxy)
+
+
+def _outside_great_britain(frame: gpd.GeoDataFrame) -> str | None:
+    """Say where the data are when, moved to EPSG:27700, they do not lie in Great Britain (whatever CRS
+    the file declares: data in Slovenia, correctly labelled, are still not an English boundary)."""
+    from pyproj import Transformer
+    from pyproj.exceptions import ProjError
+
+    minx, miny, maxx, maxy = (float(v) for v in frame.geometry.total_bounds)
+    try:
+        bng = Transformer.from_crs(frame.crs, BNG, always_xy=True).transform_bounds(minx, miny, maxx, maxy,
+                                                                                    densify_pts=21)
+        lon, lat = Transformer.from_crs(frame.crs, "EPSG:4326", always_xy=True).transform(
+            (minx + maxx) / 2, (miny + maxy) / 2)
+    except ProjError:
+        return f"coordinates in {frame.crs.to_string()} cannot be moved to British National Grid"
+    if _in_great_britain(bng):
+        return None
+    return (f"the data lie outside Great Britain (CRS {frame.crs.to_string()}; centre at "
+            f"{abs(lat):.2f}° {'N' if lat >= 0 else 'S'} {abs(lon):.2f}° {'E' if lon >= 0 else 'W'})")
 
 
 def _checked_geometries(
@@ -789,11 +857,11 @@ def _checked_geometries(
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():
         raise LayerError(f"{int(missing.sum())} feature(s) have an empty or null geometry "
-                         f"(first: row {int(missing.argmax())})", path=path)
+                         f"(first: row {int(missing.argmax()) + 1})", path=path)
     bad = non_finite(geoms)
     if bad.any():  # GEOS cannot measure or mend these (--repair neither)
         raise LayerError(f"{int(bad.sum())} feature(s) have NaN or infinite coordinates "
-                         f"(first: row {int(bad.argmax())})", path=path)
+                         f"(first: row {int(bad.argmax()) + 1})", path=path)
     types = set(frame.geom_type)
     wanted = {"Point", "MultiPoint"} if geometry == "point" else POLYGONAL
     stray = sorted(types - wanted)
@@ -810,6 +878,7 @@ def _checked_geometries(
     if not repair:
         first = int(invalid.argmax())
         reason = shapely.is_valid_reason(geoms[first])
+        first += 1  # rows are counted from 1, as in a spreadsheet or QGIS
         raise LayerError(f"{int(invalid.sum())} invalid geometr{'y' if invalid.sum() == 1 else 'ies'} "
                          f"(first: row {first}, {reason})", path=path, hint="use --repair to mend with make_valid")
     frame = frame.copy()
@@ -817,7 +886,7 @@ def _checked_geometries(
     emptied = shapely.is_empty(frame.geometry.values)
     if emptied.any():
         raise LayerError(f"{int(emptied.sum())} invalid geometr{'y has' if emptied.sum() == 1 else 'ies have'} no area "
-                         f"left after repair (first: row {int(emptied.argmax())})", path=path)
+                         f"left after repair (first: row {int(emptied.argmax()) + 1})", path=path)
     return frame, int(invalid.sum())
 
 
@@ -916,6 +985,10 @@ def _column(frame: gpd.GeoDataFrame, wanted: str | None, path: Path, what: str, 
             fallback: str | None = None) -> str:
     """The column holding codes or names: the one asked for, else the first that looks right."""
     columns = [c for c in frame.columns if c != frame.geometry.name]
+    if not columns:
+        dbf = Path(path).suffix.lower() == ".shp" and not Path(path).with_suffix(".dbf").exists()
+        raise LayerError("has no attribute columns, so nothing to take " + what + "s from" + (
+            " (its .dbf is missing)" if dbf else " (a Shapefile whose .dbf is missing or broken?)"), path=path)
     if wanted:
         if wanted not in columns:
             raise LayerError(f"has no column '{wanted}' (columns: {', '.join(columns)})", path=path)
@@ -926,7 +999,8 @@ def _column(frame: gpd.GeoDataFrame, wanted: str | None, path: Path, what: str, 
     if fallback:
         return fallback
     raise LayerError(f"cannot tell which column holds the {what}s (columns: {', '.join(columns)})",
-                     path=path, hint=f"pass --{what} COLUMN")
+                     path=path, hint=f"name it with {what}_column: COLUMN in an option file, or --{what} COLUMN "
+                                     "with validate")
 
 
 def _check_codes(frame: gpd.GeoDataFrame, code: str, path: Path) -> None:

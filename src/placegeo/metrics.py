@@ -71,9 +71,82 @@ def is_whole(fit: np.ndarray, tol: float = DEFAULT_TOL) -> np.ndarray:
 
 
 def split_parts(share_row: Mapping[str, float], tol: float = DEFAULT_TOL) -> dict[str, float]:
-    """The places a split unit lists: every P_j with s[i, j] >= tol, largest share first (stable)."""
+    """The places holding at least ``tol`` of a unit: every P_j with s[i, j] >= tol, largest share first (stable)."""
     kept = [(place, float(value)) for place, value in share_row.items() if value >= tol]
     return dict(sorted(kept, key=lambda item: -item[1]))
+
+
+OUTSIDE = "outside"
+"""The key of the part of a unit lying outside the footprint, in its list of shares."""
+
+
+def is_split(share: np.ndarray, tol: float = DEFAULT_TOL) -> np.ndarray:
+    """A unit is split when at least two places each hold at least ``tol`` of it: rows of shares of the whole
+    unit, w(R_i ∩ P_j) / w(R_i) (noise removed; for a unit wholly inside F these are s[i, j])."""
+    share = np.asarray(share, dtype=float)
+    if share.size == 0:
+        return np.zeros(len(share), dtype=bool)
+    return ((share > 0) & (share >= tol - 1e-12)).sum(axis=1) >= 2
+
+
+def unit_shares(row: Mapping[str, float], total: float) -> dict[str, float]:
+    """A unit's shares of the whole unit, w(R_i ∩ P_j) / w(R_i), for every place holding some of it, largest
+    first, and the rest as :data:`OUTSIDE` (when above 1e-9, float noise): they sum to 1. ``row`` holds
+    w(R_i ∩ P_j) by place; with ``total`` w(R_i) = 0 (a unit without that weight) the shares are of the part
+    inside F, with no outside share."""
+    inside = float(sum(row.values()))
+    whole = total if total > 0 else inside
+    if whole <= 0:
+        return {}
+    parts = sorted(((place, float(value) / whole) for place, value in row.items() if value > 0),
+                   key=lambda item: -item[1])
+    out = dict(parts)
+    rest = 1.0 - sum(out.values())
+    if total > 0 and rest > 1e-9:
+        out[OUTSIDE] = rest
+    return out
+
+
+def without_noise(values: Mapping[str, np.ndarray], noise: Mapping[str, np.ndarray], real_area: np.ndarray,
+                  total_area: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """The overlap matrix with edge noise taken out (docs/metrics.md, "edge noise").
+
+    ``values[k][i, j]`` = w(R_i ∩ P_j) and ``noise[k][i, j]`` the weight of its noise pieces, per weight
+    (``noise`` always holds ``area``, whatever ``values`` measures);
+    ``real_area[i, j]`` the area of its other pieces; ``total_area[i]`` = area(R_i). Edge noise is not a share:
+
+    * a unit with some real piece inside F: its noise joins the place holding most of its real area (it moves
+      nobody, and w(R_i ∩ F) is unchanged);
+    * a unit with only noise inside F and most of its area outside F is **touched only by noise**: its row
+      becomes 0 (a neighbour, not a unit of F);
+    * a unit with only noise inside F but most of its area inside (narrower than 2 × snap) keeps its pieces:
+      nothing tells its noise from its shares.
+
+    Returns (the matrix per weight, the rows touched only by noise, the cells whose noise was taken out: a
+    noise piece in the unit's own best place stays where it is and is not counted).
+    """
+    real_area = np.asarray(real_area, dtype=float)
+    n = len(real_area)
+    has_noise = np.zeros(n, dtype=bool)
+    for m in noise.values():
+        has_noise |= np.asarray(m, dtype=float).sum(axis=1) > 0
+    has_real = (real_area > 0).any(axis=1)
+    inside_area = real_area.sum(axis=1) + np.asarray(noise["area"], dtype=float).sum(axis=1)
+    only = has_noise & ~has_real & (inside_area < 0.5 * np.asarray(total_area, dtype=float))
+    best = real_area.argmax(axis=1) if real_area.size else np.zeros(n, dtype=np.int64)
+    cells = np.zeros(real_area.shape, dtype=bool)
+    cells[has_real | only] = True
+    cells[np.flatnonzero(has_real), best[has_real]] = False
+    rows = np.flatnonzero(has_real)
+    out = {}
+    for key, m in values.items():
+        clean = np.asarray(m, dtype=float).copy()
+        moved = np.where(cells, np.asarray(noise[key], dtype=float), 0.0)
+        clean -= moved
+        clean[rows, best[rows]] += moved[rows].sum(axis=1)
+        clean[only] = 0.0
+        out[key] = np.maximum(clean, 0.0)
+    return out, only, cells & (np.asarray(noise["area"], dtype=float) > 0)
 
 
 def moving(matrix: np.ndarray, best: np.ndarray) -> np.ndarray:
@@ -158,6 +231,19 @@ def boundary_match(matched_length: float, internal_length: float) -> float | Non
     if internal_length <= 0:
         return None
     return min(1.0, matched_length / internal_length)
+
+
+def edge_match(distance: np.ndarray, length: np.ndarray, snap: float) -> tuple[float, float] | None:
+    """(share of a file's edge length within ``snap`` metres of another layer's edges, median distance in m),
+    from points along the edges: ``distance`` to the other edges, ``length`` of edge each stands for (the
+    length-weighted median). None without edges."""
+    d, w = np.asarray(distance, dtype=float), np.asarray(length, dtype=float)
+    total = float(w.sum())
+    if not len(d) or total <= 0:
+        return None
+    order = np.argsort(d, kind="stable")
+    middle = int(np.searchsorted(np.cumsum(w[order]), 0.5 * total))
+    return float(w[d <= snap].sum() / total), float(d[order][min(middle, len(d) - 1)])
 
 
 def band_flag(population: float | None, band: Band) -> str:

@@ -30,7 +30,10 @@ if TYPE_CHECKING:
     from placegeo.layers import Layer
 
 OPTION_KEYS = {"name", "description", "blocks", "code_column", "name_column", "places", "file", "place_column",
-               "layer"}
+               "layer", "crs", "level"}
+LEVELS = ("place", "neighbourhood")
+"""What an option's places are (``level:``): places (checked against the place band) or neighbourhoods (PCN-sized,
+checked against the neighbourhood band). Without ``level:``, options built from PCNs are neighbourhoods."""
 PLACE_KEYS = {"name", "blocks", "subunits", "description"}
 OPTION_SUFFIXES = {".yaml", ".yml", ".toml"}
 MAX_BYTES = 2_000_000
@@ -98,6 +101,8 @@ class OptionSpec:
     path: Path | None = None
     file: Path | None = None  # a drawn option: the polygon file, relative to the option file resolved
     place_column: str | None = None
+    crs: str | None = None  # ``crs:``: the CRS of a blocks or drawn file that declares none
+    level: str | None = None  # "place" or "neighbourhood" when the file says (``level:``), else None
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
@@ -344,11 +349,23 @@ class _Rules:
             description = ""
         spec = OptionSpec(name=name.strip(), description=description.strip(), places=[], path=self.path,
                           blocks=blocks)
+        if "crs" in raw and not isinstance(raw["crs"], str):
+            self.add("option-structure", f"'crs' should be a text such as EPSG:27700, not {_kind(raw['crs'])}",
+                     (*at, "crs"))
+        if "level" in raw:
+            level = raw["level"]
+            if isinstance(level, str) and level.strip().lower() in LEVELS:
+                spec.level = level.strip().lower()
+            else:
+                self.add("option-structure", f"'level' should be {' or '.join(LEVELS)}, not {level!r}",
+                         (*at, "level"))
         if "file" in raw:
             if isinstance(raw["file"], str):
                 spec.file = self.base / raw["file"]
                 column = raw.get("place_column")
                 spec.place_column = column if isinstance(column, str) else None
+                crs = raw.get("crs")
+                spec.crs = crs if isinstance(crs, str) else None
             else:
                 self.add("option-structure", f"'file' should be a text, not {_kind(raw['file'])}", (*at, "file"))
             spec.diagnostics = self.found[start:]
@@ -489,18 +506,28 @@ def _mismatch(missing: list[str], extra: list[str], layer: Layer | None) -> str:
 def blocks_layer(raw: dict[str, Any], base: Path, path: Path | None) -> Layer:
     """The building-block layer an option file names (``blocks:``), a bundled id or a path relative to it."""
     from placegeo.catalogue import is_bundled
-    from placegeo.layers import load_layer
+    from placegeo.layers import load_layer, reading
 
     ref = raw["blocks"]
     if not isinstance(ref, str):
         raise OptionError(f"'blocks' should be a text, not {_kind(ref)}", path=path)
     source = ref if is_bundled(ref) else str(base / ref)
     try:
-        return load_layer(source, code=raw.get("code_column"), name=raw.get("name_column"), layer=raw.get("layer"))
+        with reading(crs=crs_key(raw, path)):  # for a blocks file without a CRS; a declared one is kept
+            return load_layer(source, code=raw.get("code_column"), name=raw.get("name_column"),
+                              layer=raw.get("layer"))
     except PlacegeoError as err:
         if path is not None and err.path is None:
             err.path = str(path)
         raise
+
+
+def crs_key(raw: dict[str, Any], path: Path | None) -> str | None:
+    """``crs:`` of an option file: the CRS of its blocks or drawn file when that file declares none."""
+    crs = raw.get("crs")
+    if crs is not None and not isinstance(crs, str):
+        raise OptionError(f"'crs' should be a text such as EPSG:27700, not {_kind(crs)}", path=path)
+    return crs
 
 
 class BlockResolver:

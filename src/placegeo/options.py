@@ -53,6 +53,15 @@ class Option:
     blocks: Layer | None = None
     source: Path | None = None
     unassigned: list[str] = field(default_factory=list)
+    level: str | None = None  # as the option file says (``level:``), else None: see :attr:`neighbourhoods`
+
+    @property
+    def neighbourhoods(self) -> bool:
+        """Whether the places are neighbourhoods (checked against the neighbourhood band, not the place band):
+        the option file says ``level: neighbourhood``, or, saying nothing, is built from a PCN layer."""
+        if self.level is not None:
+            return self.level == "neighbourhood"
+        return self.blocks is not None and self.blocks.entry is not None and self.blocks.entry.kind == "pcn"
 
     @property
     def place_names(self) -> list[str]:
@@ -118,8 +127,10 @@ def option_from_spec(spec: OptionSpec) -> Option:
     """The resolved :class:`Option` of a parsed option file without problems (place polygons built)."""
     if spec.file is not None:
         path = spec.path if spec.path != spec.file else None
-        return drawn_option(spec.file, place_column=spec.place_column, name=spec.name,
-                            description=spec.description, option_path=path)
+        drawn = drawn_option(spec.file, place_column=spec.place_column, name=spec.name,
+                             description=spec.description, option_path=path, crs=spec.crs)
+        drawn.level = spec.level
+        return drawn
     blocks = spec.blocks
     assert blocks is not None  # a parsed option without problems names its blocks layer or its drawing
     places = [Place(name=p.name, blocks=p.blocks,
@@ -128,7 +139,8 @@ def option_from_spec(spec: OptionSpec) -> Option:
     assigned = {code for p in places for code in p.blocks}
     unassigned = [c for c in _reviewed_blocks(blocks, assigned) if c not in assigned]
     return Option(name=spec.name, description=spec.description, places=places,
-                  frame=_place_frame(places, blocks), blocks=blocks, source=spec.path, unassigned=unassigned)
+                  frame=_place_frame(places, blocks), blocks=blocks, source=spec.path, unassigned=unassigned,
+                  level=spec.level)
 
 
 def _reviewed_blocks(blocks: Layer, assigned: set[str]) -> list[str]:
@@ -180,19 +192,21 @@ def _place_frame(places: list[Place], blocks: Layer) -> gpd.GeoDataFrame:
 
 
 def drawn_option(file: Path, *, place_column: str | None, name: str, description: str,
-                 option_path: Path | None = None) -> Option:
+                 option_path: Path | None = None, crs: str | None = None) -> Option:
     """An option drawn as polygons (e.g. in QGIS): one or more features per place name, dissolved.
 
-    The drawing is checked like any boundary file (CRS, polygons, valid geometries unless ``--repair``).
+    The drawing is checked like any boundary file (CRS, polygons, valid geometries unless ``--repair``);
+    ``crs`` (the option file's ``crs:``) is its CRS when the file declares none.
     """
     import geopandas as gpd
 
-    from placegeo.layers import layer_from_frame, read_frame
+    from placegeo.layers import layer_from_frame, read_frame, reading
 
     frame = read_frame(file)
     column = place_column_of(frame, file, place_column)
     frame[column] = frame[column].astype(str).str.strip()
-    checked = layer_from_frame(frame, path=file, code=column, name=column, unique=False).frame
+    with reading(crs=crs):
+        checked = layer_from_frame(frame, path=file, code=column, name=column, unique=False).frame
     dissolved = checked.dissolve(by=column, as_index=False, sort=False)
     names = dissolved[column].tolist()
     out = gpd.GeoDataFrame({"place": names}, geometry=dissolved.geometry.values, crs=dissolved.crs)

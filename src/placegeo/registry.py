@@ -32,8 +32,9 @@ class Metric:
     ``key`` names it in the CSV scorecard (``<layer>:<key>``) and in JSON; ``tag`` in the HTML report's
     ``data-metric`` attribute (kept from earlier releases); ``label`` in the Markdown and HTML rows,
     ``heading`` in the XLSX column. ``unit`` is ``share`` (0..1), ``people``, ``count``, ``places``
-    (a count out of the option's places), ``km2``, ``score`` (an IMD score), ``rank`` (an IMD rank, 1 = most
-    deprived), ``decile`` (1 = most deprived tenth) or ``ratio`` (e.g. registered patients per resident).
+    (a count out of the option's places), ``km2``, ``m2``, ``metres``, ``score`` (an IMD score), ``rank`` (an
+    IMD rank, 1 = most deprived), ``decile`` (1 = most deprived tenth) or ``ratio`` (e.g. registered patients per
+    resident).
     ``weight`` is the weight the figure needs (None for counts): without it measured the value is None."""
 
     key: str
@@ -122,6 +123,16 @@ LAYER_METRICS: tuple[Metric, ...] = (
            views=_ALL),
     Metric("outside_footprint", "Units partly outside the footprint", "Units partly outside footprint", "count",
            None, _outside_footprint, views=REPORT),
+    Metric("noise_units_only", "Units touched only by edge noise (left out)", "Units touched only by noise", "count",
+           None, lambda r: r.noise.units_only, views=_ALL),
+    Metric("noise_area_m2", "Edge noise (strips within snap of a place's edge, left out of shares)",
+           "Edge noise (m²)", "m2", "lower", lambda r: r.noise.area_m2, views=_ALL),
+    Metric("noise_widest_m", "Widest edge-noise strip", "Widest noise strip (m)", "metres", None,
+           lambda r: r.noise.widest_m, views=_ALL),
+    Metric("edge_match", "Edge match (the user's file's edges within snap of the bundled layer's edges)",
+           "Edge match", "share", "higher", lambda r: r.edge_match.share if r.edge_match else None, views=_ALL),
+    Metric("edge_offset_m", "Edge match: median distance between the edges", "Median edge offset (m)", "metres",
+           "lower", lambda r: r.edge_match.median_m if r.edge_match else None, views=_ALL),
 )
 """Figures of one option against one reference layer, in the order the views show them."""
 

@@ -14,9 +14,13 @@
           places: list[PlaceFit]              name, exactness {w}, coterminous, boundary_match, best_fit_units
           overlap: list[OverlapRow]           unit, place, area_m2, population  (the matrix M, long format)
           outside_units: list[UnitResult]     neighbours with < tol of them inside F: outside only, never split
+          noise: EdgeNoise                    edge noise left out (geometry path): units only touched, area, widest
+          edge_match: EdgeMatch | None        a user's file against a bundled layer: share within snap, median
 
 Weights are keyed ``area`` (m² in EPSG:27700; km² in JSON place sizes) and ``population``. The
-**primary** weight (population when computed, else area) decides whether a unit is whole or split.
+**primary** weight (population when computed, else area) decides whether a unit is whole or split: split
+when at least two places each hold ``tol`` of the whole unit, its ``parts`` listing every place and
+``outside``, summing to 1.
 Totals (people moving, split units, coterminous places...) are properties defined here, once, so that the
 views cannot disagree. Nothing here reads a file or computes an overlap.
 """
@@ -32,7 +36,7 @@ from placegeo.metrics import NEIGHBOURHOOD_BAND, PLACE_BAND, Band
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,13 @@ class Settings:
         return "population" if "population" in self.weights else "area"
 
 
+CAVEAT_MARK = "†"
+"""The marker on every figure computed from a modelled or best-fit layer; its footnote says why."""
+
+MODELLED = ("modelled", "best-fit")
+"""The ``exactness`` of layers whose figures carry :data:`CAVEAT_MARK` (PCN footprints, wards)."""
+
+
 @dataclass
 class LayerInfo:
     """A reference layer as the results name it: its licence line, how exact it is (``exact``, ``best-fit``,
@@ -62,6 +73,21 @@ class LayerInfo:
     attribution: str | None = None
     exactness: str | None = None
     caveat: str | None = None
+
+    @property
+    def modelled(self) -> bool:
+        """Whether the layer is modelled or best-fit, so every figure from it is an estimate (marked †)."""
+        return self.exactness in MODELLED
+
+    @property
+    def label(self) -> str:
+        """The layer's id, marked † when its figures are modelled ("pcn †")."""
+        return f"{self.id} {CAVEAT_MARK}" if self.modelled else self.id
+
+    def footnote(self) -> str:
+        """"† pcn: <caveat>" -- the footnote every view prints under figures marked †."""
+        why = self.caveat or f"{self.exactness} footprints, not official boundaries"
+        return f"{CAVEAT_MARK} {why if why.startswith(self.id) else f'{self.id}: {why}'}"
 
 
 @dataclass
@@ -108,7 +134,8 @@ class ProfileTable:
 class PlaceSummary:
     """A place's size: population (None when not measured), area in km², its blocks, and where its
     population falls against the place band (``band``) and the neighbourhood band (``neighbourhood``):
-    ``below``, ``within``, ``above`` or ``unknown``."""
+    ``below``, ``within``, ``above``, ``unknown``, or ``n/a`` for the band of the other level (an option's
+    places are checked against the place band, its neighbourhoods against the neighbourhood band)."""
 
     name: str
     population: float | None
@@ -132,10 +159,11 @@ class UnitResult:
     shares: dict[str, dict[str, float]]  # weight -> place -> s[i, j]
     best_fit: str                     # j*(i), by the primary weight
     fit: float                        # b_i, by the primary weight
-    whole: bool
-    parts: dict[str, float]           # split list: place -> share >= tol (primary weight), largest first
+    whole: bool                       # not split (fewer than two places hold >= tol of it)
+    parts: dict[str, float]           # split list: place -> w(R_i ∩ P_j) / w(R_i) (primary weight), largest
+                                      # first, then "outside": they sum to 1 (a whole unit: {best_fit: 1})
     moving: dict[str, float]          # w(R_i ∩ F) * (1 - b_i) per weight
-    outside_only: bool = False        # w(R_i ∩ F) < tol * w(R_i) for every weight: a neighbour, not a split
+    outside_only: bool = False        # w(R_i ∩ F) < tol * w(R_i) by the primary weight: a neighbour, not a split
     people: dict[str, float] = field(default_factory=dict)  # place -> residents of R_i ∩ P_j (population measured)
     core20: dict[str, float] = field(default_factory=dict)  # place -> Core20 residents of R_i ∩ P_j (IMD measured)
 
@@ -172,6 +200,30 @@ class OverlapRow:
 
 
 @dataclass
+class EdgeNoise:
+    """The edge noise of one option against one reference layer (docs/metrics.md): pieces of R_i ∩ P_j lying
+    entirely within snap of P_j's boundary, left out of the shares, splits and people who move."""
+
+    units_only: int = 0               # units touched only by noise (left out, as neighbours)
+    units: int = 0                    # units with some noise taken out (those touched only by noise included)
+    area_m2: float = 0.0              # area of the noise pieces taken out
+    population: float | None = None   # their residents, areal weighted (None when population is not measured)
+    widest_m: float = 0.0             # the widest noise strip: diameter of its largest inscribed circle
+
+
+@dataclass
+class EdgeMatch:
+    """How far a user's file lies from a bundled layer (docs/metrics.md, "edge match"): the share of the
+    file's edges within snap of the bundled layer's edges, and the median distance between them."""
+
+    file: str                         # the user's file: a reference layer id or an option name
+    against: str                      # the bundled layer its edges are measured against
+    share: float                      # share of the file's edge length within snap of the bundled edges
+    median_m: float                   # median distance (m) from the file's edges to the bundled edges
+    length_km: float                  # length of the file's edges measured
+
+
+@dataclass
 class LayerResult:
     """One option against one reference layer."""
 
@@ -187,6 +239,8 @@ class LayerResult:
     tol: float = metrics.DEFAULT_TOL  # the whole / split tolerance it was measured with
     coverage: float = 1.0             # share of the footprint's area the layer's units cover (1: all of it)
     core20_measured: bool = False     # whether UnitResult.core20 was measured (an IMD population layer)
+    noise: EdgeNoise = field(default_factory=EdgeNoise)  # edge noise left out (none on the membership path)
+    edge_match: EdgeMatch | None = None  # a user's file against a bundled layer (None: both bundled)
 
     @property
     def split_units(self) -> list[UnitResult]:
@@ -271,6 +325,18 @@ class OptionResult:
     frame: Any = field(default=None, repr=False)  # GeoDataFrame (place, geometry), EPSG:27700
     blocks_layer: str | None = None   # id of the building-block layer (None for a drawn option)
     unassigned_names: list[str] = field(default_factory=list)  # names of the blocks in no place
+    blocks_info: LayerInfo | None = field(default=None, repr=False)  # the block layer's exactness and caveat
+
+    @property
+    def modelled(self) -> bool:
+        """Whether the places are built from a modelled or best-fit layer (e.g. PCN footprints), so every
+        figure of the option is an estimate (marked †)."""
+        return self.blocks_info is not None and self.blocks_info.modelled
+
+    @property
+    def label(self) -> str:
+        """The option's name, marked † when its places are built from a modelled or best-fit layer."""
+        return f"{self.name} {CAVEAT_MARK}" if self.modelled else self.name
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from placegeo.checks.base import CHECKS, LAYER_CHECKS, OPTION_CHECKS, SEVERITIES, Finding, severity_rank
 from placegeo.errors import UsageError
 from placegeo.option_file import OPTION_SUFFIXES
+from placegeo.progress import phase
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -143,7 +144,8 @@ def validate_layer(source: str | Path, settings: Settings | None = None) -> File
     else:
         frame = read_frame(path, layer=layer)
     report = FileReport(file=text, type="layer")
-    report.findings = _layer_findings(frame, text, settings, code, name, kind, kind_source, points, report.summary)
+    with phase(f"checking {text} ({len(frame):,} features)"):
+        report.findings = _layer_findings(frame, text, settings, code, name, kind, kind_source, points, report.summary)
     geometry_checks = {"not-polygonal", "sliver"} | {c for c in LAYER_CHECKS if c.startswith("coverage-")}
     ran = [c for c in LAYER_CHECKS if not (points and c in geometry_checks) and not (not points and c == "not-point")]
     report.checks = [c for c in ran if c not in settings.skip]
@@ -172,7 +174,8 @@ def _layer_findings(frame: gpd.GeoDataFrame, file: str, settings: Settings, code
         kind, kind_source = kind_from_column(code_col), "column name"
     summary.update(kind=kind, code_column=code_col, name_column=name_col,
                    crs=frame.crs.to_string() if frame.crs is not None else None)
-    labels = (frame[code_col].astype(str).tolist() if code_col else [f"row {i}" for i in range(len(frame))])
+    labels = (frame[code_col].astype(str).tolist() if code_col else [f"row {i + 1}" for i in range(len(frame))])
+    named = _named(labels, frame[name_col].tolist() if name_col else None)
 
     frame, found = check_crs(frame, file)
     findings += found
@@ -181,7 +184,7 @@ def _layer_findings(frame: gpd.GeoDataFrame, file: str, settings: Settings, code
     findings += found
     mask = shapely.is_geometry(usable)
     bng = gpd.GeoSeries(usable, crs=frame.crs).to_crs(BNG).values if frame.crs.to_epsg() != 27700 else usable
-    if not points:  # reprojection can leave a valid polygon invalid: mend quietly, it was valid as published
+    if not points and bng is not usable:  # reprojection can leave a valid polygon invalid: mend quietly
         broken = mask.copy()
         broken[mask] = ~shapely.is_valid(bng[mask].astype(object))
         for i in broken.nonzero()[0]:
@@ -192,22 +195,28 @@ def _layer_findings(frame: gpd.GeoDataFrame, file: str, settings: Settings, code
                                 "column" if kind_source == "column name" else kind_source)
     if points or not mask.any():
         return findings
-    geoms, codes = bng[mask].astype(object), [labels[i] for i in mask.nonzero()[0]]
+    kept = mask.nonzero()[0]
+    geoms, codes, names = bng[mask].astype(object), [labels[i] for i in kept], [named[i] for i in kept]
     summary["area_km2"] = round(float(shapely.area(geoms).sum()) / 1e6, 3)
     skip = settings.skip
-    if "coverage-overlap" not in skip:
-        found, figures = coverage.check_overlaps(geoms, codes, file)
-        findings += found
-        summary.update(figures)
-    if "coverage-gap" not in skip:
-        found, figures = coverage.check_gaps(geoms, codes, file)
-        findings += found
-        summary.update(figures)
-    if "coverage-edge" not in skip:
-        findings += coverage.check_edges(geoms, codes, file, settings.gap_width)
+    found, figures = coverage.coverage_findings(geoms, codes, file, gap_width=settings.gap_width, skip=skip,
+                                                names=names)
+    findings += found
+    summary.update(figures)
     if "sliver" not in skip:
-        findings += coverage.check_slivers(geoms, codes, file, settings.sliver_area)
+        findings += coverage.check_slivers(geoms, codes, file, settings.sliver_area, names=names)
     return findings
+
+
+def _named(labels: list[str], names: list[Any] | None) -> list[str]:
+    """Units as messages name them: ``Preston (E07000123)``, or the code (or row) alone without a name."""
+    if names is None:
+        return labels
+    out = []
+    for label, name in zip(labels, names, strict=True):
+        text = "" if name is None or name != name else str(name).strip()
+        out.append(f"{text} ({label})" if text and text != label else label)
+    return out
 
 
 def _to_bng(findings: list[Finding], crs: Any) -> None:

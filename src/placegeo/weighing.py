@@ -54,6 +54,22 @@ class Tiling:
 
 
 @dataclass
+class Noise:
+    """The edge noise taken out of a geometric matrix (:func:`placegeo.metrics.without_noise`), per unit (row).
+
+    Zero for the units whose noise stayed (a unit narrower than 2 × snap: nothing tells its noise apart)."""
+
+    area: np.ndarray                  # m² of noise pieces taken out
+    population: np.ndarray | None    # their residents (areal weighting; None when population is not measured)
+    widest: np.ndarray                # widest noise strip, m (0 without noise)
+    only: np.ndarray                  # bool: touched only by noise (the row is 0 in the matrix)
+
+    def rows(self, at: np.ndarray) -> Noise:
+        return Noise(self.area[at], None if self.population is None else self.population[at], self.widest[at],
+                     self.only[at])
+
+
+@dataclass
 class Matrix:
     """M[i, j] = w(R_i ∩ P_j) per weight, with w(R_i), and the method that measured it."""
 
@@ -63,13 +79,14 @@ class Matrix:
     totals: dict[str, np.ndarray]     # weight -> float array [units]: w(R_i), the whole unit
     method: str                       # "membership" | "geometry"
     extra: dict[str, np.ndarray] = field(default_factory=dict)  # per-atom sums (Weighing.extra) [units × places]
+    noise: Noise | None = None        # edge noise taken out of values (geometry with a snap distance only)
 
     def rows(self, keep: np.ndarray) -> Matrix:
         """The matrix restricted to the rows where ``keep`` (a boolean mask) is true."""
         at = np.flatnonzero(keep)
         return Matrix([self.units[i] for i in at.tolist()], self.places, {k: m[at] for k, m in self.values.items()},
                       {k: t[at] for k, t in self.totals.items()}, self.method,
-                      {k: m[at] for k, m in self.extra.items()})
+                      {k: m[at] for k, m in self.extra.items()}, self.noise)
 
 
 def option_tiling(option: Option) -> Tiling:
@@ -120,11 +137,14 @@ class Weighing:
 
     ``weights`` are the weights to measure (``area``, ``population``); ``pop`` is the small-area population
     layer (None when population is not measured). ``extra`` holds other per-small-area values of ``pop`` (in
-    its frame order, e.g. Core20 residents) shared out like population: :attr:`Matrix.extra`."""
+    its frame order, e.g. Core20 residents) shared out like population: :attr:`Matrix.extra`. With ``snap`` > 0
+    metres, the geometry path takes edge noise out of the matrix (:attr:`Matrix.noise`); the membership path
+    has none (both sides are unions of the same atoms)."""
 
     def __init__(self, columns: Tiling, weights: tuple[str, ...], pop: Layer | None,
-                 extra: Mapping[str, np.ndarray] | None = None):
+                 extra: Mapping[str, np.ndarray] | None = None, snap: float = 0.0):
         self.columns = columns
+        self.snap = snap  # > 0: the geometry path takes edge noise out (docs/metrics.md); 0: the raw overlaps
         self.weights = weights
         self.pop = pop
         self.extra = dict(extra or {}) if pop is not None else {}
@@ -133,6 +153,7 @@ class Weighing:
         self.members = columns.members if self.atom else None
         self.exact = self.members is not None and (pop is None or pop.id == self.atom)
         self._place_owner: np.ndarray | None = None
+        self._shrunk: np.ndarray | None = None
 
     def _atoms(self) -> tuple[Layer, dict[str, int], dict[str, np.ndarray]]:
         """(atom layer, atom code -> position, weight -> per-atom array) for the weights measured."""
@@ -219,6 +240,8 @@ class Weighing:
 
     def _by_geometry(self, ref: Layer) -> Matrix:
         """The overlap engine's exact areas; population by areal weighting of the intersection pieces."""
+        if self.snap > 0:
+            return self._by_geometry_without_noise(ref)
         import pandas as pd
         import shapely
 
@@ -258,6 +281,78 @@ class Weighing:
         _give_back_memory()
         return Matrix([str(c) for c in unit_codes], self.places, values, {k: totals[k] for k in self.weights},
                       GEOMETRY, extra)
+
+
+    def _by_geometry_without_noise(self, ref: Layer) -> Matrix:
+        """:meth:`_by_geometry` piece by piece: each connected piece of R_i ∩ P_j is weighed and tested for edge
+        noise (:func:`placegeo.noise.is_edge_noise`), and the noise is taken out of the matrix
+        (:func:`placegeo.metrics.without_noise`)."""
+        import shapely
+
+        from placegeo import metrics
+        from placegeo.noise import is_edge_noise, shrunk, strip_widths
+        from placegeo.overlaps import intersection_areas
+        from placegeo.population import population_of, weighted_sums
+
+        ref_geoms = np.asarray(ref.frame.geometry.values, dtype=object)
+        place_geoms = self.columns.geoms
+        pairs = intersection_areas(ref_geoms, place_geoms, geometry=True)
+        codes = np.asarray(ref.codes)
+        used = np.unique(pairs.left)
+        shape = (len(used), len(self.places))
+        assert pairs.piece_geometry is not None and pairs.piece_pair is not None
+        parts, of_piece = shapely.get_parts(pairs.piece_geometry, return_index=True)
+        part_pair = pairs.piece_pair[of_piece]
+        part_area = shapely.area(parts)
+        ok = part_area > 0
+        parts, part_pair, part_area = parts[ok], part_pair[ok], part_area[ok]
+        row = np.searchsorted(used, pairs.left)
+        part_row, part_col = row[part_pair], pairs.right[part_pair]
+        if self._shrunk is None:  # the places shrunk by snap: once per weighing, whatever the reference
+            self._shrunk = shrunk(place_geoms, self.snap)
+        noisy = is_edge_noise(parts, part_col, self._shrunk)
+
+        def dense(per_part: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+            m = np.zeros(shape)
+            w = per_part if mask is None else np.where(mask, per_part, 0.0)
+            np.add.at(m, (part_row, part_col), w)
+            return m
+
+        values: dict[str, np.ndarray] = {}
+        noise: dict[str, np.ndarray] = {}
+        m_area = np.zeros(shape)
+        m_area[row, pairs.right] = pairs.area  # the pair areas, exactly as the engine measured them
+        values["area"], noise["area"] = m_area, dense(part_area, noisy)
+        per_part: dict[str, np.ndarray] = {}
+        if self.pop is not None:  # the parts weighed once for population and every extra value
+            per_part = weighted_sums(parts, self.pop, {"population": None, **self.extra})
+        for key, v in per_part.items():
+            values[key], noise[key] = dense(v), dense(v, noisy)
+        measured = [k for k in (*self.weights, *self.extra) if k in values]
+        totals = {"area": np.asarray(shapely.area(ref_geoms[used]), dtype=float)}
+        clean, only, cells = metrics.without_noise({k: values[k] for k in measured},
+                                                   {**{k: noise[k] for k in measured}, "area": noise["area"]},
+                                                   dense(part_area, ~noisy), totals["area"])
+        out = noisy & cells[part_row, part_col]  # the noise pieces taken out (not those in the unit's own place)
+        widest = np.zeros(len(used))
+        np.maximum.at(widest, part_row[out], strip_widths(parts[out]))
+        found = Noise(area=np.where(cells, noise["area"], 0.0).sum(axis=1),
+                      population=(np.where(cells, noise["population"], 0.0).sum(axis=1)
+                                  if "population" in noise else None),
+                      widest=widest, only=only)
+        if "population" in self.weights:
+            assert self.pop is not None
+            totals["population"] = values["population"].sum(axis=1)
+            # a unit reaching outside the places is weighed whole; one inside them (its overlaps add up to its
+            # area, to WHOLE_INSIDE) holds the people of its parts: the same sum over small areas, no second pass
+            outside = np.flatnonzero(m_area.sum(axis=1) < totals["area"] * (1 - WHOLE_INSIDE))
+            if len(outside):
+                totals["population"][outside] = population_of(ref_geoms[used][outside], self.pop)
+        extra = {key: clean.pop(key) for key in self.extra}
+        del pairs, parts
+        _give_back_memory()
+        return Matrix([str(c) for c in codes[used].tolist()], self.places, {k: clean[k] for k in self.weights},
+                      {k: totals[k] for k in self.weights}, GEOMETRY, extra, found)
 
 
 def _give_back_memory() -> None:

@@ -136,7 +136,57 @@ def zip_without_shapefile(tmp: Path) -> Case:
 def shapefile_without_prj(tmp: Path) -> Case:
     path = write(small(), tmp / "districts.shp")
     path.with_suffix(".prj").unlink()
-    return load_via_option(tmp, path, r"has no CRS \(a Shapefile without its \.prj\?\)")
+    return load_via_option(tmp, path, r"has no CRS \(a Shapefile without its \.prj\?\) \(pass --crs EPSG:27700, "
+                                      r"or crs: EPSG:27700 in an option file\)")
+
+
+@case("loading")
+def shapefile_without_prj_and_an_unknown_crs(tmp: Path) -> Case:
+    """--crs names the CRS of a file without one; one pyproj does not know is a usage error."""
+    path = write(small(), tmp / "districts.shp")
+    path.with_suffix(".prj").unlink()
+    return Case(["overlap", str(path), "lad21", "--crs", "EPSG:99999"], 2, r"unknown --crs 'EPSG:99999'",
+                command="overlap")
+
+
+@case("loading")
+def option_crs_is_not_text(tmp: Path) -> Case:
+    path = write(small(), tmp / "districts.shp")
+    path.with_suffix(".prj").unlink()
+    opt = option_on(tmp, path.name, extra="crs: 27700\n")
+    return Case(["validate", "--option", str(opt), "--format", "github"], 1,
+                r"line=3,.*'crs' should be a text such as EPSG:27700, not int", stream="stdout")
+
+
+@case("loading")
+def shapefile_with_a_broken_dbf(tmp: Path) -> Case:
+    """A .dbf cut short leaves no attribute columns: said so, not as 'columns: )'."""
+    path = write(small(), tmp / "districts.shp")
+    dbf = path.with_suffix(".dbf")
+    dbf.write_bytes(dbf.read_bytes()[:40])
+    return load_via_option(tmp, path, r"has no attribute columns, so nothing to take codes from \(a Shapefile "
+                                      r"whose \.dbf is missing or broken\?\)$")
+
+
+@case("loading")
+def shapefile_without_its_dbf(tmp: Path) -> Case:
+    path = write(small(), tmp / "districts.shp")
+    path.with_suffix(".dbf").unlink()
+    return load_via_option(tmp, path, r"has no attribute columns, so nothing to take codes from \(its \.dbf is "
+                                      r"missing\)$")
+
+
+@case("loading")
+def geopackage_with_two_layers(tmp: Path) -> Case:
+    """Not an error: the first layer is read, with placegeo's own one-line warning naming the layer: key
+    (pyogrio's own two-line UserWarning used to reach the terminal)."""
+    path = write(small(), tmp / "two-layers.gpkg", layer="districts")
+    write(small().iloc[:2], path, layer="older")
+    opt = option_on(tmp, path.name)
+    return Case(["compare", str(opt), "--against", "lad21", "--format", "csv"], 0,
+                r"^placegeo: warning: .*two-layers\.gpkg: holds 2 layers \(districts, older\); reading the first, "
+                r"districts \(choose one with layer: NAME in an option file, or --layer NAME with validate\)$",
+                command="compare")
 
 
 @case("loading")
@@ -199,9 +249,9 @@ def empty_geometry(tmp: Path) -> Case:
     import shapely
 
     frame = small()
-    frame.loc[2, "geometry"] = shapely.Polygon()
+    frame.loc[2, "geometry"] = shapely.Polygon()  # the third feature: rows are counted from 1
     path = write(frame, tmp / "empty-geom.gpkg")
-    return load_via_option(tmp, path, r"1 feature\(s\) have an empty or null geometry \(first: row 2\)")
+    return load_via_option(tmp, path, r"1 feature\(s\) have an empty or null geometry \(first: row 3\)")
 
 
 @case("loading")
@@ -209,7 +259,7 @@ def null_geometry(tmp: Path) -> Case:
     frame = small()
     frame.loc[0, "geometry"] = None
     path = write(frame, tmp / "null-geom.geojson")
-    return load_via_option(tmp, path, r"1 feature\(s\) have an empty or null geometry \(first: row 0\)")
+    return load_via_option(tmp, path, r"1 feature\(s\) have an empty or null geometry \(first: row 1\)")
 
 
 @case("loading")
@@ -220,7 +270,7 @@ def self_intersection(tmp: Path) -> Case:
     minx, miny, maxx, maxy = frame.geometry[3].bounds
     frame.loc[3, "geometry"] = shapely.Polygon([(minx, miny), (maxx, maxy), (maxx, miny), (minx, maxy)])
     path = write(frame, tmp / "bowtie.gpkg")
-    return load_via_option(tmp, path, r"1 invalid geometry \(first: row 3, Self-intersection.*--repair")
+    return load_via_option(tmp, path, r"1 invalid geometry \(first: row 4, Self-intersection.*--repair")
 
 
 @case("loading")
@@ -401,8 +451,18 @@ def validate_overlapping_features(tmp: Path) -> Case:
     frame = small()
     frame.loc[0, "geometry"] = frame.geometry[0].buffer(2000)
     path = write(frame, tmp / "overlaps.gpkg")
-    return Case(["validate", str(path), "--format", "github"], 1, esc(path) + r".*E06000009 overlaps E07000119",
-                stream="stdout")
+    return Case(["validate", str(path), "--format", "github"], 1,
+                esc(path) + r".*Blackpool \(E06000009\) overlaps Fylde \(E07000119\)", stream="stdout")
+
+
+@case("validate")
+def validate_missing_code_names_the_row_from_1(tmp: Path) -> Case:
+    """The third feature has no code: its row is 3, as a spreadsheet or QGIS's attribute table counts."""
+    frame = small()
+    frame.loc[2, "LAD21CD"] = None
+    path = write(frame, tmp / "nocode.gpkg")
+    return Case(["validate", str(path), "--code", "LAD21CD", "--format", "github"], 1,
+                esc(path) + r".*row 3 has no LAD21CD", stream="stdout")
 
 
 @case("validate")
@@ -679,7 +739,7 @@ def drawn_option_with_a_bow_tie(tmp: Path) -> Case:
     minx, miny, maxx, maxy = frame.geometry[3].bounds
     frame.loc[3, "geometry"] = shapely.Polygon([(minx, miny), (maxx, maxy), (maxx, miny), (minx, maxy)])
     path = write(frame, tmp / "drawn.gpkg")
-    return validate_option(path, 1, r"title=placegeo option-drawing::1 invalid geometry \(first: row 3, "
+    return validate_option(path, 1, r"title=placegeo option-drawing::1 invalid geometry \(first: row 4, "
                                     r"Self-intersection", stream="stdout")
 
 
@@ -1174,7 +1234,7 @@ def _with_coordinate(value: float) -> Any:
 @case("loading")
 def nan_coordinates(tmp: Path) -> Case:
     path = write(_with_coordinate(float("nan")), tmp / "nan.gpkg")
-    return load_via_option(tmp, path, r"1 feature\(s\) have NaN or infinite coordinates \(first: row 2\)")
+    return load_via_option(tmp, path, r"1 feature\(s\) have NaN or infinite coordinates \(first: row 3\)")
 
 
 @case("loading")
@@ -1183,7 +1243,7 @@ def infinite_coordinates_with_repair(tmp: Path) -> Case:
     path = write(_with_coordinate(float("inf")), tmp / "inf.gpkg")
     opt = option_on(tmp, path.name)
     return Case(["--repair", "compare", str(opt), "--against", "lad21"], 2,
-                esc(path) + r": 1 feature\(s\) have NaN or infinite coordinates \(first: row 2\)", command="compare")
+                esc(path) + r": 1 feature\(s\) have NaN or infinite coordinates \(first: row 3\)", command="compare")
 
 
 @case("validate")
@@ -1294,3 +1354,91 @@ if __name__ == "__main__":  # write every case into DIR for a look: python tests
         (base / name).mkdir(parents=True, exist_ok=True)
         made = build(name, base / name)
         print(f"{CATEGORY[name]:9} {name:32} exit {made.exit_code}  placegeo {' '.join(made.argv)}")
+
+
+# ---------------------------------------------------------------------------------------------- broken references
+
+def _moved(frame: Any, code: str, dx: float) -> Any:
+    import shapely
+
+    at = frame.index[frame["LAD21CD"].eq(code)][0]
+    frame.loc[at, "geometry"] = shapely.affinity.translate(frame.geometry[at], dx, 0)
+    return frame
+
+
+def _elsewhere(epsg: int, lat: float, lon: float) -> Any:
+    """The four districts, same shapes, centred on (lat, lon) and labelled with ``epsg`` there (correctly)."""
+    import geopandas as gpd
+    import shapely
+
+    frame = small()
+    middle = frame.geometry.union_all().centroid
+    target = gpd.GeoSeries([shapely.Point(lon, lat)], crs="EPSG:4326").to_crs(epsg)[0]
+    frame["geometry"] = frame.geometry.translate(target.x - middle.x, target.y - middle.y)
+    return frame.set_crs(epsg, allow_override=True)
+
+
+@case("compare")
+def compare_against_overlapping_layer(tmp: Path) -> Case:
+    """Blackpool moved 6 km east: the refusal gives validate's finding, with the names, the area and where."""
+    layer = write(_moved(small(), "E06000009", 6000), tmp / "lad21-moved.gpkg")
+    return compare(tmp, option_on(tmp, "lad21"), esc(layer) + r": reference layer lad21-moved: its units overlap "
+                   r"or leave gaps wider than 50 m: E06000009 \(Blackpool\) overlaps E07000119 \(Fylde\) by 30\.580 "
+                   r"km² at [\d,]+ E [\d,]+ N \(EPSG:27700; 53\.\d+° N 2\.\d+° W\); E06000009 \(Blackpool\) overlaps "
+                   r"E07000128 \(Wyre\) by 3\.637 km²", against=str(layer))
+
+
+@case("compare")
+def compare_against_layer_in_slovenia(tmp: Path) -> Case:
+    layer = write(_elsewhere(3794, 46.05, 14.5), tmp / "slovenia.gpkg")
+    return compare(tmp, option_on(tmp, "lad21"), esc(layer) + r": the data lie outside Great Britain \(CRS "
+                   r"EPSG:3794; centre at 46\.\d\d° N 14\.\d\d° E\)", against=str(layer))
+
+
+@case("compare")
+def compare_against_layer_in_australia(tmp: Path) -> Case:
+    layer = write(_elsewhere(28356, -33.9, 151.2).to_crs("EPSG:4326"), tmp / "australia.geojson")  # MGA 56
+    return compare(tmp, option_on(tmp, "lad21"), esc(layer) + r": the data lie outside Great Britain \(CRS "
+                   r"EPSG:4326; centre at 33\.\d\d° S 151\.\d\d° E\)", against=str(layer))
+
+
+@case("validate")
+def validate_layer_in_slovenia(tmp: Path) -> Case:
+    path = write(_elsewhere(3794, 46.05, 14.5), tmp / "slovenia.gpkg")
+    return Case(["validate", str(path), "--format", "github"], 1,
+                r"title=placegeo crs-implausible::the data lie outside Great Britain", stream="stdout")
+
+
+# ---------------------------------------------------------------------------------------------------------- snap
+
+def snap_case(tmp: Path, message: str, *more: str, out: str = "snapped.yaml") -> Case:
+    return Case(["snap", str(option_on(tmp, "lad21")), "--out", str(tmp / out), *more], 2, message, command="snap")
+
+
+@case("output")
+def snap_out_exists_without_force(tmp: Path) -> Case:
+    (tmp / "snapped.yaml").write_text("name: kept\n", encoding="utf-8")
+    return snap_case(tmp, r"snapped\.yaml: already exists \(use --force to replace\)")
+
+
+@case("snap")
+def snap_out_not_yaml(tmp: Path) -> Case:
+    return snap_case(tmp, r"--out .*snapped\.gpkg should end in \.yaml", out="snapped.gpkg")
+
+
+@case("snap")
+def snap_to_a_point_layer(tmp: Path) -> Case:
+    return snap_case(tmp, r"cannot snap to practices: .*point", "--to", "practices")
+
+
+@case("snap")
+def snap_to_an_unknown_layer(tmp: Path) -> Case:
+    return snap_case(tmp, r"lsoa12", "--to", "lsoa12")
+
+
+@case("snap")
+def snap_a_sketch_outside_great_britain(tmp: Path) -> Case:
+    frame = _elsewhere(28356, -33.9, 151.2).to_crs("EPSG:4326").rename(columns={"LAD21NM": "place"})
+    sketch = write(frame, tmp / "sketch.gpkg")
+    return Case(["snap", str(sketch), "--out", str(tmp / "snapped.yaml")], 2,
+                esc(sketch) + r": the data lie outside Great Britain", command="snap")

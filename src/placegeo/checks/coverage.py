@@ -3,6 +3,11 @@
 All in EPSG:27700 metres. Overlaps are found pairwise (STRtree candidates, then a DE-9IM test that the
 interiors meet, then the intersection); gaps are the holes of the union inside its outer boundary;
 ``shapely.coverage_invalid_edges`` adds the edge-by-edge view with a gap width.
+
+:func:`coverage_findings` runs the three. It asks ``shapely.coverage_invalid_edges`` first: when every edge
+matches (a valid coverage, as published boundary layers are), nothing overlaps, so the pairwise overlap
+search is skipped, and the union is ``shapely.coverage_union_all`` (about ten times faster than
+``union_all``). An invalid coverage gets the full checks, so its findings are the same either way.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 MIN_AREA_M2 = 0.01  # overlaps and gaps smaller than this are floating-point noise, not data
+CHUNKED_FROM = 4000  # layers with at least this many polygons have their edges checked in chunks, on threads
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,24 @@ def coverage_validity(geoms: Iterable[Any]) -> CoverageValidity:
 
 
 def check_overlaps(geoms: np.ndarray, codes: list[str], file: str, check: str = "coverage-overlap",
-                   what: str = "overlaps") -> tuple[list[Finding], dict[str, Any]]:
-    """One finding per overlapping pair, with the overlap's area and a point inside it."""
+                   what: str = "overlaps", names: list[str] | None = None) -> tuple[list[Finding], dict[str, Any]]:
+    """One finding per overlapping pair, with the overlap's area and a point inside it. ``names`` are the
+    units as the messages name them (``Preston (E07000123)``; the codes by default)."""
+    import shapely
+
+    findings = []
+    kept = []
+    for a, b, piece in overlap_pieces(geoms):
+        kept.append(piece)
+        findings.append(overlap_finding(a, b, piece, codes, file, check, what, names=names))
+    covered_twice = float(shapely.union_all(kept).area) if kept else 0.0
+    summary = {"overlap_pairs": len(findings), "overlap_area_km2": round(covered_twice / 1e6, 6),
+               "overlap_pairwise_sum_km2": round(float(sum(f.figures["area_m2"] for f in findings)) / 1e6, 6)}
+    return findings, summary
+
+
+def overlap_pieces(geoms: np.ndarray) -> list[tuple[int, int, Any]]:
+    """(a, b, a ∩ b) for every pair of features whose interiors meet by at least MIN_AREA_M2 (a < b)."""
     import shapely
 
     tree = shapely.STRtree(geoms)
@@ -64,26 +86,28 @@ def check_overlaps(geoms: np.ndarray, codes: list[str], file: str, check: str = 
     left, right = left[interiors], right[interiors]
     pieces = shapely.intersection(geoms[left], geoms[right])
     areas = shapely.area(pieces)
-    findings = []
-    kept = []
-    for a, b, piece, area in zip(left, right, pieces, areas, strict=True):
-        if area < MIN_AREA_M2:
-            continue
-        kept.append(piece)
-        findings.append(Finding(check, file, f"{codes[a]} {what} {codes[b]} by {_area(area)}", code=codes[a],
-                                figures={"other": codes[b], "area_m2": round(float(area), 2)},
-                                **at(shapely.point_on_surface(piece))))
-    covered_twice = float(shapely.union_all(kept).area) if kept else 0.0
-    summary = {"overlap_pairs": len(findings), "overlap_area_km2": round(covered_twice / 1e6, 6),
-               "overlap_pairwise_sum_km2": round(float(sum(f.figures["area_m2"] for f in findings)) / 1e6, 6)}
-    return findings, summary
+    return [(int(a), int(b), piece) for a, b, piece, area in zip(left, right, pieces, areas, strict=True)
+            if area >= MIN_AREA_M2]
 
 
-def holes(geoms: np.ndarray) -> list:
-    """The holes of the union of ``geoms`` (as polygons): areas inside the outer boundary that nothing covers."""
+def overlap_finding(a: int, b: int, piece: Any, codes: list[str], file: str, check: str = "coverage-overlap",
+                    what: str = "overlaps", names: list[str] | None = None) -> Finding:
+    """The finding for features ``a`` and ``b`` overlapping in ``piece`` (what ``validate`` prints), naming
+    them by ``names`` (``Preston (E07000123)``) when given, else by code."""
     import shapely
 
-    union = shapely.union_all(geoms)
+    names = names or codes
+    area = float(shapely.area(piece))
+    return Finding(check, file, f"{names[a]} {what} {names[b]} by {_area(area)}", code=codes[a],
+                   figures={"other": codes[b], "area_m2": round(area, 2)}, **at(shapely.point_on_surface(piece)))
+
+
+def holes(geoms: np.ndarray, union: Any = None) -> list:
+    """The holes of the union of ``geoms`` (as polygons): areas inside the outer boundary that nothing covers.
+    ``union``: the union of ``geoms`` when it is known already."""
+    import shapely
+
+    union = shapely.union_all(geoms) if union is None else union
     parts = shapely.get_parts(union)
     islands = shapely.STRtree(parts)
     out = []
@@ -94,24 +118,15 @@ def holes(geoms: np.ndarray) -> list:
     return out
 
 
-def check_gaps(geoms: np.ndarray, codes: list[str], file: str) -> tuple[list[Finding], dict[str, Any]]:
-    """One finding per hole in the union, with its area, a point inside it and the features around it."""
+def check_gaps(geoms: np.ndarray, codes: list[str], file: str, union: Any = None, names: list[str] | None = None
+               ) -> tuple[list[Finding], dict[str, Any]]:
+    """One finding per hole in the union, with its area, a point inside it and the features around it.
+    ``union``: the union of ``geoms`` when it is known already."""
     import shapely
 
-    found = [h for h in holes(geoms) if h.area >= MIN_AREA_M2]
-    tree = shapely.STRtree(geoms)
-    findings = []
-    for hole in sorted(found, key=lambda h: -h.area):
-        around = sorted({codes[i] for i in tree.query(hole, predicate="intersects")})
-        near = ", ".join(around[:4]) + (f" and {len(around) - 4} more" if len(around) > 4 else "")
-        if len(around) > 1:
-            where, severity = f" (between {near})", "error"
-        else:  # a hole in one feature: a lake, enclosed tidal water, or a missing enclave
-            where, severity = f" (a hole inside {near}: water, or a missing enclave?)" if near else "", "warning"
-        findings.append(Finding("coverage-gap", file, f"gap of {_area(hole.area)} covered by no feature{where}",
-                                severity=severity, code=around[0] if around else None,
-                                figures={"area_m2": round(float(hole.area), 2), "around": around},
-                                **at(shapely.point_on_surface(hole))))
+    found = [h for h in holes(geoms, union) if h.area >= MIN_AREA_M2]
+    tree = shapely.STRtree(geoms) if found else None
+    findings = [gap_finding(hole, tree, codes, file, names=names) for hole in sorted(found, key=lambda h: -h.area)]
     between = [f for f in findings if f.severity == "error"]
     summary = {"gaps": len(findings), "gap_area_km2": round(sum(h.area for h in found) / 1e6, 6),
                "gaps_between_features": len(between),
@@ -119,26 +134,194 @@ def check_gaps(geoms: np.ndarray, codes: list[str], file: str) -> tuple[list[Fin
     return findings, summary
 
 
-def check_edges(geoms: np.ndarray, codes: list[str], file: str, gap_width: float) -> list[Finding]:
-    """shapely's coverage validation: per feature, the edges that do not match a neighbour's."""
+def gap_finding(hole: Any, tree: Any, codes: list[str], file: str, names: list[str] | None = None) -> Finding:
+    """The finding for one hole of the union (``tree``: the features' STRtree): an error between features,
+    a warning inside one (water, or a missing enclave); the features around it named by ``names``."""
     import shapely
 
-    edges = shapely.coverage_invalid_edges(geoms, gap_width=gap_width)
+    label = dict(zip(codes, names or codes, strict=True))
+    around = sorted({codes[i] for i in tree.query(hole, predicate="intersects")})
+    near = ", ".join(label[c] for c in around[:4]) + (f" and {len(around) - 4} more" if len(around) > 4 else "")
+    if len(around) > 1:
+        where, severity = f" (between {near})", "error"
+    else:  # a hole in one feature: a lake, enclosed tidal water, or a missing enclave
+        where, severity = f" (a hole inside {near}: water, or a missing enclave?)" if near else "", "warning"
+    return Finding("coverage-gap", file, f"gap of {_area(hole.area)} covered by no feature{where}",
+                   severity=severity, code=around[0] if around else None,
+                   figures={"area_m2": round(float(hole.area), 2), "around": around},
+                   **at(shapely.point_on_surface(hole)))
+
+
+def within_snap(piece: Any, edges: Any, snap: float) -> bool:
+    """True when every point of ``piece`` lies within ``snap`` metres of ``edges`` (lines or polygons, whose
+    boundary counts): a strip along an edge or a spike, i.e. edge noise, not a real overlap or gap."""
+    import shapely
+
+    if snap <= 0:
+        return False
+    lines = shapely.boundary(edges) if shapely.get_dimensions(edges) == 2 else edges
+    minx, miny, maxx, maxy = shapely.bounds(piece)
+    near = shapely.clip_by_rect(lines, minx - snap, miny - snap, maxx + snap, maxy + snap)
+    rest = shapely.difference(piece, shapely.buffer(near, snap, quad_segs=4))
+    return bool(shapely.area(rest) < MIN_AREA_M2)
+
+
+def broken_tiling(geoms: np.ndarray, codes: list[str], file: str, snap: float, within: Any = None,
+                  names: list[str] | None = None) -> list[Finding]:
+    """The ``coverage-overlap`` and ``coverage-gap`` (between features) findings of ``validate`` that are more
+    than edge noise: pieces not entirely within ``snap`` metres of a feature's edge (an overlap within
+    ``snap`` of either feature's edge, a gap within ``snap`` of the features around it). With ``within``
+    (a polygon, e.g. the options' footprint), only pieces meeting it count. Largest first."""
+    import numpy as np
+    import shapely
+
+    everything = shapely.STRtree(geoms)
+    if within is not None:  # only the features meeting the footprint: a national file is checked where it is used
+        near = np.sort(everything.query(within, predicate="intersects"))
+        geoms, codes = geoms[near], [codes[i] for i in near]
+        names = [names[i] for i in near] if names else None
+    found: list[tuple[float, Finding]] = []
+    for a, b, piece in overlap_pieces(geoms):
+        if within is not None and not shapely.intersects(piece, within):
+            continue
+        if within_snap(piece, geoms[a], snap) or within_snap(piece, geoms[b], snap):
+            continue
+        found.append((float(piece.area), overlap_finding(a, b, piece, codes, file, names=names)))
+    tree = shapely.STRtree(geoms)
+    for hole in holes(geoms):
+        if within is not None:  # a hole of the features kept may be covered by one left out
+            others = everything.geometries[everything.query(hole, predicate="intersects")]
+            hole = shapely.difference(hole, shapely.union_all(others)) if len(others) else hole
+        if hole.area < MIN_AREA_M2 or (within is not None and not shapely.intersects(hole, within)):
+            continue
+        finding = gap_finding(hole, tree, codes, file, names=names)
+        if finding.severity == "error" and not within_snap(hole, hole, snap):
+            found.append((float(hole.area), finding))
+    return [f for _, f in sorted(found, key=lambda pair: -pair[0])]
+
+
+def check_edges(geoms: np.ndarray, codes: list[str], file: str, gap_width: float, edges: Any = None,
+                names: list[str] | None = None) -> list[Finding]:
+    """shapely's coverage validation: per feature, the edges that do not match a neighbour's (``edges``: the
+    result of ``shapely.coverage_invalid_edges`` with this ``gap_width``, when it is known already)."""
+    import shapely
+
+    names = names or codes
+    edges = shapely.coverage_invalid_edges(geoms, gap_width=gap_width) if edges is None else edges
     findings = []
     for i in (~shapely.is_empty(edges)).nonzero()[0]:
         length = float(shapely.length(edges[i]))
         first = shapely.get_point(shapely.get_geometry(edges[i], 0), 0)
-        findings.append(Finding("coverage-edge", file, f"{codes[i]} has {_length(length)} of edge that does not "
+        findings.append(Finding("coverage-edge", file, f"{names[i]} has {_length(length)} of edge that does not "
                                 f"match its neighbours (gap width {gap_width:g} m)", code=codes[i],
                                 figures={"length_m": round(length, 1)}, **at(first)))
     return findings
 
 
-def check_slivers(geoms: np.ndarray, codes: list[str], file: str, sliver_area: float) -> list[Finding]:
+def coverage_findings(geoms: np.ndarray, codes: list[str], file: str, *, gap_width: float = 0.0,
+                      skip: Iterable[str] = (), fast: bool = True,
+                      names: list[str] | None = None) -> tuple[list[Finding], dict[str, Any]]:
+    """Overlaps, gaps and unmatched edges of valid polygons ``geoms`` (in that order), and their summary figures.
+
+    ``fast``: test the coverage first (``shapely.coverage_invalid_edges``); a valid one cannot overlap, so
+    the overlap search is skipped and the union is the coverage union. ``fast=False`` runs every check in
+    full (the same findings; kept to test the fast path against).
+    """
+    import shapely
+
+    skip = set(skip)
+    wanted = {c for c in ("coverage-overlap", "coverage-gap", "coverage-edge") if c not in skip}
+    findings: list[Finding] = []
+    summary: dict[str, Any] = {}
+    if not wanted:
+        return findings, summary
+    edges = valid = union = None
+    if fast:
+        edges, union = _edges_and_union(geoms, "coverage-gap" in wanted)
+        valid = bool(shapely.is_empty(edges).all())
+    if "coverage-overlap" in wanted:
+        if valid:
+            summary.update(overlap_pairs=0, overlap_area_km2=0.0, overlap_pairwise_sum_km2=0.0)
+        else:
+            found, figures = check_overlaps(geoms, codes, file, names=names)
+            findings += found
+            summary.update(figures)
+    if "coverage-gap" in wanted:
+        if valid and union is None:
+            union = shapely.coverage_union_all(geoms)
+        found, figures = check_gaps(geoms, codes, file, union if valid else None, names=names)
+        findings += found
+        summary.update(figures)
+    if "coverage-edge" in wanted:
+        findings += check_edges(geoms, codes, file, gap_width, edges if gap_width == 0 else None, names=names)
+    return findings, summary
+
+
+def _edges_and_union(geoms: np.ndarray, union: bool) -> tuple[Any, Any]:
+    """(``shapely.coverage_invalid_edges`` of ``geoms``, their ``coverage_union_all`` or None), computed side by
+    side on the worker threads (GEOS releases the GIL); the union is only right if no edge is invalid, so with
+    one thread it is left to the caller, who knows by then."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from placegeo.overlaps import workers
+
+    threads = workers()
+    if threads < 2:
+        return invalid_edges(geoms, threads=1), None
+    with ThreadPoolExecutor(threads) as pool:
+        merged = pool.submit(_coverage_union, geoms) if union else None
+        edges = invalid_edges(geoms, pool=pool, threads=threads)
+        return edges, merged.result() if merged is not None else None
+
+
+def _coverage_union(geoms: np.ndarray) -> Any:
+    """``shapely.coverage_union_all``, or None where GEOS refuses the coverage (it is invalid: not used)."""
+    import shapely
+
+    try:
+        return shapely.coverage_union_all(geoms)
+    except shapely.errors.GEOSException:
+        return None
+
+
+def invalid_edges(geoms: np.ndarray, gap_width: float = 0.0, *, pool: Any = None, threads: int = 1,
+                  chunked_from: int = CHUNKED_FROM) -> np.ndarray:
+    """``shapely.coverage_invalid_edges``, in spatial chunks on the ``threads`` of ``pool`` for a large layer.
+
+    GEOS checks each polygon against the polygons whose envelopes (grown by ``gap_width``) meet its own; a
+    chunk is given those neighbours too, and only its own polygons' results are kept, so the result is the
+    one call's.
+    """
+    import numpy as np
+    import shapely
+
+    if pool is None or threads < 2 or len(geoms) < chunked_from:
+        return shapely.coverage_invalid_edges(geoms, gap_width=gap_width)
+    bounds = shapely.bounds(geoms)
+    order = np.argsort(bounds[:, 0] + bounds[:, 2], kind="stable")
+    chunks = np.array_split(order, 2 * threads)  # more chunks than threads: none waits for the longest
+    tree = shapely.STRtree(geoms)
+    w = gap_width
+
+    def chunk_edges(chunk: np.ndarray) -> np.ndarray:
+        b = bounds[chunk]
+        _, near = tree.query(shapely.box(b[:, 0] - w, b[:, 1] - w, b[:, 2] + w, b[:, 3] + w))
+        extra = np.setdiff1d(np.unique(near), chunk)
+        return shapely.coverage_invalid_edges(np.concatenate([geoms[chunk], geoms[extra]]), gap_width=w)[:len(chunk)]
+
+    out = np.empty(len(geoms), dtype=object)
+    for chunk, edges in zip(chunks, pool.map(chunk_edges, chunks), strict=True):
+        out[chunk] = edges
+    return out
+
+
+def check_slivers(geoms: np.ndarray, codes: list[str], file: str, sliver_area: float,
+                  names: list[str] | None = None) -> list[Finding]:
     """Polygon parts smaller than ``sliver_area`` m²: whole features or fragments of multipolygons."""
     import numpy as np
     import shapely
 
+    names = names or codes
     parts, index = shapely.get_parts(geoms, return_index=True)
     areas = shapely.area(parts)
     findings = []
@@ -146,7 +329,7 @@ def check_slivers(geoms: np.ndarray, codes: list[str], file: str, sliver_area: f
         i = int(index[j])
         whole = shapely.get_num_geometries(geoms[i]) == 1
         what = "the whole feature" if whole else "a part"
-        findings.append(Finding("sliver", file, f"{codes[i]}: {what} is only {_area(areas[j])} "
+        findings.append(Finding("sliver", file, f"{names[i]}: {what} is only {_area(areas[j])} "
                                 f"(below {sliver_area:g} m²)", code=codes[i],
                                 figures={"area_m2": round(float(areas[j]), 2)},
                                 **at(shapely.point_on_surface(parts[j]))))

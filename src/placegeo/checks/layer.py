@@ -11,13 +11,15 @@ from typing import TYPE_CHECKING
 
 from placegeo.checks.base import Finding, at
 from placegeo.checks.gss import PATTERNS, bad_codes
-from placegeo.layers import POLYGONAL, crs_problem, non_finite, polygonal_part
+from placegeo.layers import POLYGONAL, crs_problem, current_reading, non_finite, polygonal_part
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import numpy as np
 
 POINTS = {"Point", "MultiPoint"}
+TYPE_IDS = {"Point": 0, "LineString": 1, "LinearRing": 2, "Polygon": 3, "MultiPoint": 4, "MultiLineString": 5,
+            "MultiPolygon": 6, "GeometryCollection": 7}  # shapely.get_type_id
 _REASON_POINT = re.compile(r"\[([-0-9.eE+]+) ([-0-9.eE+]+)\]")
 
 
@@ -35,10 +37,13 @@ def check_crs(frame: gpd.GeoDataFrame, file: str) -> tuple[gpd.GeoDataFrame, lis
     findings: list[Finding] = []
     if not np.all(np.isfinite(frame.geometry.total_bounds)):
         return (frame if frame.crs is not None else frame.set_crs("EPSG:27700")), findings
+    if frame.crs is None and current_reading().crs:  # --crs says what a file without one is in
+        frame = frame.set_crs(current_reading().crs)
     if frame.crs is None:
         guess = "EPSG:4326" if _looks_like_degrees(frame) else "EPSG:27700"
         findings.append(Finding("crs-missing", file, f"has no CRS (a Shapefile without its .prj?); the coordinates "
-                                f"look like {guess}, so the other checks read it as that"))
+                                f"look like {guess}, so the other checks read it as that (say which with --crs "
+                                f"{guess})"))
         frame = frame.set_crs(guess)
     for _ in range(2):  # a second pass catches e.g. lat/lon labelled as metres: first relabel, then swap
         problem = crs_problem(frame)
@@ -69,6 +74,7 @@ def check_geometries(geoms: np.ndarray, codes: list[str], file: str, *, points: 
     None where nothing usable is left. Finding locations here are in the file's CRS; the caller moves them to
     EPSG:27700.
     """
+    import numpy as np
     import shapely
 
     findings: list[Finding] = []
@@ -82,7 +88,9 @@ def check_geometries(geoms: np.ndarray, codes: list[str], file: str, *, points: 
             findings.append(Finding("geometry-non-finite", file, "has a NaN or infinite coordinate", code=codes[i]))
             usable[i] = None
     wanted = POINTS if points else POLYGONAL
-    for i, geom in enumerate(geoms):
+    ids = [TYPE_IDS[name] for name in wanted]
+    for i in np.flatnonzero(~np.isin(shapely.get_type_id(np.asarray(geoms, dtype=object)), ids)):  # the odd ones
+        geom = geoms[i]
         if usable[i] is None or geom.geom_type in wanted:
             continue
         if points:
@@ -139,12 +147,12 @@ def check_columns(frame: gpd.GeoDataFrame, file: str, code: str | None, name: st
 
 def check_codes(values: list, points: list, file: str, column: str, kind: str | None, kind_source: str
                 ) -> list[Finding]:
-    """Codes present, unique, and matching the pattern of the layer's kind."""
+    """Codes present, unique, and matching the pattern of the layer's kind (rows counted from 1)."""
     findings: list[Finding] = []
     texts = ["" if _blank(v) else str(v).strip() for v in values]
     for i, text in enumerate(texts):
         if not text:
-            findings.append(Finding("code-missing", file, f"row {i} has no {column}", figures={"row": i},
+            findings.append(Finding("code-missing", file, f"row {i + 1} has no {column}", figures={"row": i + 1},
                                     **at(points[i])))
     rows: dict[str, list[int]] = {}
     for i, text in enumerate(texts):
@@ -153,8 +161,9 @@ def check_codes(values: list, points: list, file: str, column: str, kind: str | 
     for text, where in rows.items():
         if len(where) > 1:
             findings.append(Finding("code-duplicate", file, f"{column} {text} appears {len(where)} times "
-                                    f"(rows {', '.join(map(str, where[:5]))})", code=text,
-                                    figures={"count": len(where), "rows": where}, **at(points[where[1]])))
+                                    f"(rows {', '.join(str(i + 1) for i in where[:5])})", code=text,
+                                    figures={"count": len(where), "rows": [i + 1 for i in where]},
+                                    **at(points[where[1]])))
     if kind in PATTERNS:
         present = [i for i, t in enumerate(texts) if t]
         severity = "warning" if kind_source == "column" else "error"

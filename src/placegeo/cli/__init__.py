@@ -13,7 +13,7 @@ import sys
 import warnings
 
 # Command modules register themselves on `app` when imported.
-from placegeo.cli import bestfit, compare, layers, map, overlap, pcn, profile, report, validate  # noqa: F401
+from placegeo.cli import bestfit, compare, layers, map, overlap, pcn, profile, report, snap, validate  # noqa: F401
 from placegeo.cli.app import app
 
 EXIT_INTERNAL = 3
@@ -169,13 +169,23 @@ def _restore_signals(previous: dict[int, object]) -> None:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """placegeo's own warnings as one line on stderr; others as Python prints them."""
+    """Every warning as one line on stderr: placegeo's own as they are, a library's (pyogrio, shapely's
+    RuntimeWarning, pandas) as placegeo's, saying where it came from."""
     from placegeo.errors import PlacegeoWarning
 
     if issubclass(category, PlacegeoWarning):
         _say(f"placegeo: warning: {message}")
-    else:
-        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+        return
+    text = " ".join(str(message).split()) or category.__name__
+    _say(f"placegeo: warning: {text} ({category.__name__} from {_library(filename)})")
+
+
+def _library(filename: str) -> str:
+    """The package a warning came from, by its file: ``pyogrio``, ``shapely``, ``pandas``... or ``placegeo``."""
+    parts = os.path.normpath(filename or "").split(os.sep)
+    if "site-packages" in parts and parts.index("site-packages") + 1 < len(parts):
+        return parts[parts.index("site-packages") + 1].removesuffix(".py")
+    return "placegeo" if "placegeo" in parts else os.path.basename(filename or "?")
 
 
 def _say(line: str) -> None:

@@ -44,20 +44,27 @@ def root(
                                  help="Write CSV text cells as they are: no ' before a cell starting with =, +, -, "
                                       "@, tab or CR (formula neutralising is for spreadsheets; pipelines may "
                                       "want the raw text)."),
+    crs: str = typer.Option(None, "--crs", metavar="CRS",
+                            help="The CRS of input files that declare none (a Shapefile without its .prj), e.g. "
+                                 "EPSG:27700; a file's own CRS is kept. In an option file: crs: EPSG:27700."),
     allow_virtual: bool = typer.Option(False, "--allow-virtual",
                                        help="Read GDAL virtual formats (VRT) and /vsi*/ paths; network "
                                             "addresses stay refused."),
     max_memory: float = typer.Option(None, "--max-memory", metavar="GB",
                                      help="Memory one boundary file may need, in GB (default: what the machine "
                                           "has available); a file needing more is refused with what it needs."),
+    quiet: bool = typer.Option(False, "--quiet", "-q",
+                               help="No progress on standard error (shown only on a terminal, for work that "
+                                    "lasts over a second)."),
 ) -> None:
     """placegeo: boundary alignment for NHS places and neighbourhoods.
 
-    Global options go before the command (placegeo --repair compare ...); --csv-raw and --allow-virtual may
-    also follow it.
+    Global options go before the command (placegeo --repair compare ...); --csv-raw, --allow-virtual and
+    --crs and --quiet may also follow it.
     The engine, repair and allow-virtual hold for every file the command reads (:func:`placegeo.layers.reading`, entered
     here and left when the command ends): no environment variable is set.
     """
+    from placegeo.cli.progress import shown
     from placegeo.io import csv_cells
     from placegeo.layers import reading
 
@@ -65,6 +72,23 @@ def root(
         from placegeo.errors import UsageError
 
         raise UsageError(f"--max-memory {max_memory} is not a number of GB above 0", hint="e.g. --max-memory 4")
-    ctx.with_resource(reading(engine, repair, allow_virtual=allow_virtual,
+    ctx.with_resource(reading(engine, repair, allow_virtual=allow_virtual, crs=_checked_crs(crs),
                               max_memory=None if max_memory is None else max_memory * 1e9))
     ctx.with_resource(csv_cells(csv_raw))
+    ctx.with_resource(shown(quiet))
+
+
+def _checked_crs(crs: str | None) -> str | None:
+    """``--crs`` as given, once pyproj knows it (an unknown one is a usage error before any file is read)."""
+    if not crs:
+        return None
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    from placegeo.errors import UsageError
+
+    try:
+        CRS.from_user_input(crs)
+    except CRSError:
+        raise UsageError(f"unknown --crs '{crs}'", hint="e.g. EPSG:27700 or EPSG:4326") from None
+    return crs

@@ -140,19 +140,32 @@ class PlacegeoGroup(TyperGroup):
         return super().parse_args(ctx, normalise_args(args[:first], self.params) + args[first:])
 
 
-GLOBAL_FLAGS = ("--csv-raw", "--allow-virtual")  # global flags also taken after the command (no command has them)
+GLOBAL_FLAGS = ("--csv-raw", "--allow-virtual", "--quiet", "-q")  # also taken after the command (no command has them)
+GLOBAL_VALUES = ("--crs",)  # global options with a value, also taken after the command
 
 
 def hoist_global_flags(args: list[str], commands: Any) -> list[str]:
-    """``placegeo compare --csv-raw ...`` as ``placegeo --csv-raw compare ...`` (up to a ``--``)."""
+    """``placegeo compare --csv-raw --crs EPSG:27700 ...`` as ``placegeo --csv-raw --crs EPSG:27700 compare
+    ...`` (up to a ``--``)."""
     first = next((i for i, a in enumerate(args) if a in commands), None)
     if first is None:
         return args
     end = args.index("--") if "--" in args[first:] else len(args)
-    flags = [a for a in args[first:end] if a in GLOBAL_FLAGS]
+    flags: list[str] = []
+    rest: list[str] = []
+    i = first
+    while i < end:
+        arg = args[i]
+        if arg in GLOBAL_FLAGS or arg.partition("=")[0] in GLOBAL_VALUES and "=" in arg:
+            flags.append(arg)
+        elif arg in GLOBAL_VALUES and i + 1 < end:
+            flags += [arg, args[i + 1]]
+            i += 1
+        else:
+            rest.append(arg)
+        i += 1
     if not flags:
         return args
-    rest = [a for a in args[first:end] if a not in GLOBAL_FLAGS]
     return args[:first] + flags + rest + args[end:]
 
 
@@ -288,7 +301,8 @@ def finite(ctx: Any, param: Any, value: float | None) -> float | None:
 
 Tol = Annotated[float, typer.Option(
     "--tol", metavar="SHARE", callback=finite, help="Whole / split and coterminous tolerance (a share: 0.01 = 1 %).")]
-Snap = Annotated[float, typer.Option("--snap", metavar="M", callback=finite, help="Boundary match distance in metres.")]
+Snap = Annotated[float, typer.Option("--snap", metavar="M", callback=finite,
+                                     help="Edge distance in metres: boundary match, edge noise and edge match.")]
 Population = Annotated[str | None, typer.Option(
     "--population", metavar="LAYER",
     help="Small-area population layer (default: follows the layers, lsoa11 for L&SC, england/lsoa21 for England).")]
@@ -325,3 +339,29 @@ def guidance_bands(place_max: float, neighbourhood_min: float, neighbourhood_max
                          f"({neighbourhood_max:,.0f})")
     return (Band(PLACE_BAND.name, None, place_max),
             Band(NEIGHBOURHOOD_BAND.name, neighbourhood_min, neighbourhood_max))
+
+
+def drawing_imports() -> None:
+    """Import what the drawing commands (map, report) use, skipping one thing a command line never shows: the
+    property list matplotlib writes into the docstring of every artist class's ``set`` as the class is defined
+    (about a third of matplotlib's import time). Only the classes imported here go without it; a notebook,
+    which never passes here, keeps every docstring."""
+    import sys
+
+    if "matplotlib.figure" in sys.modules:
+        return
+    import matplotlib.artist
+
+    kwdoc = getattr(matplotlib.artist, "kwdoc", None)
+    if not callable(kwdoc):
+        return
+    matplotlib.artist.kwdoc = lambda artist: ""  # type: ignore[assignment]
+    try:
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import matplotlib.collections  # noqa: F401
+        import matplotlib.figure  # noqa: F401
+        import matplotlib.legend  # noqa: F401
+        import matplotlib.patches  # noqa: F401
+        import matplotlib.text  # noqa: F401
+    finally:
+        matplotlib.artist.kwdoc = kwdoc

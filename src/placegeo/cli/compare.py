@@ -45,6 +45,13 @@ def compare_command(
                                   "each option's places as GeoPackage here."),
     format: TableFormat = typer.Option(TableFormat.text, "--format",
                                        help="How to print the scorecard: text (for people), csv or json."),
+    allow_overlaps: bool = typer.Option(False, "--allow-overlaps",
+                                        help="Take a reference file whose units overlap or leave gaps wider than "
+                                             "--snap (refused otherwise), with a warning: its shares no longer "
+                                             "sum to one."),
+    wide: bool = typer.Option(False, "--wide",
+                              help="Print the scorecard as one wide table (a row per option, a column per layer), "
+                                   "however narrow the terminal; by default it is transposed or stacked to fit."),
     force: Force = False,
 ) -> None:
     """Compare place options with reference layers: coterminosity, split units, coterminous places."""
@@ -57,7 +64,7 @@ def compare_command(
         check_outputs(out, force)
     comparison = compare(options, against or None, weight=weight, tol=tol, snap=snap,
                          population=population, place_band=place_band, neighbourhood_band=neighbourhood_band,
-                         subunits=subunits, warn=warn)
+                         subunits=subunits, allow_overlaps=allow_overlaps, warn=warn)
     if out is not None:
         from placegeo.compare_output import write_outputs
 
@@ -72,4 +79,4 @@ def compare_command(
     else:
         from placegeo.render.scorecard import render_scorecard
 
-        typer.echo(render_scorecard(comparison), nl=False)
+        typer.echo(render_scorecard(comparison, wide=wide), nl=False)

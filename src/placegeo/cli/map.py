@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from placegeo.cli.app import app
-from placegeo.cli.common import MapFormat, Paper, PlacegeoCommand, finite, warn
+from placegeo.cli.common import MapFormat, Paper, PlacegeoCommand, drawing_imports, finite, warn
 
 
 @app.command("map", cls=PlacegeoCommand)
@@ -62,6 +62,7 @@ def map_command(
     from placegeo.io import refuse_overwrite
 
     refuse_overwrite([out], force)  # an output that exists or cannot be written is found before the drawing
+    drawing_imports()
     fig = map_options(options, overlays=overlay, highlight_splits=highlight_splits, labels=labels,
                       practices=practices, paper=paper, title=title, subtitle=subtitle, attribution=attribution,
                       tol=tol, population=population, warn=warn, shade=shade)

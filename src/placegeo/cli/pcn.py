@@ -76,4 +76,6 @@ def pcn_build(
         locations_source=str(practices),
     )
     write_pcns(built, out, force=force, lookup=lookup)
-    typer.echo(format_build(built, out))
+    from placegeo.render.fit import wrap
+
+    typer.echo(wrap(format_build(built, out)))

@@ -27,5 +27,7 @@ def profile_command(
     emit_table(profile_frame(table, rounded=text), out=out, format=format, force=force,
                title=f"Who lives in each unit of {table.subject}")
     if text:
-        typer.echo(f"Sources: {sources_line(table)}. Core20: residents of LSOAs in IMD deciles 1-2; "
-                   "imd_band: national decile of the mean (1 = most deprived).", err=True)
+        from placegeo.render.fit import wrap
+
+        typer.echo(wrap(f"Sources: {sources_line(table)}. Core20: residents of LSOAs in IMD deciles 1-2; "
+                        "imd_band: national decile of the mean (1 = most deprived)."), err=True)

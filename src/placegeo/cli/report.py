@@ -23,6 +23,7 @@ from placegeo.cli.common import (
     Tol,
     Weight,
     WeightOption,
+    drawing_imports,
     guidance_bands,
     warn,
 )
@@ -51,6 +52,8 @@ def report_command(
     from placegeo.tasks import report
 
     place_band, neighbourhood_band = guidance_bands(place_max, neighbourhood_min, neighbourhood_max)
+    if not no_maps and "html" in formats:
+        drawing_imports()
     written = report(options, against or None, out, formats=[str(f) for f in formats], weight=weight, tol=tol,
                      snap=snap, population=population, place_band=place_band, neighbourhood_band=neighbourhood_band,
                      subunits=subunits, force=force, maps=not no_maps, warn=warn)

@@ -9,6 +9,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FORMATS = ("text", "csv", "json")  # "text" is the table for people ("table" is its old name)
+SUMMARY_ABOVE = 200
+"""A text table longer than this is summarised: its first rows, how many more, and where to get them all."""
+SUMMARY_ROWS = 20
 
 
 def emit_table(table: pd.DataFrame, *, out: Path | None, format: str | None, force: bool, title: str) -> None:
@@ -33,16 +36,23 @@ def emit_table(table: pd.DataFrame, *, out: Path | None, format: str | None, for
     if fmt != "text":
         typer.echo(_text(table, fmt), nl=False)
         return
-    from rich.console import Console
     from rich.table import Table
 
+    from placegeo.render.fit import render, table_or_records, terminal_width, wrap
+
+    shown = table if len(table) <= SUMMARY_ABOVE else table.head(SUMMARY_ROWS)
+    headers = [str(column) for column in table.columns]
+    rows = [[_cell(v) for v in row] for row in shown.itertuples(index=False)]
     rich_table = Table(title=title)
     for column in table.columns:
         rich_table.add_column(str(column), justify="right" if table[column].dtype.kind in "fi" else "left")
-    for row in table.itertuples(index=False):
-        rich_table.add_row(*(_cell(v) for v in row))
-    console = Console(width=200, force_terminal=False, color_system=None, record=True)
-    console.print(rich_table)
+    for row in rows:
+        rich_table.add_row(*row)
+    width = terminal_width()  # a table wider than the terminal is printed a row at a time (no number cut)
+    typer.echo(render(table_or_records(rich_table, headers, rows, width=width, title=title), width), nl=False)
+    if len(shown) < len(table):
+        typer.echo(wrap(f"first {len(shown)} of {len(table):,} rows; all of them with --format csv, --format json "
+                        "or --out FILE", width))
 
 
 def _text(table: pd.DataFrame, fmt: str) -> str:

@@ -50,7 +50,7 @@ def _summary_line(report: FileReport) -> str:
     if s.get("overlap_pairs"):
         bits.append(f"{s['overlap_pairs']} overlapping pairs, {s['overlap_area_km2']:,.3f} km² covered twice")
     if s.get("gaps"):
-        bits.append(f"{s['gaps']} gaps, {s['gap_area_km2']:,.3f} km²")
+        bits.append(f"{s['gaps']:,} gaps, {s['gap_area_km2']:,.3f} km²")
     if s.get("footprint_uncovered_km2"):
         people = s.get("footprint_uncovered_population")
         bits.append(f"{s['footprint_uncovered_km2']:,.3f} km² of {s['footprint']} uncovered"
@@ -59,40 +59,76 @@ def _summary_line(report: FileReport) -> str:
     return " · ".join(bits)
 
 
-def to_text(report: Report, fail_on: str = "error") -> str:
-    """Rich tables, one per file, at most TEXT_ROWS_PER_CHECK rows per check."""
+def to_text(report: Report, fail_on: str = "error", width: int | None = None) -> str:
+    """Rich tables, one per file, at most TEXT_ROWS_PER_CHECK rows per check, at ``width`` columns (the
+    terminal's by default). When the columns other than the message leave it too little room (a narrow
+    terminal), each finding is printed on two lines instead (what and where, then the message), so that no code
+    or coordinate is cut."""
     import io
+    import textwrap
 
     from rich.console import Console
     from rich.table import Table
 
+    from placegeo.render.fit import terminal_width
+
+    width = width or terminal_width()
     buffer = io.StringIO()
-    console = Console(file=buffer, width=140, force_terminal=False, color_system=None)
+    console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
+    headers = ("severity", "check", "code", "where (EPSG:27700)", "message")
     for file_report in report.files:
-        console.print(f"[bold]{file_report.file}[/bold] ({file_report.type}): {_summary_line(file_report)}")
+        console.print(f"[bold]{escape(file_report.file)}[/bold] ({file_report.type}): {_summary_line(file_report)}")
         if not file_report.findings:
             console.print(f"  ok: {len(file_report.checks)} checks passed")
             continue
-        table = Table(show_lines=False, pad_edge=False)
-        for column in ("severity", "check", "code", "where (EPSG:27700)", "message"):
-            table.add_column(column, overflow="fold")
+        rows: list[tuple[str, ...]] = []
         shown: dict[str, int] = {}
         for finding in file_report.findings:
             shown[finding.check] = shown.get(finding.check, 0) + 1
             if shown[finding.check] <= TEXT_ROWS_PER_CHECK:
-                table.add_row(f"[{_STYLE[finding.severity]}]{finding.severity}[/]", finding.check,
-                              finding.code or "", _where(finding), finding.message)
+                rows.append((finding.severity, finding.check, finding.code or "", _where(finding), finding.message))
         for check, count in shown.items():
             if count > TEXT_ROWS_PER_CHECK:
-                table.add_row("", check, "", "", f"... and {count - TEXT_ROWS_PER_CHECK} more (see --format json)")
+                rows.append(("", check, "", "", f"... and {count - TEXT_ROWS_PER_CHECK} more (see --format json)"))
+        if _table_width(headers[:-1], rows) + MESSAGE_ROOM > width:
+            console.print("  (each finding: severity, check, code, where in EPSG:27700; then the message)",
+                          style="dim")
+            for severity, check, code, where, message in rows:  # two lines a finding, wrapped at spaces
+                head = " ".join(part for part in (severity, check, code) if part)
+                console.print(head + (f" at {where}" if where else ""), markup=False, highlight=False)
+                console.print(textwrap.fill(message, width, initial_indent="  ", subsequent_indent="  ",
+                                            break_long_words=False, break_on_hyphens=False),
+                              markup=False, highlight=False, soft_wrap=True)
+            continue
+        table = Table(show_lines=False, pad_edge=False)
+        for column in headers:
+            table.add_column(column, overflow="fold", no_wrap=column != "message")
+        for severity, *rest in rows:
+            table.add_row(f"[{_STYLE[severity]}]{severity}[/]" if severity else "", *(escape(c) for c in rest))
         console.print(table)
     for skipped in report.skipped:
-        console.print(f"{skipped}: skipped (YAML, but not an option file)")
+        console.print(f"{escape(skipped)}: skipped (YAML, but not an option file)")
     counts = report.counts()
     verdict = "FAILED" if report.failing(fail_on) else "passed"
     console.print(f"{verdict}: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info "
                   f"in {len(report.files)} file(s) (fail on {fail_on})")
     return buffer.getvalue()
+
+
+MESSAGE_ROOM = 30  # the least width the message column needs to stay readable in a table
+
+
+def _table_width(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> int:
+    """Columns taken by ``headers`` (unwrapped, with a table's borders and padding) for these rows."""
+    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(headers)]
+    return sum(widths) + 3 * len(widths) + 1
+
+
+def escape(text: str) -> str:
+    """Text from a file (a name, a path) printed as itself, never read as rich markup."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def to_junit(report: Report, fail_on: str = "error") -> str:

@@ -5,8 +5,10 @@ Every artist carries a ``gid`` (an ``id`` in SVG output) so tests and readers ca
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from placegeo.render.pages import PT_PER_MM
@@ -65,25 +67,85 @@ def footer(fig: Figure, page: Paper, lines: list[str], margin: float) -> float:
     return len(wrapped_lines) * line_height_mm(size) + 2
 
 
-def scale_bar(ax: Axes, page: Paper):
-    """A scale bar in kilometres (matplotlib-scalebar), lower left of the map panel."""
-    from matplotlib_scalebar.scalebar import ScaleBar
+@dataclass(frozen=True)
+class ScaleBarBox:
+    """Where the scale bar sits, in millimetres from the panel's lower left corner (to keep labels off it)."""
 
-    class GroupedScaleBar(ScaleBar):
-        """A ScaleBar drawn inside a named group, so SVG output carries its id."""
+    width_mm: float
+    height_mm: float
 
-        def draw(self, renderer, *args, **kwargs):
-            renderer.open_group("scale-bar", gid=self.get_gid())
-            super().draw(renderer, *args, **kwargs)
-            renderer.close_group("scale-bar")
 
-    bar = GroupedScaleBar(1.0, units="m", dimension="si-length", fixed_units="km", location="lower left",
-                   length_fraction=0.22, width_fraction=0.012, box_alpha=0.85, color=INK, scale_loc="top",
-                   border_pad=0.6, font_properties={"size": 7 * page.scale})
-    bar.set_gid("scale-bar")
-    bar.set_zorder(30)
-    ax.add_artist(bar)
-    return bar
+def nice_length(target: float) -> float:
+    """The largest 1, 2 or 5 times a power of ten not above ``target`` (a scale bar's round length)."""
+    exponent = math.floor(math.log10(target))
+    for leading in (5, 2, 1):
+        if leading * 10**exponent <= target:
+            return leading * 10.0**exponent
+    return 10.0**exponent  # pragma: no cover - unreachable: 1 x 10^floor(log10(t)) <= t
+
+
+def scale_ticks(length: float) -> list[float]:
+    """Tick positions along a bar of a round ``length``: 0 to it in round steps (5 of 1, 4 of 0.5, 5 of 0.2)."""
+    exponent = math.floor(math.log10(length))
+    leading = round(length / 10**exponent)
+    step = {5: 1.0, 2: 0.5, 1: 0.2}[leading] * 10**exponent
+    count = round(length / step)
+    return [round(i * step, 10) for i in range(count + 1)]
+
+
+def km_label(value: float) -> str:
+    return f"{value:g}"
+
+
+def scale_bar(ax: Axes, page: Paper, fraction: float = 0.22) -> ScaleBarBox:
+    """A scale bar in kilometres, lower left of the map panel: alternate dark and white segments of a round
+    length (:func:`nice_length` of ``fraction`` of the panel), a tick at each segment, round-number labels
+    (every tick where there is room, else the ends and the middle) and "km"."""
+    from matplotlib.patches import Rectangle
+
+    box = ax.get_position()
+    width_mm, height_mm = box.width * page.width, box.height * page.height
+    xmin, xmax = ax.get_xlim()
+    km_per_mm = (xmax - xmin) / 1000 / width_mm
+    length = nice_length(fraction * width_mm * km_per_mm)
+    ticks = scale_ticks(length)
+    size = 6.5 * page.scale
+    pad, bar_h, tick_h = 3.0, 1.4, 1.0
+    bar_mm = length / km_per_mm
+    step_mm = bar_mm / (len(ticks) - 1)
+    char_mm = size * CHAR_WIDTH_EM / PT_PER_MM
+    widest = max(len(km_label(t)) for t in ticks) * char_mm
+    half = len(ticks) // 2 if (len(ticks) - 1) % 2 == 0 else None
+    shown = [i for i in range(len(ticks)) if step_mm >= widest + 1.5 or i in (0, len(ticks) - 1, half)]
+
+    def fx(mm: float) -> float:
+        return mm / width_mm
+
+    def fy(mm: float) -> float:
+        return mm / height_mm
+
+    text_h = size / PT_PER_MM
+    total_w = pad + bar_mm + 1.2 + 2.6 * char_mm + 2
+    total_h = pad + bar_h + tick_h + text_h + 1.5
+    backing = Rectangle((fx(pad - 2), fy(pad - 2)), fx(total_w - pad + 2), fy(total_h - pad + 2),
+                        transform=ax.transAxes, facecolor="white", edgecolor="none", alpha=0.85, zorder=29)
+    backing.set_gid("scale-bar")
+    ax.add_patch(backing)
+    for i in range(len(ticks) - 1):
+        segment = Rectangle((fx(pad + i * step_mm), fy(pad)), fx(step_mm), fy(bar_h), transform=ax.transAxes,
+                            facecolor=INK if i % 2 == 0 else "white", edgecolor=INK, linewidth=0.6, zorder=30)
+        segment.set_gid(f"scale-bar-segment-{i + 1}")
+        ax.add_patch(segment)
+    for i, value in enumerate(ticks):
+        x = fx(pad + i * step_mm)
+        ax.plot([x, x], [fy(pad), fy(pad + bar_h + tick_h)], transform=ax.transAxes, color=INK, linewidth=0.6,
+                zorder=30, gid=f"scale-bar-tick-{i}", solid_capstyle="butt")
+        if i in shown:
+            ax.text(x, fy(pad + bar_h + tick_h + 0.3), km_label(value), transform=ax.transAxes, ha="center",
+                    va="bottom", fontsize=size, color=INK, zorder=30, gid="scale-bar-label")
+    ax.text(fx(pad + bar_mm + 1.2), fy(pad + bar_h / 2), "km", transform=ax.transAxes, ha="left", va="center",
+            fontsize=size, color=INK, zorder=30, gid="scale-bar-unit")
+    return ScaleBarBox(total_w, total_h)
 
 
 def north_arrow(ax: Axes, page: Paper, size_mm: float = 11.0):

@@ -1,10 +1,11 @@
 """Board-paper maps of place options: ``draw_map`` returns a matplotlib Figure, ``save_map`` writes it.
 
 One option, or several side by side at one scale with one legend. Each place is filled in its own colour
-(stable by name, colour-blind safe: :mod:`placegeo.render.palette`); sub-units are lighter tints of their
-place's colour inside a thicker place outline; overlays are outlines; with ``highlight_splits`` the
-reference units the option splits are hatched, outlined strongly and labelled with their shares. Every
-page has a title, subtitle, legend, scale bar in km, north arrow and the data's attribution lines.
+(colour-blind safe, neighbours never alike, one colour per place on a page: :mod:`placegeo.render.palette`);
+sub-units are tints and shades of their place's colour inside a thicker place outline; overlays are outlines;
+with ``highlight_splits`` the reference units the option splits are hatched (one hatching per split layer),
+outlined strongly and labelled with their shares, † and a footnote when the layer is modelled. Every page has
+a title, subtitle, a legend of every mark, a ticked scale bar in km, north arrow and the data's attribution.
 
 Usable from a notebook::
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,9 +30,10 @@ from placegeo.errors import UsageError
 from placegeo.render import pages
 from placegeo.render.attribution import attributions
 from placegeo.render.furniture import footer, header, legend, north_arrow, scale_bar, wrap
-from placegeo.render.palette import INK, place_colours, sequential, tint
+from placegeo.render.palette import INK, page_colours, sequential, tint
 from placegeo.render.shapes import SIMPLIFY_MM, boundary_segments, coverage_simplified, polygon_path, window
 from placegeo.render.shapes import window_size as _window_size
+from placegeo.results import CAVEAT_MARK, MODELLED
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -45,14 +47,18 @@ if TYPE_CHECKING:
 MARGIN_MM = 8.0
 LEGEND_WIDTH_MM = 64.0
 GAP_MM = 6.0
-SUBUNIT_TINTS = (0.0, 0.45, 0.7, 0.25, 0.58)
+SUBUNIT_TINTS = (-0.2, 0.35, 0.65, -0.38, 0.5)
+"""Sub-units are tints (lighter) and shades (darker, negative) of their place's colour, never the colour
+itself, so the legend tells a place from its sub-units; neighbouring sub-units differ by at least 0.3."""
 OVERLAY_STYLES = (
     {"color": "#222222", "linewidth": 0.9, "linestyle": (0, (5, 2))},
     {"color": "#333333", "linewidth": 1.1, "linestyle": (0, (1, 1.5))},
     {"color": "#000000", "linewidth": 0.6, "linestyle": "-"},
     {"color": "#444444", "linewidth": 0.9, "linestyle": (0, (6, 2, 1, 2))},
 )
-SPLIT_STYLE = {"facecolor": "none", "edgecolor": INK, "linewidth": 1.8, "hatch": "///"}
+SPLIT_STYLE = {"facecolor": "none", "edgecolor": INK, "linewidth": 1.8}
+SPLIT_HATCHES = ("///", "\\\\\\", "xxx", "...", "|||")
+"""One hatching per split layer on a page (a report's small multiples show every reference layer)."""
 
 
 class MapWarning(UserWarning):
@@ -65,6 +71,8 @@ class _Panel:
     leaves: list[tuple[str, str | None, Any]]  # (place, sub-unit or None, simplified geometry)
     places: dict[str, Any]  # place -> simplified geometry
     splits: list[tuple[SplitUnit, Any]] = field(default_factory=list)  # (unit, simplified polygon)
+    hatch: str = SPLIT_HATCHES[0]
+    mark: str = ""  # "†" when the split layer is modelled or best-fit (its caveat is at the foot)
 
 
 def draw_map(
@@ -77,12 +85,14 @@ def draw_map(
     attribution: str | None = None,
     tol: float | None = None,
     warn: Callable[[str], None] | None = None,
+    colours: Mapping[str, str] | None = None,
 ) -> Figure:
     """Draw the options of ``inputs`` (:func:`placegeo.api.map_inputs`: one option, or several side by side at
     one scale with one legend) on a page of ``paper``; loads and measures nothing.
 
     ``attribution``: a licence line for data without a catalogue entry (a user's own file); without it such a
-    map warns through ``warn`` (default: :mod:`warnings`). ``tol`` is only named in the subtitle.
+    map warns through ``warn`` (default: :mod:`warnings`). ``tol`` is only named in the subtitle. ``colours``:
+    place name -> colour when several maps share colours (a report); by default :func:`page_colours`.
     :func:`placegeo.map` (``placegeo.tasks.map_options``) loads, measures and draws in one call.
     """
     import matplotlib
@@ -93,14 +103,17 @@ def draw_map(
     page = pages.paper(paper)
     loaded, overlay_layers = inputs.options, inputs.overlays
     split_layer, practice_layer = inputs.split_layer, inputs.practice_layer
+    panel_layers = inputs.split_layers or [split_layer] * len(loaded)
+    split_set = list({layer.id: layer for layer in panel_layers if layer is not None}.values())
 
     shade = inputs.shade
-    sources = [o.blocks for o in loaded] + overlay_layers + [split_layer, practice_layer]
+    sources = [o.blocks for o in loaded] + overlay_layers + [*split_set, practice_layer]
     lines = list(attributions([(s.attribution, s.id) for s in sources if s is not None]
                               + (shade.credits if shade is not None else []) + [(attribution, None)]))
-    drawn = [layer for layer in [split_layer, *overlay_layers] if layer is not None and layer.entry is not None]
-    lines += list(dict.fromkeys(f"Note: {_named(layer.id, layer.entry.caveat)}" for layer in drawn
-                                if layer.entry.caveat))
+    drawn = [layer for layer in [*split_set, *overlay_layers] if layer.entry is not None]
+    drawn += [o.blocks for o in loaded if o.blocks is not None and _modelled(o.blocks)]  # modelled places
+    lines += list(dict.fromkeys(f"{CAVEAT_MARK if _modelled(layer) else 'Note:'} {_named(layer.id, layer.entry.caveat)}"
+                                for layer in drawn if layer.entry.caveat))
     unlicensed = [_source_name(o) for o in loaded if o.blocks is None or o.blocks.entry is None]
     unlicensed += [layer.source for layer in overlay_layers if layer.entry is None]
     if unlicensed and not attribution:
@@ -109,19 +122,21 @@ def draw_map(
 
     splits: list[list[SplitUnit]] = [[] for _ in loaded]
     weight = "population"
-    if split_layer is not None:
-        from placegeo.render.splits import split_units
+    for i, (option, layer) in enumerate(zip(loaded, panel_layers, strict=True)):
+        if layer is not None:
+            from placegeo.render.splits import split_units
 
-        for i, option in enumerate(loaded):
             own = inputs.splits[i]
             assert own is not None
-            splits[i], weight = split_units(option, split_layer, own)
+            splits[i], weight = split_units(option, layer, own)
 
-    colours = place_colours(o.place_names for o in loaded)
-    with matplotlib.rc_context(pages.RC):
+    from placegeo.progress import phase
+
+    colours = dict(colours) if colours is not None else page_colours([footprints(o) for o in loaded])
+    with phase(f"drawing {_title(loaded)}"), matplotlib.rc_context(pages.RC), pages.quiet_glyphs():
         fig = pages.new_figure(page)
         head = header(fig, page, title or _title(loaded), subtitle if subtitle is not None else
-                      _subtitle(loaded, overlay_layers, split_layer, tol, weight, shade), MARGIN_MM)
+                      _subtitle(loaded, overlay_layers, split_set, tol, weight, shade), MARGIN_MM)
         foot = footer(fig, page, lines, MARGIN_MM)
         content = pages.Box(MARGIN_MM, MARGIN_MM + foot, page.width - 2 * MARGIN_MM,
                             page.height - 2 * MARGIN_MM - head - foot)
@@ -132,8 +147,9 @@ def draw_map(
         metres_per_mm = size[0] / boxes[0].width
         windows = [window(b, size) for b in bounds]
         simplified = {layer.id: _simplified(layer, metres_per_mm, windows)
-                      for layer in [*overlay_layers, split_layer] if layer is not None}
-        split_geoms = dict(zip(*simplified[split_layer.id], strict=True)) if split_layer is not None else {}
+                      for layer in [*overlay_layers, *split_set]}
+        split_geoms = {layer.id: dict(zip(*simplified[layer.id], strict=True)) for layer in split_set}
+        hatches = {layer.id: SPLIT_HATCHES[i % len(SPLIT_HATCHES)] for i, layer in enumerate(split_set)}
         shading = _shading(shade, metres_per_mm) if shade is not None else None
         overlays = [(layer, simplified[layer.id][1]) for layer in overlay_layers]
         for index, (option, box) in enumerate(zip(loaded, boxes, strict=True)):
@@ -141,20 +157,63 @@ def draw_map(
             ax.set_gid(f"map-panel-{index + 1}")
             _setup_axes(ax, windows[index])
             panel = _panel(option, metres_per_mm)
-            panel.splits = [(unit, split_geoms.get(unit.code, unit.geometry)) for unit in splits[index]]
+            layer = panel_layers[index]
+            if layer is not None:
+                panel.splits = [(unit, split_geoms[layer.id].get(unit.code, unit.geometry)) for unit in splits[index]]
+                panel.hatch = hatches[layer.id]
+                panel.mark = CAVEAT_MARK if _modelled(layer) else ""
             if shading is not None:
                 _draw_shading(ax, shading)
             _draw_panel(fig, ax, page, panel, colours, overlays, practice_layer, metres_per_mm, labels=labels,
                         filled=shading is None)
             if len(loaded) > 1:
-                ax.set_title(option.name, fontsize=10 * page.scale, fontweight="bold", loc="left", color=INK, pad=4)
+                ax.set_title(_panel_title(loaded, panel_layers, index), fontsize=10 * page.scale, fontweight="bold",
+                             loc="left", color=INK, pad=4)
         if shade is not None:
             handles, headings = _shade_handles(shade, page)
         else:
-            handles, headings = _place_handles(loaded, colours)
-        handles += _other_handles(overlay_layers, split_layer, practice_layer, page)
+            handles, headings = _capped(*_place_handles(loaded, colours))
+        outside = _outside_places(loaded, splits)
+        handles += _other_handles(overlay_layers, split_set, hatches, practice_layer, page, outside=outside,
+                                  filled=shade is None)
         legend(fig, page, handles, legend_box, headings=headings, title="Places" if shade is None else "Key")
+    missing = pages.missing_glyphs(fig)
+    if missing:
+        warn(f"no font has {' '.join(missing)}: drawn as boxes on the map")
     return as_map_figure(fig)
+
+
+def footprints(option: Option) -> dict[str, Any]:
+    """Place name -> footprint polygon (what :func:`page_colours` colours by adjacency)."""
+    frame = option.frame
+    return dict(zip(frame["place"].astype(str), frame.geometry.values, strict=True))
+
+
+def _panel_title(options: list[Option], layers: list[Layer | None], index: int) -> str:
+    """A panel's title: its option's name, or (one option in small multiples) the layer whose splits it shows."""
+    layer = layers[index]
+    if len({o.name for o in options}) == 1 and layer is not None:
+        return f"Split: {layer.title.split(',')[0]}"
+    return options[index].name + (f": split {layer.id}" if layer is not None and len(set(map(id, layers))) > 1
+                                  else "")
+
+
+def _outside_places(options: list[Option], splits: list[list[SplitUnit]]) -> bool:
+    """Whether any hatched unit reaches outside every place of its panel (drawn hatched on white)."""
+    import shapely
+
+    for option, units in zip(options, splits, strict=True):
+        if units:
+            footprint = shapely.union_all(option.frame.geometry.values)
+            for unit in units:
+                if shapely.area(shapely.difference(unit.geometry, footprint)) > 0.005 * shapely.area(unit.geometry):
+                    return True
+    return False
+
+
+def _modelled(layer: Layer) -> bool:
+    """Whether the layer is modelled or best-fit, so the figures drawn from it carry † and its caveat."""
+    return layer.entry is not None and layer.entry.exactness in MODELLED
 
 
 def _named(layer_id: str, caveat: str) -> str:
@@ -171,7 +230,9 @@ def save_map(fig: Figure, out: str | Path, *, fmt: str | None = None, dpi: int =
         raise UsageError(f"--dpi {dpi} is out of range", hint="use 20 to 1200 (150-300 for slides and print)")
     out = Path(out)
     title = fig.texts[0].get_text().replace("\n", " ") if fig.texts else "placegeo map"
-    with atomic_path(out, force=force) as tmp:
+    from placegeo.progress import phase
+
+    with phase(f"writing {out.name}"), atomic_path(out, force=force) as tmp:
         pages.save_figure(fig, tmp, fmt, dpi, title)
     return out
 
@@ -206,27 +267,28 @@ def _geography(option: Option) -> str:
     """Which geography and vintage an option's places are built from."""
     if option.blocks is None:
         return f"drawn in {Path(str(option.source)).name}" if option.source else "drawn by hand"
-    text = f"built from {option.blocks.title}"
+    text = f"built from {option.blocks.title}" + (f" {CAVEAT_MARK}" if _modelled(option.blocks) else "")
     if option.blocks.entry is not None and option.blocks.entry.vintage:
         vintage = re.sub(r"\s*\([^()]*\)", "", option.blocks.entry.vintage.split(";")[0]).strip()
         text += f" (vintage: {vintage})"
     return text
 
 
-def _subtitle(options: list[Option], overlays: list[Layer], split_layer: Layer | None, tol: float | None,
+def _subtitle(options: list[Option], overlays: list[Layer], split_layers: list[Layer], tol: float | None,
               weight: str, shade: Shade | None = None) -> str:
     parts = []
-    for option in options:
+    for option in {o.name: o for o in options}.values():
         n = len(option.places)
         subs = " with sub-units" if option.has_subunits else ""
-        lead = f"{option.name}: " if len(options) > 1 else ""
+        lead = f"{option.name}: " if len({o.name for o in options}) > 1 else ""
         parts.append(f"{lead}{n} place{'s' if n != 1 else ''}{subs}, {_geography(option)}.")
     if overlays:
         parts.append("Outlines: " + "; ".join(layer.title for layer in overlays) + ".")
-    if split_layer is not None:
+    if split_layers:
         from placegeo.metrics import DEFAULT_TOL
 
-        parts.append(f"Hatched: {split_layer.title} units split between places (shares of {weight}; tolerance "
+        titles = "; ".join(layer.title for layer in split_layers)
+        parts.append(f"Hatched: {titles} units split between places (shares of {weight}; tolerance "
                      f"{(tol if tol is not None else DEFAULT_TOL):.0%}).")
     if shade is not None:
         parts.append(f"Shaded: {shade.title} ({shade.source}); places outlined.")
@@ -311,9 +373,12 @@ def _panel(option: Option, metres_per_mm: float) -> _Panel:
             leaves.append((place.name, None, frame.loc[place.name]))
     simplified = coverage_simplified([g for _, _, g in leaves], SIMPLIFY_MM * metres_per_mm)
     leaves = [(p, s, g) for (p, s, _), g in zip(leaves, simplified, strict=True)]
+    grouped: dict[str, list[Any]] = {}
+    for p, _, g in leaves:
+        grouped.setdefault(p, []).append(g)
     places: dict[str, Any] = {}
     for place in option.places:
-        parts = [g for p, _, g in leaves if p == place.name]
+        parts = grouped.get(place.name, [])
         places[place.name] = parts[0] if len(parts) == 1 else shapely.coverage_union_all(parts)
     return _Panel(option, leaves, places)
 
@@ -396,6 +461,7 @@ def _draw_panel(fig: Figure, ax: Axes, page: pages.Paper, panel: _Panel, colours
                 overlays: list[tuple[Layer, Any]], practice_layer: Layer | None, metres_per_mm: float, *,
                 labels: bool, filled: bool = True) -> None:
     from placegeo.io import safe_filename
+    from placegeo.progress import phase
     from placegeo.render.labels import Labeller, font_sizes
 
     option = panel.option
@@ -418,7 +484,7 @@ def _draw_panel(fig: Figure, ax: Axes, page: pages.Paper, panel: _Panel, colours
         _lines(ax, list(panel.places.values()), "place-casing", colors="white", linewidths=3.2, zorder=5.9)
     _lines(ax, list(panel.places.values()), "place-outlines", colors=INK, linewidths=1.3 if filled else 1.6, zorder=6)
     for unit, geom in panel.splits:
-        _patch(ax, geom, gid=f"split-{safe_filename(unit.code)}", zorder=7, **SPLIT_STYLE)
+        _patch(ax, geom, gid=f"split-{safe_filename(unit.code)}", zorder=7, hatch=panel.hatch, **SPLIT_STYLE)
     if practice_layer is not None:
         points = practice_layer.frame.geometry
         xmin, xmax = ax.get_xlim()
@@ -435,17 +501,21 @@ def _draw_panel(fig: Figure, ax: Axes, page: pages.Paper, panel: _Panel, colours
     _block_furniture(labeller, ax, page, bar)
     areas = {name: geom.area for name, geom in panel.places.items()}
     with_subunits = {p.name for p in option.places if p.subunits is not None}
-    for name in sorted(panel.places, key=lambda n: -areas[n]):
-        sizes = font_sizes(areas[name], metres_per_mm, largest=12, smallest=6.5, scale=page.scale)
-        labeller.place(name, panel.places[name], sizes=sizes, style={"fontweight": "bold"},
-                       gid=f"label-{safe_filename(name)}")
+    with phase(f"placing {len(areas):,} labels", total=len(areas)) as step:
+        for name in sorted(panel.places, key=lambda n: -areas[n]):
+            sizes = font_sizes(areas[name], metres_per_mm, largest=12, smallest=6.5, scale=page.scale)
+            labeller.place(name, panel.places[name], sizes=sizes, style={"fontweight": "bold"},
+                           gid=f"label-{safe_filename(name)}")
+            step()
     for place, sub, geom in panel.leaves:
         if sub is None or place not in with_subunits:
             continue
         sizes = font_sizes(geom.area, metres_per_mm, largest=9, smallest=6, scale=page.scale)
         labeller.place(sub, geom, sizes=sizes, style={"fontstyle": "italic"}, gid=f"label-{safe_filename(sub)}")
     for unit, geom in panel.splits:
-        labeller.place(unit.label(), geom, sizes=(6.5 * page.scale, 6 * page.scale),
+        name, _, shares = unit.label().partition("\n")
+        text = f"{name} {panel.mark}\n{shares}" if panel.mark else unit.label()
+        labeller.place(text, geom, sizes=(6.5 * page.scale, 6 * page.scale),
                        gid=f"split-label-{safe_filename(unit.code)}")
 
 
@@ -455,8 +525,7 @@ def _block_furniture(labeller, ax: Axes, page: pages.Paper, bar) -> None:
 
     box = ax.get_window_extent(labeller.renderer)
     px = labeller.px_per_mm
-    bar_w = box.width * bar.length_fraction + 8 * px
-    labeller.block(Bbox.from_extents(box.x0, box.y0, box.x0 + bar_w, box.y0 + 13 * px * page.scale))
+    labeller.block(Bbox.from_extents(box.x0, box.y0, box.x0 + bar.width_mm * px, box.y0 + bar.height_mm * px))
     labeller.block(Bbox.from_extents(box.x1 - 13 * px, box.y1 - 19 * px * page.scale, box.x1, box.y1))
 
 
@@ -492,6 +561,7 @@ def _place_handles(options: list[Option], colours: dict[str, str]) -> tuple[list
     from matplotlib.patches import Patch
 
     handles, headings, seen = [], [], set()
+    options = list({o.name: o for o in options}.values())  # small multiples of one option: listed once
     for option in options:
         if len(options) > 1:
             headings.append(len(handles))
@@ -508,20 +578,46 @@ def _place_handles(options: list[Option], colours: dict[str, str]) -> tuple[list
     return handles, headings
 
 
-def _other_handles(overlays: list[Layer], split_layer: Layer | None, practice_layer: Layer | None,
-                   page: pages.Paper) -> list:
+LEGEND_MOST = 60
+"""At most this many place entries in a legend: a map of thousands of places names them on the map, and the
+legend says how many it leaves out (a legend of thousands could not be read, and took minutes to lay out)."""
+
+
+def _capped(handles: list, headings: list[int], most: int = LEGEND_MOST) -> tuple[list, list[int]]:
+    """The first ``most`` legend entries, and one line saying how many more there are."""
+    from matplotlib.patches import Patch
+
+    if len(handles) <= most:
+        return handles, headings
+    more = sum(1 for i in range(most, len(handles)) if i not in headings)
+    kept = handles[:most] + [Patch(facecolor="none", edgecolor="none", label=f"... and {more:,} more places")]
+    return kept, [i for i in headings if i < most]
+
+
+def _other_handles(overlays: list[Layer], split_layers: list[Layer], hatches: dict[str, str],
+                   practice_layer: Layer | None, page: pages.Paper, *, outside: bool = False,
+                   filled: bool = True) -> list:
+    """Legend entries for every other mark: place boundaries, overlays, each split layer's hatching, the
+    white hatched parts of split units outside every place, GP practices."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     width = (LEGEND_WIDTH_MM - 14) * page.scale
     handles = []
+    if filled:
+        handles.append(Line2D([], [], color=INK, linewidth=1.3, label="Place boundary"))
     for index, layer in enumerate(overlays):
         style = OVERLAY_STYLES[index % len(OVERLAY_STYLES)]
         handles.append(Line2D([], [], color=style["color"], linewidth=style["linewidth"] * 1.3,
                               linestyle=style["linestyle"], label="\n".join(wrap(layer.title, width, 8))))
-    if split_layer is not None:
-        label = f"Split {split_layer.title}"
-        handles.append(Patch(label="\n".join(wrap(label, width, 8)), **SPLIT_STYLE))
+    for layer in split_layers:
+        label = f"Split {layer.title}" + (f" {CAVEAT_MARK} (modelled: see the foot)" if _modelled(layer) else "")
+        handles.append(Patch(label="\n".join(wrap(label, width, 8)), hatch=hatches[layer.id], **SPLIT_STYLE))
+    if outside:
+        hatch = hatches[split_layers[0].id] if len(split_layers) == 1 else SPLIT_HATCHES[0]
+        label = "Hatched on white: the part of a split unit outside every place"
+        handles.append(Patch(facecolor="white", edgecolor="#888888", linewidth=0.6, hatch=hatch,
+                             label="\n".join(wrap(label, width, 8))))
     if practice_layer is not None:
         handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="white", markeredgecolor=INK,
                               markersize=4, label="GP practice"))

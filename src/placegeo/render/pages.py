@@ -7,6 +7,9 @@ Saving fixes every date and random id, so the same map gives the same bytes (ima
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,11 +32,17 @@ FORMATS = ("png", "pdf", "svg")
 LAYOUT_DPI = 100
 """Labels are placed at this dpi whatever the output dpi, so every format shows the same labels."""
 
+FONTS = ("DejaVu Sans", "DejaVu Serif", "STIXGeneral", "DejaVu Sans Mono")
+"""The font and its fallbacks, in order: a character DejaVu Sans lacks is drawn from the first that has it."""
+
+GLYPH_WARNING = r"Glyph \d+ .* missing from font"
+"""Matplotlib's warning for a character no font has: silenced, placegeo says it once (:func:`missing_glyphs`)."""
+
 RC = {
     "svg.fonttype": "none",  # text stays text in SVG
     "svg.hashsalt": "placegeo",  # stable clip-path and hatch ids
     "pdf.fonttype": 42,  # TrueType in PDF: selectable, searchable text
-    "font.family": "DejaVu Sans",  # ships with matplotlib: the same glyphs on every machine
+    "font.family": list(FONTS),  # ship with matplotlib: the same glyphs on every machine; later ones fill gaps
     "hatch.linewidth": 0.6,
     "axes.unicode_minus": False,
     "text.parse_math": False,  # a place or title with $ signs is text, never mathtext (an unbalanced $ raised)
@@ -122,9 +131,27 @@ def metadata(fmt: str, title: str) -> dict[str, object]:
     return {"Title": title, "Software": "placegeo"}
 
 
+@contextmanager
+def quiet_glyphs() -> Iterator[None]:
+    """Matplotlib's per-character "Glyph ... missing" warnings silenced (placegeo warns once instead)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=GLYPH_WARNING)
+        yield
+
+
+def missing_glyphs(fig: Figure) -> list[str]:
+    """The characters of the figure's text that none of :data:`FONTS` can draw (shown as boxes), in order."""
+    from matplotlib.font_manager import findfont, get_font
+    from matplotlib.text import Text
+
+    fonts = [get_font(findfont(family)) for family in FONTS]
+    chars = dict.fromkeys(c for t in fig.findobj(Text) for c in t.get_text() if not c.isspace() and ord(c) > 127)
+    return [c for c in chars if all(font.get_char_index(ord(c)) == 0 for font in fonts)]
+
+
 def save_figure(fig: Figure, target: Path, fmt: str, dpi: int, title: str) -> None:
     """Write ``fig`` to ``target`` (a path the caller made atomic) in ``fmt`` at ``dpi``."""
     import matplotlib
 
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(RC), quiet_glyphs():
         fig.savefig(target, format=fmt, dpi=dpi, metadata=metadata(fmt, title), facecolor="white")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from placegeo.errors import UsageError
 from placegeo.registry import LAYER_METRICS, Metric
@@ -68,11 +68,12 @@ def write_report(
     ``maps`` holds, per option name, what its HTML map draws (:func:`placegeo.api.report_maps`); an option
     without one gets a plain map of its places, and ``None`` leaves the maps out."""
     from placegeo.io import atomic_directory
+    from placegeo.progress import phase
 
     formats = parse_formats(formats)
     model = report_model(comparison)
     names = output_names(formats)
-    with atomic_directory(out, names, force=force) as staging:
+    with phase(f"writing the report ({', '.join(formats)})"), atomic_directory(out, names, force=force) as staging:
         if "csv" in formats or "json" in formats:
             engine_files(comparison, staging, [n for n in names if n.endswith((".csv", ".json"))])
         if "md" in formats:
@@ -84,8 +85,10 @@ def write_report(
 
             write_xlsx(model, staging / XLSX_NAME)
         if "html" in formats:
-            svgs = option_maps(comparison, maps) if maps is not None else {}
-            (staging / HTML_NAME).write_text(html(model, comparison, svgs), encoding="utf-8")
+            colours = report_colours(comparison, maps)
+            with phase(f"drawing {len(maps)} map{'s' if len(maps) != 1 else ''}" if maps else "drawing maps"):
+                svgs = option_maps(comparison, maps, colours) if maps is not None else {}
+            (staging / HTML_NAME).write_text(html(model, comparison, svgs, colours), encoding="utf-8")
     return [Path(out) / n for n in names]
 
 
@@ -207,13 +210,28 @@ def score_value(model: ReportModel, option: str, layer: str, key: str) -> float 
     return None if score is None else score.get(key)
 
 
-def html(model: ReportModel, comparison: Comparison, maps: dict[str, str] | None = None) -> str:
-    """The self-contained HTML report (styles inline, maps as inline SVG, no external resource)."""
+def report_colours(comparison: Comparison, maps: Mapping[str, MapInputs] | None = None) -> dict[str, str]:
+    """Place name -> colour for every map and swatch of a report: neighbours differ, a place (same name or
+    footprint) has one colour in every option, different places differ while the palette lasts."""
+    from placegeo.render.palette import page_colours, place_colours
+
+    panels = []
+    for opt in comparison.options:
+        inputs = (maps or {}).get(opt.name)
+        frame = inputs.options[0].frame if inputs is not None else opt.frame
+        if frame is None:
+            return place_colours([[p.name for p in o.places] for o in comparison.options])
+        panels.append(dict(zip(frame["place"].astype(str), frame.geometry.values, strict=True)))
+    return page_colours(panels)
+
+
+def html(model: ReportModel, comparison: Comparison, maps: dict[str, str] | None = None,
+         colours: Mapping[str, str] | None = None) -> str:
+    """The self-contained HTML report (styles inline, maps as inline SVG, no external resource); ``colours``
+    as :func:`report_colours` (the default)."""
     from importlib.metadata import PackageNotFoundError, version
 
     from markupsafe import Markup
-
-    from placegeo.render.palette import place_colours
 
     try:
         ver = version("placegeo")
@@ -238,6 +256,7 @@ def html(model: ReportModel, comparison: Comparison, maps: dict[str, str] | None
         vintage = f", {src.population_vintage}" if src and src.population_vintage else ""
         pop_text = f"the small-area layer {settings.population_layer}{vintage}"
     descriptions = {o.name: o.description for o in comparison.options}
+    shared = dict(colours) if colours is not None else report_colours(comparison)
     return _environment().get_template("report.html.j2").render(
         m=model,
         version=ver,
@@ -249,11 +268,11 @@ def html(model: ReportModel, comparison: Comparison, maps: dict[str, str] | None
         people=people,
         km2=km2,
         maps={o: Markup(svg) for o, svg in (maps or {}).items()},
-        colours={o.name: place_colours([[p.name for p in o.places]]) for o in comparison.options},
+        colours={o.name: {p.name: shared[p.name] for p in o.places if p.name in shared} for o in comparison.options},
         descriptions=descriptions,
         licences=licence_lines(model),
-        map_note=(f"Hatched: units of {comparison.layers[0].id} that the option splits, labelled with their shares."
-                  if comparison.layers else ""),
+        map_note=("Hatched, one small map per reference layer: the units the option splits, labelled with their "
+                  "shares." if comparison.layers else ""),
         primary=settings.primary,
         snap=settings.snap,
         population_text=pop_text,
@@ -267,43 +286,53 @@ def html(model: ReportModel, comparison: Comparison, maps: dict[str, str] | None
 # maps as inline SVG
 
 
-def option_maps(comparison: Comparison, maps: Mapping[str, MapInputs]) -> dict[str, str]:
+def option_maps(comparison: Comparison, maps: Mapping[str, MapInputs],
+                colours: Mapping[str, str] | None = None) -> dict[str, str]:
     """Option name -> inline SVG of its map (ids prefixed per map, so several maps share one page).
 
-    Drawn by :func:`placegeo.render.maps.draw_map` from ``maps`` (the units of the first reference layer that
-    the option splits hatched); an option not in ``maps`` gets a plain map of its places.
+    Drawn by :func:`placegeo.render.maps.draw_map` from ``maps`` (one small multiple per reference layer the
+    option splits, its units hatched); an option not in ``maps`` gets a plain map of its places. Every map
+    colours a place alike (``colours``, default :func:`report_colours`).
     """
     import warnings
 
+    import matplotlib
+
+    from placegeo.render.pages import RC
+
+    colours = dict(colours) if colours is not None else report_colours(comparison, maps)
     out = {}
     for index, opt in enumerate(comparison.options, start=1):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the report's own sources section carries the licence lines
-            figure = option_figure(opt, maps.get(opt.name), comparison)
+            with matplotlib.rc_context(RC):  # text is text, never mathtext (plain maps too)
+                figure = option_figure(opt, maps.get(opt.name), comparison, colours)
         if figure is not None:
             out[opt.name] = inline_svg(figure, prefix=f"map{index}-")
     return out
 
 
-def option_figure(opt: OptionResult, inputs: MapInputs | None, comparison: Comparison):
+def option_figure(opt: OptionResult, inputs: MapInputs | None, comparison: Comparison,
+                  colours: Mapping[str, str] | None = None):
     """The option's map as a matplotlib Figure (None when there is nothing to draw)."""
     if inputs is not None:
         from placegeo.render.maps import draw_map
 
-        return draw_map(inputs, tol=comparison.settings.tol, title=opt.name, warn=lambda _: None)
+        return draw_map(inputs, tol=comparison.settings.tol, title=opt.name, warn=lambda _: None, colours=colours)
     if opt.frame is None or len(opt.frame) == 0:
         return None
-    return plain_figure(opt)
+    return plain_figure(opt, colours)
 
 
-def plain_figure(opt: OptionResult):
+def plain_figure(opt: OptionResult, colours: Mapping[str, str] | None = None):
     """A simple map of the option's places, coloured by the shared palette, labelled by name."""
     from matplotlib.figure import Figure
 
-    from placegeo.render.palette import INK, place_colours
+    from placegeo.render.palette import INK, page_colours
 
     frame = opt.frame
-    colours = place_colours([frame["place"].tolist()])
+    if colours is None:
+        colours = page_colours([dict(zip(frame["place"].astype(str), frame.geometry.values, strict=True))])
     fig = Figure(figsize=(7.5, 6.5))
     ax = fig.add_axes((0, 0, 1, 1))
     frame.plot(ax=ax, color=[colours[n] for n in frame["place"]], edgecolor="white", linewidth=0.8)
@@ -319,6 +348,17 @@ _ID = re.compile(r'\bid="([^"]+)"')
 _REF = re.compile(r'(url\(#|href="#)([^")]+)')
 
 
+def _tight(figure) -> Any:
+    """The figure's tight bounding box (padded as ``bbox_inches="tight"`` pads it), measured with the renderer its
+    labels were placed with, so saving draws the figure once, not twice; "tight" for a figure without one."""
+    import matplotlib
+
+    get_renderer = getattr(figure.canvas, "get_renderer", None)
+    if get_renderer is None:
+        return "tight"
+    return figure.get_tightbbox(get_renderer()).padded(matplotlib.rcParams["savefig.pad_inches"])
+
+
 def inline_svg(figure, *, prefix: str) -> str:
     """A Figure as an ``<svg>`` element for inlining in HTML: no XML prolog, text kept as text, ids prefixed.
 
@@ -330,8 +370,10 @@ def inline_svg(figure, *, prefix: str) -> str:
     import matplotlib
 
     buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "placegeo", "text.parse_math": False}):
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+    from placegeo.render.pages import RC, quiet_glyphs
+
+    with matplotlib.rc_context(RC), quiet_glyphs():
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches=_tight(figure))
     if "matplotlib.pyplot" in sys.modules:  # a pyplot-made figure: free it
         sys.modules["matplotlib.pyplot"].close(figure)
     text = buffer.getvalue()

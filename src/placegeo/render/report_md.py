@@ -43,11 +43,12 @@ def markdown(model: ReportModel) -> str:
             values = [(model.scorecard.get((o, lid)) or {}).get(item.key) for o in model.options]
             if all(v is None for v in values):
                 continue
-            rows.append([esc(lid), item.label] + [score_cell(model, o, lid, item) for o in model.options])
-    out += _table(["Layer", "Measure", *map(esc, model.options)], rows,
+            rows.append([esc(model.label(lid)), item.label] + [score_cell(model, o, lid, item) for o in model.options])
+    out += _table(["Layer", "Measure", *(esc(model.option_label(o)) for o in model.options)], rows,
                   numeric=set(range(2, 2 + len(model.options))))
+    out += [esc(note) for note in model.modelled.values()] + ([""] if model.modelled else [])
     for option in model.options:
-        out += [f"## {esc(option)}", "", "### Places", ""]
+        out += [f"## {esc(model.option_label(option))}", "", "### Places", ""]
         profile = profile_columns(model, "md")
         out += _table(
             ["Place", "Population", "Area (km²)", f"Place band ({model.place_band.describe()})",
@@ -66,10 +67,13 @@ def markdown(model: ReportModel) -> str:
         out += _table(
             ["Layer", "Unit", "Code", "Shares", "Population in footprint", "People moved",
              *(["Core20 residents moved"] if core20 else [])],
-            [[esc(s.layer), esc(s.name), esc(s.code), " / ".join(f"{pct(v)} {esc(k)}" for k, v in s.shares),
+            [[esc(model.label(s.layer)), esc(s.name), esc(s.code),
+              " / ".join(f"{pct(v)} {esc(k)}" for k, v in s.shares),
               people(s.population), people(s.people_moved), *([people(s.core20_moved)] if core20 else [])]
              for s in splits],
             numeric={4, 5, 6})
+        notes = [note for lid, note in model.modelled.items() if any(s.layer == lid for s in splits)]
+        out += [esc(note) for note in notes] + ([""] if notes else [])
     out += ["## Data sources", ""]
     out += _table(["Layer", "Used as", "Vintage"],
                   [[f"{esc(s.title)} ({esc(s.id)})", esc(s.role), esc(s.vintage)] for s in model.sources])

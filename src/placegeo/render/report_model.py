@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from placegeo.metrics import NEIGHBOURHOOD_BAND, PLACE_BAND, Band, band_flag
 from placegeo.registry import PLACE_METRICS, Metric, Value, profile_sources, shown_in, values
+from placegeo.results import CAVEAT_MARK
 
 if TYPE_CHECKING:
     from placegeo.results import Comparison, PlaceSummary
@@ -89,6 +90,24 @@ class ReportModel:
     neighbourhood_band: Band = NEIGHBOURHOOD_BAND
     notes: list[str] = field(default_factory=list)
     profile_sources: list[str] = field(default_factory=list)  # source and vintage of each profile figure
+    modelled: dict[str, str] = field(default_factory=dict)  # modelled / best-fit layer id -> its † footnote
+    modelled_options: list[str] = field(default_factory=list)  # options built from such a layer (all marked †)
+
+    def option_label(self, option: str) -> str:
+        """The option's name, marked † when its places are built from a modelled or best-fit layer."""
+        return f"{option} {CAVEAT_MARK}" if option in self.modelled_options else option
+
+    def label(self, layer: str) -> str:
+        """The layer's id, marked † when its figures come from a modelled or best-fit layer."""
+        return f"{layer} {CAVEAT_MARK}" if layer in self.modelled else layer
+
+    def mark(self, layer: str) -> str:
+        """"†" for a modelled or best-fit layer, else ""."""
+        return CAVEAT_MARK if layer in self.modelled else ""
+
+    def mark_option(self, option: str) -> str:
+        """"†" for an option built from a modelled or best-fit layer, else ""."""
+        return CAVEAT_MARK if option in self.modelled_options else ""
 
     def places_of(self, option: str) -> list[PlaceRow]:
         return [p for p in self.places if p.option == option]
@@ -123,6 +142,9 @@ def _place_rows(option: str, places: list[PlaceSummary], place_band: Band, neigh
         for item, parent in [(p, None)] + [(sub, p.name) for sub in p.subunits]:
             pop = _num(item.population)
             flag_place, flag_hood = band_flags(pop, place_band, neighbourhood_band)
+            if "n/a" in (item.band, item.neighbourhood):  # each band is for its own level (places, neighbourhoods)
+                flag_place = "n/a" if item.band == "n/a" else flag_place
+                flag_hood = "n/a" if item.neighbourhood == "n/a" else flag_hood
             rows.append(PlaceRow(option=option, name=str(item.name), population=pop, area_km2=_num(item.area_km2),
                                  units=list(item.units), place_flag=flag_place, neighbourhood_flag=flag_hood,
                                  parent=parent,
@@ -175,6 +197,9 @@ def build_model(comparison: Comparison, *, sources: list[Source] | None = None,
         place_band=settings.place_band,
         neighbourhood_band=settings.neighbourhood_band,
         profile_sources=sources_of_profiles,
+        modelled={info.id: info.footnote() for info in [*comparison.layers, *(o.blocks_info for o in comparison.options
+                                                                              if o.blocks_info)] if info.modelled},
+        modelled_options=[o.name for o in comparison.options if o.modelled],
     )
     model.summary = summary_sentences(model)
     return model
@@ -212,6 +237,10 @@ def score_text(value: Value, item: Metric, places: Value = None) -> str:
         return people(value)
     if item.unit == "km2":
         return km2(value)
+    if item.unit == "m2":
+        return f"{value:,.0f} m²"
+    if item.unit == "metres":
+        return f"{value:,.0f} m"
     if item.unit == "places":
         return f"{value} of {places}"
     if item.unit == "score":
@@ -257,19 +286,19 @@ def summary_sentences(model: ReportModel) -> list[str]:
         best_name, best = ranked[0]
         best_value = headline(best)[1]
         if len(ranked) == 1:
-            text = (f"Against {label} ({lid}), {best_name} has a coterminosity index of {pct(best_value)} "
+            text = (f"Against {label} ({model.label(lid)}), {best_name} has a coterminosity index of {pct(best_value)} "
                     f"by {what}.")
         else:
             others = ranked[1:]
             second_name, second = others[0]
             gap = (best_value or 0.0) - (headline(second)[1] or 0.0)
             if abs(gap) < 0.0005:
-                text = (f"Against {label} ({lid}), {best_name} and {second_name} are equally coterminous: "
+                text = (f"Against {label} ({model.label(lid)}), {best_name} and {second_name} are equally coterminous: "
                         f"{pct(best_value)} by {what}.")
             else:
                 rest = "; ".join(f"{pct(headline(c)[1])} for {n}" for n, c in others)
-                text = (f"Against {label} ({lid}), {best_name} is more coterminous: {pct(best_value)} of its "
-                        f"footprint's {what} lies in the best-fit place of its unit, against {rest} "
+                text = (f"Against {label} ({model.label(lid)}), {best_name} is more coterminous: {pct(best_value)} "
+                        f"of its footprint's {what} lies in the best-fit place of its unit, against {rest} "
                         f"({gap * 100:.1f} percentage points more).")
         splits = []
         for name, cell in cells:

@@ -14,10 +14,12 @@ from placegeo.render.report_model import ReportModel, profile_columns
 
 PCT = "0.0%"
 INT = "#,##0"
+CAVEAT_HEADING = "Modelled (†)"
+"""The column marking rows computed from a modelled or best-fit layer; the footnotes are on Data sources."""
 KM2 = "#,##0.0"
 
 NUMBER_FORMATS = {"share": PCT, "people": INT, "count": INT, "places": INT, "km2": KM2, "score": KM2, "rank": INT,
-                  "decile": INT, "ratio": "0.00"}
+                  "decile": INT, "ratio": "0.00", "m2": INT, "metres": INT}
 """Number format per registry unit."""
 
 
@@ -78,9 +80,10 @@ def workbook(model: ReportModel):
             if score is None:
                 continue
             rows.append([(option, "text"), (lid, "text"), (model.layer_titles.get(lid, lid), "text")]
-                        + [(score.get(m.key), NUMBER_FORMATS[m.unit]) for m in columns])
-    _sheet(wb, "Scorecard", ["Option", "Layer", "Layer title", *(m.heading for m in columns)], rows,
-           [34, 12, 40] + [16] * len(columns))
+                        + [(score.get(m.key), NUMBER_FORMATS[m.unit]) for m in columns]
+                        + [(model.mark(lid) or model.mark_option(option), "text")])
+    _sheet(wb, "Scorecard", ["Option", "Layer", "Layer title", *(m.heading for m in columns), CAVEAT_HEADING], rows,
+           [34, 12, 40] + [16] * len(columns) + [10])
     # Places
     profile = profile_columns(model, "xlsx")
     rows = [[(p.option, "text"), (p.name, "text"), (p.parent or "", "text"), (p.population, INT), (p.area_km2, KM2),
@@ -98,10 +101,11 @@ def workbook(model: ReportModel):
         for place, share in s.shares:
             rows.append([(s.option, "text"), (s.layer, "text"), (s.code, "text"), (s.name, "text"),
                          (place, "text"), (share, PCT), ("yes" if place == s.best_fit else "no", "text"),
-                         (s.population, INT), (s.people_moved, INT), (s.core20_moved, INT)])
+                         (s.population, INT), (s.people_moved, INT), (s.core20_moved, INT),
+                         (model.mark(s.layer) or model.mark_option(s.option), "text")])
     _sheet(wb, "Splits", ["Option", "Layer", "Unit code", "Unit", "Place", "Share", "Best fit",
-                          "Population in footprint", "People moved", "Core20 residents moved"], rows,
-           [34, 12, 14, 32, 32, 10, 10, 16, 14, 16])
+                          "Population in footprint", "People moved", "Core20 residents moved", CAVEAT_HEADING], rows,
+           [34, 12, 14, 32, 32, 10, 10, 16, 14, 16, 10])
     # Overlaps: the share matrices in long form
     rows = []
     for mx in model.matrices:
@@ -122,6 +126,12 @@ def workbook(model: ReportModel):
         ws.append(["Place profile (Places sheet)"])
         for line in model.profile_sources:
             ws.append([_text(line)])
+            ws.cell(row=ws.max_row, column=1).data_type = "s"
+    if model.modelled:
+        ws.append([])
+        ws.append(["Caveats (figures marked † on the Scorecard and Splits sheets)"])
+        for note in model.modelled.values():
+            ws.append([_text(note)])
             ws.cell(row=ws.max_row, column=1).data_type = "s"
     ws.append([])
     ws.append(["Attribution"])

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from placegeo.registry import Metric, Value
-    from placegeo.results import Comparison, PlaceSummary, UnitResult
+    from placegeo.results import Comparison, LayerResult, OptionResult, PlaceSummary, UnitResult
 
 
 def pct(share: float | None) -> str:
@@ -42,56 +44,137 @@ def split_sentence(unit: UnitResult, primary: str) -> str:
     return f"{unit.name}: {parts}, {tail}"
 
 
-def render_scorecard(comparison: Comparison, width: int | None = None) -> str:
-    """The rich scorecard (one row per option, columns per reference layer) and the split lists."""
+def edge_sentence(result: LayerResult, snap: float) -> str:
+    """"edge match: 97 % of CCGs's edges lie within 50 m of ccg21's (median offset 3 m, 212 km of edges)"."""
+    match = result.edge_match
+    assert match is not None
+    return (f"edge match: {pct(match.share)} of {match.file}'s edges lie within {snap:g} m of {match.against}'s "
+            f"(median offset {match.median_m:,.0f} m, {match.length_km:,.0f} km of edges)")
+
+
+def render_scorecard(comparison: Comparison, width: int | None = None, *, wide: bool = False) -> str:
+    """The rich scorecard and the split lists, at ``width`` columns (the terminal's by default).
+
+    The scorecard is one row per option with a column per reference layer when that fits; else transposed
+    (a column per option, a row per layer); else stacked (one such table per option). ``wide`` always
+    gives the one-row-per-option table, however wide it is. Every form holds the same figures."""
     import io
+    import textwrap
 
     from rich.console import Console
-    from rich.table import Table
 
-    from placegeo.registry import OPTION_METRICS, profile_sources, shown_in, values
+    from placegeo.registry import profile_sources
+    from placegeo.render.fit import fits, natural_width, terminal_width
 
     settings = comparison.settings
-    console = Console(file=io.StringIO(), record=True, width=width or 160, force_terminal=False,
-                      color_system=None)
-    weights = settings.weights
-    table = Table(title="Coterminosity scorecard", caption=_caption(comparison), show_lines=True)
-    table.add_column("option")
-    for m in shown_in("terminal", metrics=OPTION_METRICS):
-        table.add_column(m.key, justify="right")
-    for layer in comparison.layers:
-        table.add_column(layer.id, justify="left")
+    table = _wide_table(comparison)
+    width = width or terminal_width()
+    if wide:  # the lists below wrap at the table's width
+        width = max(width, natural_width(table))
+        tables = [table]
+    else:
+        tables = [table] if fits(table, width) else [_transposed(comparison, comparison.options)]
+        if not fits(tables[0], width):
+            tables = [_transposed(comparison, [opt], caption=False) for opt in comparison.options]
+            tables[0].title = "Coterminosity scorecard"
+    console = Console(file=io.StringIO(), record=True, width=width, force_terminal=False, color_system=None)
+    for t in tables:
+        console.print(t)
+    if tables[-1].caption is None:  # stacked: the caption once, below the last table, at the full width
+        console.print(textwrap.fill(_caption(comparison), width), markup=False, highlight=False)
+
+    def say(line: str) -> None:
+        """A line of the lists, wrapped at spaces with a hanging indent (a number is never cut)."""
+        indent = " " * (len(line) - len(line.lstrip()) + 4)
+        console.print(textwrap.fill(line, width, subsequent_indent=indent, break_long_words=False,
+                                    break_on_hyphens=False) if line else "", markup=False, highlight=False,
+                      soft_wrap=True)
+
     for opt in comparison.options:
-        cells = [opt.name] + [_figure(m, m.value(opt)) for m in shown_in("terminal", metrics=OPTION_METRICS)]
-        for layer in comparison.layers:
-            cells.append(_cell(values(opt.results[layer.id]), weights))
-        table.add_row(*cells)
-    console.print(table)
-    for opt in comparison.options:
-        console.print(f"\n[bold]{opt.name}[/bold]: places")
+        say("")
+        say(f"{opt.label}: places")
         for place in opt.places:
             flag = "" if place.band in ("within", "unknown") else f"  ({place.band} the place band, "\
                 f"{settings.place_band.describe()})"
-            console.print(f"  {place.name}: {people(place.population)} people, {place.area_km2:,.0f} km²{flag}"
-                          f"{profile_phrase(place)}")
+            say(f"  {place.name}: {people(place.population)} people, {place.area_km2:,.0f} km²{flag}"
+                f"{profile_phrase(place)}")
         for source in profile_sources(opt.places):
-            console.print(f"  ({source})")
+            say(f"  ({source})")
         if opt.unassigned:
-            console.print(f"  {_unassigned_line(opt.unassigned_names or opt.unassigned, opt.blocks_layer)}")
+            say(f"  {_unassigned_line(opt.unassigned_names or opt.unassigned, opt.blocks_layer)}")
         for layer in comparison.layers:
             res = opt.results[layer.id]
+            if res.edge_match is not None:
+                say(f"  {edge_sentence(res, settings.snap)}")
             if res.split_units:
-                console.print(f"  split {layer.id} units:")
+                say(f"  split {layer.label} units:")
                 for unit in res.split_units:
-                    console.print(f"    {split_sentence(unit, settings.primary)}")
+                    say(f"    {split_sentence(unit, settings.primary)}")
             outside = [u for u in res.outside_footprint if u.outside.get(settings.primary, u.outside.get("area", 0))
                        >= 0.005]
             if outside:
-                console.print(f"  {layer.id} units partly outside the option's footprint:")
+                say(f"  {layer.label} units partly outside the option's footprint:")
                 for unit in outside:
                     share = unit.outside.get(settings.primary, unit.outside.get("area"))
-                    console.print(f"    {unit.name}: {pct(share)} outside")
+                    say(f"    {unit.name}: {pct(share)} outside")
+    modelled = [layer for layer in comparison.layers if layer.modelled]
+    modelled += [o.blocks_info for o in comparison.options if o.blocks_info is not None and o.modelled]
+    notes = list(dict.fromkeys(layer.footnote() for layer in modelled))
+    if notes:
+        say("")
+        for note in notes:
+            say(note)
     return console.export_text()
+
+
+def _option_figures(opt: OptionResult) -> list[tuple[str, str]]:
+    """The option's own figures (places, population...) as (key, printed value)."""
+    from placegeo.registry import OPTION_METRICS, shown_in
+
+    return [(m.key, _figure(m, m.value(opt))) for m in shown_in("terminal", metrics=OPTION_METRICS)]
+
+
+def _wide_table(comparison: Comparison) -> Table:
+    """One row per option, a column per option figure and per reference layer."""
+    from rich.table import Table
+
+    from placegeo.registry import values
+
+    table = Table(title="Coterminosity scorecard", caption=_caption(comparison), show_lines=True)
+    table.add_column("option")
+    for key, _ in _option_figures(comparison.options[0]) if comparison.options else []:
+        table.add_column(key, justify="right")
+    for layer in comparison.layers:
+        table.add_column(layer.label, justify="left")  # "pcn †": figures from a modelled layer
+    for opt in comparison.options:
+        cells = [opt.label] + [value for _, value in _option_figures(opt)]
+        cells += [_cell(values(opt.results[layer.id]), comparison.settings.weights) for layer in comparison.layers]
+        table.add_row(*cells)
+    return table
+
+
+def _transposed(comparison: Comparison, options: list[OptionResult], *, caption: bool = True) -> Table:
+    """A column per option, a row per option figure and per reference layer (for narrow terminals)."""
+    import textwrap
+
+    from rich.table import Table
+
+    from placegeo.registry import values
+
+    weights = comparison.settings.weights
+    columns = [[_cell(values(opt.results[layer.id]), weights) for layer in comparison.layers] for opt in options]
+    longest = max((len(line) for cells in columns for cell in cells for line in cell.splitlines()), default=20)
+    table = Table(title="Coterminosity scorecard" if caption else None,
+                  caption=_caption(comparison) if caption else None, caption_justify="left", show_lines=True)
+    table.add_column("")
+    for opt in options:
+        table.add_column(textwrap.fill(opt.label, width=max(longest, 12)))
+    figures = [_option_figures(opt) for opt in options]
+    for i, (key, _) in enumerate(figures[0] if figures else []):
+        table.add_row(key, *(f[i][1] for f in figures))
+    for j, layer in enumerate(comparison.layers):
+        table.add_row(layer.label, *(cells[j] for cells in columns))
+    return table
 
 
 def _figure(metric: Metric, value: Value) -> str:
@@ -100,6 +183,10 @@ def _figure(metric: Metric, value: Value) -> str:
         return pct(value)
     if metric.unit == "people":
         return people(value)
+    if value is not None and metric.unit == "m2":
+        return f"{value / 1e6:,.2f} km²" if value >= 1e5 else f"{value:,.0f} m²"
+    if value is not None and metric.unit == "metres":
+        return f"{value:,.0f} m"
     if value is not None and metric.unit in ("score", "rank", "ratio"):
         return {"score": f"{value:,.1f}", "rank": f"{value:,.0f}", "ratio": f"{value:.2f}"}[metric.unit]
     return "–" if value is None else str(value)
@@ -147,6 +234,13 @@ def _cell(score: dict[str, Value], weights: tuple[str, ...]) -> str:
     lines.append(f"coterminous {score['coterminous_places']}/{score['places']}")
     if score["boundary_match"] is not None:
         lines.append(f"boundary {_figure(shown['boundary_match'], score['boundary_match'])}")
+    if score["noise_area_m2"]:
+        only = f", {score['noise_units_only']} unit(s) only" if score["noise_units_only"] else ""
+        lines.append(f"noise {_figure(shown['noise_area_m2'], score['noise_area_m2'])}{only}, "
+                     f"widest {_figure(shown['noise_widest_m'], score['noise_widest_m'])}")
+    if score["edge_match"] is not None:
+        lines.append(f"edges {_figure(shown['edge_match'], score['edge_match'])} matched, "
+                     f"median {_figure(shown['edge_offset_m'], score['edge_offset_m'])}")
     return "\n".join(lines)
 
 

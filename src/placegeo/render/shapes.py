@@ -7,7 +7,8 @@ page, so nothing a reader could see moves.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -102,3 +103,40 @@ def label_point(geom):
         return polylabel(largest, tolerance=max(largest.length / 2000, 1.0))
     except Exception:  # degenerate rings: fall back to a point guaranteed inside
         return largest.representative_point()
+
+
+def touching_pairs(places: Mapping[str, Any], within: float) -> list[tuple[str, str]]:
+    """The pairs of place names whose footprints come within ``within`` metres (an STRtree query, not n²)."""
+    import shapely
+
+    names = list(places)
+    geoms = np.asarray([places[n] for n in names], dtype=object)
+    if len(geoms) < 2:
+        return []
+    left, right = shapely.STRtree(geoms).query(shapely.envelope(geoms), predicate="dwithin", distance=within)
+    keep = left < right  # boxes within reach; then the polygons: shared edges intersect (fast), gaps need a distance
+    left, right = left[keep], right[keep]
+    near = shapely.intersects(geoms[left], geoms[right])
+    near[~near] = shapely.dwithin(geoms[left[~near]], geoms[right[~near]], within)
+    return sorted((names[i], names[j]) for i, j in zip(left[near].tolist(), right[near].tolist(), strict=True))
+
+
+def same_footprints(panels: Sequence[Mapping[str, Any]], share: float) -> list[tuple[str, str]]:
+    """Pairs of differently named places, in any panels, whose footprints differ by less than ``share`` of
+    the larger area: one place under two names."""
+    import shapely
+
+    items = {name: geom for panel in panels for name, geom in panel.items()}
+    names = list(items)
+    geoms = np.asarray([items[n] for n in names], dtype=object)
+    if len(geoms) < 2:
+        return []
+    areas = shapely.area(geoms)
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pairs = []
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        larger = max(areas[i], areas[j])
+        similar = i < j and abs(areas[i] - areas[j]) < share * larger  # unequal areas: no overlay needed
+        if similar and shapely.area(shapely.symmetric_difference(geoms[i], geoms[j])) < share * larger:
+            pairs.append((names[i], names[j]))
+    return pairs

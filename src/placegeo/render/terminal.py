@@ -35,16 +35,37 @@ def print_catalogue(fmt: str = "table") -> None:
     if fmt == "json":
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return
-    from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Bundled layers (placegeo layers show ID for details)")
-    for column in ("id", "title", "features", "exactness", "vintage", "built from", "population"):
-        table.add_column(column, justify="right" if column == "features" else "left", no_wrap=column == "id")
-    for r in records:
-        table.add_row(r["id"], r["title"], f"{r['features']:,}", r["exactness"], _short(r["vintage"], ";"),
-                      built_from_short(r), r["population"] or "")
-    Console().print(table)
+    from placegeo.render.fit import minimum_width, render, terminal_width
+
+    headers = ("id", "title", "features", "exactness", "vintage", "built from", "population")
+    rows = [(r["id"], r["title"], f"{r['features']:,}", r["exactness"], _short(r["vintage"], ";"),
+             built_from_short(r), r["population"] or "") for r in records]
+    title = "Bundled layers (placegeo layers show ID for details)"
+    table = Table(title=title)
+    for i, column in enumerate(headers):  # words are wrapped, never cut: each column is at least its longest word
+        longest = max(len(word) for row in rows for word in (row[i].split() or [""]))
+        table.add_column(column, justify="right" if column == "features" else "left", min_width=longest,
+                         no_wrap=column in ("id", "features", "exactness", "population"))
+    for row in rows:
+        table.add_row(*row)
+    width = terminal_width()
+    if width >= TABLE_WIDTH and minimum_width(table) <= width:
+        print(render([table], width), end="")
+        return
+    import textwrap
+
+    print(title)
+    for row in rows:  # narrow: three lines a layer, wrapped at spaces
+        lines = [f"{row[0]} · {row[2]} features · {row[3]}" + (f" · population {row[6]}" if row[6] else ""),
+                 f"  {row[1]}", f"  {row[4]} · built from {row[5]}"]
+        for line in lines:
+            print(textwrap.fill(line, width, subsequent_indent="    ", break_long_words=False,
+                                break_on_hyphens=False))
+
+
+TABLE_WIDTH = 120  # the catalogue as a table from this width; narrower, three lines a layer
 
 
 def _short(text: str, stop: str, width: int = 48) -> str:
@@ -86,15 +107,17 @@ def print_layer_details(layer_id: str, fmt: str = "text") -> None:
     if fmt == "json":
         print(json.dumps(record, indent=2, ensure_ascii=False, default=str))
         return
-    from rich.console import Console
     from rich.table import Table
 
+    from placegeo.render.fit import render, terminal_width
+
     table = Table(show_header=False, title=f"{record['id']}: {record['title']}")
-    table.add_column("field", style="bold")
-    table.add_column("value")
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
     for key in ("features_read", "kind", "code", "name", "exactness", "caveat", "vintage", "population",
                 "population_total", "area_km2", "extent_bng", "publisher", "licence", "built_from", "notes", "path"):
         value = record.get(key)
         if value not in (None, ""):
             table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
-    Console().print(table)
+    width = terminal_width()
+    print(render([table], width), end="")
