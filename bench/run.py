@@ -2,6 +2,7 @@
 in one run. Prints both times, their ratio and the largest relative difference per pair.
 
     python bench/run.py [--sources ../shared/data/sources] [--repeat 5] [--quick] [--only england-compare]
+    python bench/run.py --only big-layer [--big-dir DIR] [--national]
 
 Cases (targets from issue 3: >= 5x on geometric cases, >= 100x with exact membership, and `compare` of
 the two bundled options in under 3x the time it takes to load the layers it reads):
@@ -22,6 +23,13 @@ the two bundled options in under 3x the time it takes to load the layers it read
 7. Commands near their floor (issue 17, bench/commands.py): overlap's text table vs its csv (<= 1.5x),
    validate of the England LSOAs vs reading them (<= 3x), report and map of the L&SC options vs compare
    (<= 2x), and a map of 5,000 places vs 500 (<= 10x: linear)
+8. A big reference layer (issue 18, only with --only big-layer: it builds 160 MB of files): `placegeo compare`
+   of one ICB's option (Cheshire and Merseyside, nine councils) against England's LSOA 2021 cut into 200,000
+   pieces (bench/big_layer.py), and against the pieces of 1 LSOA in 2, 4 and 8 (about 100k, 50k and 25k
+   features), end to end in a fresh process, vs a fresh process reading the same file with pyogrio: peak
+   memory (ru_maxrss) and wall time of each, and their ratios (targets: under 2 GB at 200,000; time linear
+   in the features). ``--national`` adds an option of all 42 England ICBs (every feature is then measured).
+   The smaller layers leave gaps where the other LSOAs were: they are compared with --allow-overlaps.
 """
 
 from __future__ import annotations
@@ -347,6 +355,97 @@ def profile_case(repeat: int) -> dict:
     return row
 
 
+RUN_AND_MEASURE = """
+import resource, sys, time
+start = time.perf_counter()
+{body}
+print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+READ_BODY = """
+import pyogrio
+pyogrio.read_dataframe({path!r})
+"""
+
+CLI_BODY = """
+import contextlib, io
+from placegeo.cli import main
+sys.argv = ["placegeo", "compare", {option!r}, "--against", {path!r}, *{extra!r}]
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    try:
+        main()
+    except SystemExit as exit:
+        assert not exit.code, exit.code
+"""
+
+
+def measured_process(body: str) -> tuple[float, float]:
+    """(wall time in s, peak resident memory in bytes) of a fresh Python process running ``body``, imports
+    included (both sides import what they use)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    out = subprocess.run([sys.executable, "-c", RUN_AND_MEASURE.format(body=body)], cwd=ROOT, check=True,
+                         capture_output=True, text=True, env=env)
+    seconds, rss = out.stdout.strip().splitlines()[-1].split()
+    return float(seconds), float(rss)
+
+
+def national_option(folder: Path) -> Path:
+    """An option of every England ICB (one place each, from england/icb24), written into ``folder``."""
+    import yaml
+
+    from placegeo.layers import bundled_layer
+
+    icbs = bundled_layer("england/icb24")
+    path = folder / "england-icbs.yaml"
+    doc = {"name": "England ICBs (2024)", "blocks": "england/icb24",
+           "places": [{"name": n, "blocks": [c]} for c, n in zip(icbs.codes, icbs.names, strict=True)]}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def big_layer_case(folder: Path | None, repeat: int, national: bool) -> list[dict]:
+    """`placegeo compare` against 25k-200k pieces of England's LSOAs vs reading each file (issue 18)."""
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from big_layer import build
+
+    folder = Path(folder or tempfile.mkdtemp(prefix="placegeo-big-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"big layers in {folder} (bench/big_layer.py; kept for the next run with --big-dir)", flush=True)
+    files = build(folder, shares=(8, 4, 2, 1))
+    options = {"C&M nine councils": ENGLAND_OPTION}
+    if national:
+        options["42 England ICBs"] = str(national_option(folder))
+    import pyogrio
+
+    rows = []
+    measured_process(READ_BODY.format(path=str(files[1])))  # warm: bytecode and the disk cache on both sides
+    for label, option in options.items():
+        measured_process(CLI_BODY.format(option=option, path=str(files[8]), extra=["--allow-overlaps"]))
+        for share in (8, 4, 2, 1):
+            path = files[share]
+            extra = ["--allow-overlaps"] if share > 1 else []  # 1 LSOA in k: gaps where the others were
+            features = pyogrio.read_info(path)["features"]
+            t_read = t_cmp = m_read = m_cmp = float("inf")
+            for _ in range(max(1, repeat)):  # in turn, best of each (a slow spell falls on both sides)
+                t, m = measured_process(READ_BODY.format(path=str(path)))
+                t_read, m_read = min(t_read, t), min(m_read, m)
+                t, m = measured_process(CLI_BODY.format(option=option, path=str(path), extra=extra))
+                t_cmp, m_cmp = min(t_cmp, t), min(m_cmp, m)
+            row = {"option": label, "features": features, "compare_s": t_cmp, "read_s": t_read,
+                   "compare_gb": m_cmp / 1e9, "read_gb": m_read / 1e9}
+            rows.append(row)
+            print(f"{label} x {features:>7,} features: compare {t_cmp:6.1f} s {m_cmp / 1e9:5.2f} GB | read "
+                  f"{t_read:5.1f} s {m_read / 1e9:5.2f} GB | ratio time {t_cmp / t_read:5.1f}x memory "
+                  f"{m_cmp / m_read:4.1f}x | {1e3 * t_cmp / features:5.2f} ms and "
+                  f"{m_cmp / features / 1e3:5.1f} kB per feature", flush=True)
+        top = rows[-1]
+        ok = "ok" if top["compare_gb"] < 2 else "ABOVE TARGET"
+        print(f"  {label}: 200,000 features in {top['compare_gb']:.2f} GB (target < 2 GB, {ok})", flush=True)
+    return rows
+
+
 def summary(results: list[dict], compare: dict, england: dict | None = None) -> None:
     """One table of every case: times, ratio against its target, largest relative difference."""
     print("\nsummary")
@@ -368,13 +467,20 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5,
                         help="runs of engine and baseline per case, the same for both (best of each is reported)")
     parser.add_argument("--quick", action="store_true", help="every 4th LSOA only (a smoke run)")
-    parser.add_argument("--only", choices=["england-compare", "profile", "commands"],
-                        help="run one case only: england-compare (case 5's compare vs reading), profile (case 6) "
-                             "or commands (case 7)")
+    parser.add_argument("--only", choices=["england-compare", "profile", "commands", "big-layer"],
+                        help="run one case only: england-compare (case 5's compare vs reading), profile (case 6), "
+                             "commands (case 7) or big-layer (case 8, only run this way)")
+    parser.add_argument("--big-dir", type=Path, default=None,
+                        help="big-layer: folder for the built layers (default: a new temporary folder)")
+    parser.add_argument("--national", action="store_true",
+                        help="big-layer: also compare an option of all 42 England ICBs (minutes per size)")
     parser.add_argument("--only-profile", action="store_true", help="the same as --only profile")
     args = parser.parse_args(argv)
     if args.only == "england-compare":
         england_compare_case(args.repeat)
+        return 0
+    if args.only == "big-layer":
+        big_layer_case(args.big_dir, min(args.repeat, 2), args.national)
         return 0
     if args.only == "profile" or args.only_profile:
         profile_case(args.repeat)

@@ -279,9 +279,13 @@ def is_option_source(source: Any) -> bool:
 
 
 def load_references(options: Sequence[Option], against: Sequence[Any]) -> list[Layer]:
-    """The reference layers: bundled ids (the options' own blocks layer object reused), files, or options."""
+    """The reference layers: bundled ids (the options' own blocks layer object reused), files, or options.
+
+    A big file (over :data:`placegeo.layers.BIG_LAYER` features) is read only around the options (their box,
+    grown by :data:`placegeo.layers.NEAR_MARGIN`): units farther away meet no place."""
     known = {o.blocks.id: o.blocks for o in options if o.blocks is not None and o.blocks.entry is not None}
-    refs = [known[a] if isinstance(a, str) and a in known else load_reference(a) for a in against]
+    near = options_box(options)
+    refs = [known[a] if isinstance(a, str) and a in known else load_reference(a, near) for a in against]
     if not refs:
         raise UsageError("no reference layer", hint="pass --against LAYER (e.g. lad21)")
     return unique_ids(refs)
@@ -307,10 +311,24 @@ def unique_ids(layers: Sequence[Layer]) -> list[Layer]:
     return out
 
 
-def load_reference(source: Any) -> Layer:
-    """One reference layer from a bundled id, a boundary file, a Layer, a GeoDataFrame or an option."""
+def options_box(options: Sequence[Option]) -> tuple[float, float, float, float] | None:
+    """The box (EPSG:27700) holding every option's places, grown by :data:`placegeo.layers.NEAR_MARGIN`."""
+    import numpy as np
+
+    from placegeo.layers import NEAR_MARGIN
+
+    boxes = np.asarray([o.frame.total_bounds for o in options], dtype=float).reshape(-1, 4)
+    if not len(boxes) or not np.isfinite(boxes).all():
+        return None
+    return (float(boxes[:, 0].min()) - NEAR_MARGIN, float(boxes[:, 1].min()) - NEAR_MARGIN,
+            float(boxes[:, 2].max()) + NEAR_MARGIN, float(boxes[:, 3].max()) + NEAR_MARGIN)
+
+
+def load_reference(source: Any, near: tuple[float, float, float, float] | None = None) -> Layer:
+    """One reference layer from a bundled id, a boundary file, a Layer, a GeoDataFrame or an option; a big
+    file only ``near`` a box (EPSG:27700; see :func:`placegeo.layers.load_layer`)."""
     from placegeo.catalogue import is_bundled
-    from placegeo.layers import as_layer, bundled_layer
+    from placegeo.layers import as_layer, bundled_layer, load_layer
 
     if is_option_source(source):
         from placegeo.options import Option, load_option
@@ -320,6 +338,8 @@ def load_reference(source: Any) -> Layer:
         return option_layer(option, _option_id(source, option))
     if isinstance(source, str) and is_bundled(source):
         return bundled_layer(source)  # shared and read-only: compare never changes a reference frame
+    if isinstance(source, (str, Path)):
+        return load_layer(source, near=near)
     return as_layer(source)
 
 
@@ -362,7 +382,9 @@ def check_reference(layer: Layer, tol: float = metrics.DEFAULT_TOL, *, snap: flo
     ``snap`` metres of an edge, :func:`placegeo.checks.coverage.broken_tiling`; only those meeting ``within``,
     the options' footprint, when given): shares would then not sum to one. The refusal gives the largest
     finding as ``placegeo validate`` prints it, with the units' names and where it is. With
-    ``allow_overlaps`` such a layer is taken, with a warning."""
+    ``allow_overlaps`` such a layer is taken, with a warning. The whole-layer overlap share is not measured
+    for a layer of more than :data:`placegeo.layers.BIG_LAYER` units (its predicates cost minutes at 200,000
+    units): the comparison refuses one whose units overlap inside a footprint."""
     from placegeo.catalogue import comparison_only
 
     why = comparison_only(layer.entry)
@@ -373,6 +395,8 @@ def check_reference(layer: Layer, tol: float = metrics.DEFAULT_TOL, *, snap: flo
         return
     if allow_overlaps and layer.derived.get("overlaps_allowed"):
         return  # taken already, with its warning (a map of several options checks it once per option)
+    from placegeo.layers import BIG_LAYER
+
     findings = broken_reference(layer, snap, within)
     if findings and allow_overlaps:
         layer.derived["overlaps_allowed"] = True
@@ -384,7 +408,8 @@ def check_reference(layer: Layer, tol: float = metrics.DEFAULT_TOL, *, snap: flo
                          f"{_described(findings)}",
                          path=layer.source,
                          hint=f"run `placegeo validate {layer.source}` for every finding, or pass --allow-overlaps")
-    share = self_overlap(layer.frame.geometry.values) if not allow_overlaps else 0.0
+    big = len(layer.frame) > BIG_LAYER  # checked where it counts: inside each option's footprint (compare_option)
+    share = self_overlap(layer.frame.geometry.values) if not (allow_overlaps or big) else 0.0
     if share > max(tol, 1e-6):
         raise UsageError(f"reference layer {layer.id}: its units overlap each other ({_pct(share)} of their area), "
                          "so coterminosity would exceed 1", path=layer.source,

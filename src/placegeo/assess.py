@@ -119,10 +119,12 @@ def unit_results(matrix: Matrix, fit: Fit, settings: Settings, unit_names: Mappi
     inside = {k: v.tolist() for k, v in fit.inside.items()}
     totals = {k: v.tolist() for k, v in matrix.totals.items()}
     shares: dict[str, dict[int, dict[str, float]]] = {}
-    for k in keys:  # unit -> {place: share > 0}, for the units with weight k inside F
-        rows = np.flatnonzero(fit.keep[k]).tolist()
-        shares[k] = {i: {place_names[j]: v for j, v in enumerate(row) if v > 0}
-                     for i, row in zip(rows, fit.share[k].tolist(), strict=True)}
+    for k in keys:  # unit -> {place: share > 0}, for the units with weight k inside F (from the cells > 0
+        rows = np.flatnonzero(fit.keep[k])  # only: no units x places list of a big layer is ever built)
+        shares[k] = {i: {} for i in rows.tolist()}
+        r, c = np.nonzero(fit.share[k] > 0)
+        for i, j, v in zip(rows[r].tolist(), c.tolist(), fit.share[k][r, c].tolist(), strict=True):
+            shares[k][i][place_names[j]] = v
     best_l, fit_l, whole_l = fit.best.tolist(), fit.best_fit.tolist(), whole.tolist()
     units = []
     for i, code in enumerate(matrix.units):

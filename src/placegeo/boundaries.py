@@ -184,18 +184,29 @@ def boundary_lengths(places: Any, reference: Any, snap: float, *, internal: Any 
     if not total.any():
         return total, np.zeros(len(places))
     if covered and reference is not None:
-        reference = np.asarray(reference, dtype=object)
-        rings = boundary_rings(reference, snap) if rings is None else np.asarray(rings, dtype=object)
+        reference = whole = np.asarray(reference, dtype=object)
+        if rings is None:  # a user's layer: only its units whose box meets a line edge's can count (a band
+            lines = _edge_lines(internal)  # lies inside its unit; an edge two units share is on both)
+            met = np.unique(shapely.STRtree(reference).query(lines)[1]) if len(lines) else np.zeros(0, dtype=int)
+            reference = reference[met]
         # an edge two units share lies in both bands and on both boundaries: it counts 1 - 1/2 twice, its
         # whole length, so only the other edges are measured against the bands
         exact, runs, run_place = shared_edge_split(internal, reference)
-        ki, ri = shapely.STRtree(rings).query(runs)
+        if rings is None:  # bands only of the units whose box meets a run's
+            near = np.unique(shapely.STRtree(reference).query(runs)[1])
+            rings = np.full(len(reference), None, dtype=object)
+            rings[near] = boundary_rings(reference[near], snap)
+        else:
+            rings = np.asarray(rings, dtype=object)
+            near = np.arange(len(rings))
+        ki, at = shapely.STRtree(rings[near]).query(runs)
+        ri = near[at]
         inside, on_edge = _band_measures(runs[ki], rings[ri], reference[ri])
         met = inside > 0  # pairs whose boxes meet but lines do not count nothing
         matched = exact + np.bincount(run_place[ki[met]], weights=inside[met] - 0.5 * on_edge[met],
                                       minlength=len(places))
         if gaps:  # lines in gaps between the units (only when the units do not cover F exactly)
-            matched += _matched_outside(internal, reference, snap)
+            matched += _matched_outside(internal, whole, snap)
         return total, np.minimum(matched, total)
     if zone is None:
         if reference is None or not len(reference):
@@ -203,6 +214,16 @@ def boundary_lengths(places: Any, reference: Any, snap: float, *, internal: Any 
         zone = boundary_zone(reference, snap, tuple(shapely.total_bounds(places)))
     matched = shapely.length(shapely.intersection(internal, zone))
     return total, matched
+
+
+def _edge_lines(lines: Any) -> np.ndarray:
+    """Every edge of ``lines`` as its own two-point line (small boxes for a spatial index)."""
+    import shapely
+
+    xy, part = shapely.get_coordinates(shapely.get_parts(np.asarray(lines, dtype=object)), return_index=True)
+    same = np.flatnonzero(part[1:] == part[:-1])
+    points = np.stack([xy[same], xy[same + 1]], axis=1)
+    return np.asarray(shapely.linestrings(points), dtype=object).reshape(-1)
 
 
 def _band_measures(lines: np.ndarray, rings: np.ndarray, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -39,6 +39,7 @@ class Reading:
     repair: bool = False
     allow_virtual: bool = False  # VRT and GDAL /vsi*/ paths (the CLI's --allow-virtual); never the network
     crs: str | None = None  # the CRS of files that declare none (the CLI's --crs); a declared CRS is kept
+    max_memory: float | None = None  # bytes a file read may need (the CLI's --max-memory); None: what is available
 
 
 _READING: ContextVar[Reading] = ContextVar("placegeo_reading", default=Reading())  # noqa: B039 - frozen
@@ -46,17 +47,20 @@ _READING: ContextVar[Reading] = ContextVar("placegeo_reading", default=Reading()
 
 @contextlib.contextmanager
 def reading(engine: str | None = None, repair: bool | None = None,
-            allow_virtual: bool | None = None, crs: str | None = None) -> Iterator[Reading]:
+            allow_virtual: bool | None = None, crs: str | None = None,
+            max_memory: float | None = None) -> Iterator[Reading]:
     """Read every boundary file within the block with ``engine`` and ``repair`` (the defaults of
     :func:`load_layer` and :func:`read_frame` when they are not passed), then put the previous ones back.
 
     Passed explicitly by :mod:`placegeo.api` (``compare(..., repair=True)``) and by the CLI's global options;
-    there is no environment variable. ``None`` keeps what an enclosing block (the CLI's global options) says."""
+    there is no environment variable. ``None`` keeps what an enclosing block (the CLI's global options) says.
+    ``max_memory`` (bytes) bounds what reading one boundary file may need (:func:`check_memory`)."""
     outer = _READING.get()
     token = _READING.set(Reading(resolve_engine(engine) if engine else outer.engine,
                                  outer.repair if repair is None else bool(repair),
                                  outer.allow_virtual if allow_virtual is None else bool(allow_virtual),
-                                 crs or outer.crs))
+                                 crs or outer.crs,
+                                 outer.max_memory if max_memory is None else float(max_memory)))
     try:
         yield _READING.get()
     finally:
@@ -227,11 +231,15 @@ def _check_driver(path: Path, layer: str | None) -> str | None:
 
 
 def read_frame(path: str | Path, *, layer: str | None = None, engine: str | None = None,
-               columns: list[str] | None = None) -> gpd.GeoDataFrame:
+               columns: list[str] | None = None, near: Box | None = None, crs: str | None = None,
+               sized: bool = False) -> gpd.GeoDataFrame:
     """Read a vector file as it is (no checks), turning every reader failure into one LayerError.
 
     Real files only (:func:`check_real_file`), read by an allowed driver (:data:`READABLE_DRIVERS`);
-    ``columns`` reads only those attribute columns (and the geometry)."""
+    ``columns`` reads only those attribute columns (and the geometry). With ``sized`` (a user's file), the
+    memory it needs is checked before anything is read (:func:`check_memory`); with ``near`` (a box in
+    EPSG:27700, the area a comparison is about) a file of more than :data:`BIG_LAYER` features is read there
+    only (``crs``: the file's CRS when it has none)."""
     import geopandas as gpd
 
     path = check_real_file(path)
@@ -246,20 +254,181 @@ def read_frame(path: str | Path, *, layer: str | None = None, engine: str | None
         with phase(f"reading {path.name}"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             if path.suffix.lower() in (".parquet", ".geoparquet"):
+                size = check_memory(_sized(path, None, near, crs), path) if sized else None
                 frame = gpd.read_parquet(path)
+                if size is not None and size.bbox is not None:
+                    frame = frame[frame.geometry.intersects(_box(size.bbox))]
                 return frame if columns is None else frame[[*columns, frame.geometry.name]]
             _no_network()
             layer = _check_driver(path, layer)
+            size = check_memory(_sized(path, layer, near, crs), path) if sized else None
             kwargs: dict[str, Any] = {"layer": layer} if layer else {}
             if columns is not None:
                 kwargs["columns"] = columns
-            return gpd.read_file(path, engine=resolve_engine(engine), **kwargs)
+            engine = resolve_engine(engine)
+            if size is None or size.bbox is None:
+                return gpd.read_file(path, engine=engine, **kwargs)
+            if engine == "pyogrio":  # in file order (a spatial index returns its own), as a whole read
+                frame = gpd.read_file(path, engine=engine, bbox=size.bbox, fid_as_index=True, **kwargs)
+                return frame.sort_index().reset_index(drop=True)
+            return gpd.read_file(path, engine=engine, bbox=size.bbox, **kwargs)
     except (LayerError, UsageError):
         raise
     except UnicodeDecodeError:
         raise LayerError("is not valid UTF-8 text", path=path) from None
     except Exception as exc:  # every reader has its own exceptions; the user needs one line
         raise LayerError(f"cannot read as a boundary file: {_first_line(exc)}", path=path) from None
+
+
+Box = tuple[float, float, float, float]
+
+BIG_LAYER = 20_000
+"""A boundary file of more features than this, read for a comparison, is read only around the options: its
+features whose boxes meet theirs (grown by :data:`NEAR_MARGIN`), found by GDAL's spatial filter (a GeoPackage's
+or FlatGeobuf's own index). Features farther away can meet no place, so the figures are the same; memory and
+time then follow the features near the options, not the whole file."""
+
+NEAR_MARGIN = 1000.0
+"""Metres added around the options' box before a big file is read there (more than any boundary-match snap)."""
+
+MEMORY_BASE = 600e6
+"""Bytes a comparison needs whatever the reference file (Python, geopandas, the bundled layers it reads)."""
+
+MEMORY_PER_FEATURE = 5e3
+"""Bytes of peak memory per feature read: its row, geometry, code and name, and its share of the overlap
+pairs, intersection pieces and population weighting (bench/run.py --only big-layer measures it)."""
+
+MEMORY_PER_FILE_BYTE = 3.0
+"""Bytes of peak memory per byte of file read (its vertices: coordinates, edges, intersections)."""
+
+
+@dataclass(frozen=True)
+class FileSize:
+    """What reading a boundary file takes in, known before it is read: the features to read (of ``total``),
+    the bytes of file they hold (a share of the file by feature count), and the box they are read in (in
+    the file's CRS; None: all of them)."""
+
+    features: int
+    total: int
+    file_bytes: int
+    bbox: Box | None = None
+
+    @property
+    def memory(self) -> float:
+        """Estimated peak memory (bytes) of comparing against these features; bench/run.py --only big-layer
+        measures it (docs/dev/contributing.md)."""
+        return MEMORY_BASE + MEMORY_PER_FEATURE * self.features + MEMORY_PER_FILE_BYTE * self.file_bytes
+
+
+def file_size(path: str | Path, *, layer: str | None = None, near: Box | None = None,
+              crs: str | None = None) -> FileSize:
+    """How much of a boundary file a read takes in (:class:`FileSize`), from its metadata and, when only the
+    part ``near`` a box (EPSG:27700) is read, the ids of the features there (no geometry is decoded)."""
+    import pyogrio
+
+    path = Path(path)
+    nbytes = path.stat().st_size if path.is_file() else sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    if path.suffix.lower() in (".parquet", ".geoparquet"):
+        import pyarrow.parquet as pq
+
+        total = int(pq.ParquetFile(path).metadata.num_rows)
+        file_crs = crs or _parquet_crs(path) or _READING.get().crs
+    else:
+        kwargs: dict[str, Any] = {"layer": layer} if layer else {}
+        info = pyogrio.read_info(path, **kwargs)
+        total = int(info.get("features", -1))
+        file_crs = crs or info.get("crs") or _READING.get().crs  # as _checked_crs labels the frame
+        if total < 0:
+            total = len(pyogrio.raw.read(path, read_geometry=False, columns=[], return_fids=True, **kwargs)[1])
+    if near is None or total <= BIG_LAYER or not file_crs:
+        return FileSize(total, total, nbytes)
+    bbox = _in_crs(near, file_crs)
+    if path.suffix.lower() in (".parquet", ".geoparquet"):
+        return FileSize(total, total, nbytes, bbox)  # GeoParquet: read whole, then filtered
+    kwargs = {"layer": layer} if layer else {}
+    fids = pyogrio.raw.read(path, bbox=bbox, read_geometry=False, columns=[], return_fids=True, **kwargs)[1]
+    share = len(fids) / total if total else 1.0
+    return FileSize(len(fids), total, int(nbytes * share), bbox)
+
+
+def _sized(path: Path, layer: str | None, near: Box | None, crs: str | None) -> FileSize | None:
+    """:func:`file_size`, or None when the metadata cannot be read (the read itself then says what is wrong)."""
+    try:
+        return file_size(path, layer=layer, near=near, crs=crs)
+    except Exception:  # noqa: BLE001 - any reader failure: the read that follows reports it in one line
+        return None
+
+
+def _parquet_crs(path: Path) -> str | None:
+    """The CRS of a GeoParquet file's geometry column, from its metadata (None when it has none)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).schema_arrow.metadata or {}
+    try:
+        geo = json.loads(meta.get(b"geo", b"{}"))
+        column = geo["columns"][geo["primary_column"]]
+    except (KeyError, ValueError, TypeError):
+        return None
+    found = column.get("crs", "OGC:CRS84")  # GeoParquet: no crs key means longitude/latitude
+    return None if found is None else (json.dumps(found) if isinstance(found, dict) else str(found))
+
+
+def _in_crs(box: Box, crs: str) -> Box:
+    """A box in EPSG:27700 as a box in ``crs`` (its edges densified, so it holds the whole area)."""
+    from pyproj import CRS, Transformer
+
+    target = CRS.from_user_input(crs)
+    if target.to_epsg() == 27700:
+        return box
+    xmin, ymin, xmax, ymax = Transformer.from_crs(BNG, target, always_xy=True).transform_bounds(*box, densify_pts=21)
+    return (xmin, ymin, xmax, ymax)
+
+
+def _box(bbox: Box) -> Any:
+    import shapely
+
+    return shapely.box(*bbox)
+
+
+def available_memory() -> float | None:
+    """Bytes of memory this machine has available now (Linux MemAvailable; else all of it; None: unknown)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return float(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(size: FileSize | None, path: str | Path) -> FileSize | None:
+    """Refuse, in one line, a file whose features need more memory than allowed (:func:`reading`'s
+    ``max_memory``, the CLI's ``--max-memory``) or, by default and for a file of more than :data:`BIG_LAYER`
+    features, than the machine has available; say what it would need. Returns ``size``."""
+    if size is None:
+        return None
+    limit = _READING.get().max_memory
+    given = limit is not None
+    if not given and size.features <= BIG_LAYER:  # a small file is never refused for the machine's sake
+        return size
+    limit = limit if given else available_memory()
+    if limit is None or size.memory <= limit:
+        return size
+    where = "" if size.features == size.total else f" near the options (of {size.total:,})"
+    allowed = "allowed by --max-memory" if given else "available"
+    raise LayerError(f"{size.features:,} features{where} ({size.file_bytes / 1e6:,.1f} MB of file) would need "
+                     f"about {_gb(size.memory)} of memory, more than the {_gb(limit)} {allowed}",
+                     path=path, hint="clip the file to the options' area, or pass --max-memory GB to allow more")
+
+
+def _gb(nbytes: float) -> str:
+    return f"{nbytes / 1e9:.1f} GB"
 
 
 @functools.cache
@@ -282,6 +451,7 @@ def load_layer(
     repair: bool | None = None,
     engine: str | None = None,
     geometry: str = "polygon",
+    near: Box | None = None,
 ) -> Layer:
     """Load a bundled layer id or a boundary file, checked and in EPSG:27700.
 
@@ -289,6 +459,9 @@ def load_layer(
     that has none; ``repair`` mends invalid geometries with make_valid instead of refusing them (with a
     :class:`~placegeo.errors.RepairWarning` saying how many); by default it follows :func:`reading` (the
     CLI's ``--repair``). ``engine`` is ``pyogrio`` (default, or as :func:`reading` says) or ``fiona``.
+    ``near`` (a box in EPSG:27700: the area a comparison is about) reads a file of more than
+    :data:`BIG_LAYER` features there only; a file needing more memory than allowed is refused first
+    (:func:`check_memory`).
     """
     if repair is None:
         repair = _READING.get().repair
@@ -311,7 +484,7 @@ def load_layer(
         path = Path(source_text)
         if not path.exists() and "/" not in source_text and "." not in source_text:
             get_entry(source_text)  # raises with suggestions of bundled ids
-    frame = read_frame(path, layer=layer, engine=engine)
+    frame = read_frame(path, layer=layer, engine=engine, near=None if entry else near, crs=crs, sized=entry is None)
     return layer_from_frame(frame, path=path, code=code, name=name, crs=crs, repair=repair, geometry=geometry,
                             entry=entry)
 

@@ -9,7 +9,7 @@ plain sum over membership, with no geometry at all.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -212,24 +212,48 @@ def weights_for(atom_layer_id: str, pop: Layer | None) -> dict[str, pd.Series]:
     return weights
 
 
+BATCH = 4_000
+"""Polygons weighed against the small areas in one overlap-engine call: more (the units of a big reference
+layer, or its pieces in the places) are weighed batch by batch, so the engine's candidate pairs, prepared
+copies and intersections hold one batch at a time (about 30 kB a polygon: memory bounded, time linear)."""
+
+
 def population_of(geoms: np.ndarray, pop: Layer, per_atom: np.ndarray | None = None) -> np.ndarray:
     """Population of each polygon by areal weighting inside each small area of ``pop`` (or ``per_atom``,
-    another value per small area, weighted the same way)."""
+    another value per small area, weighted the same way); :data:`BATCH` polygons at a time."""
+    return weighted_sums(geoms, pop, {"value": per_atom})["value"]
+
+
+def weighted_sums(geoms: Any, pop: Layer, per_atom: Mapping[str, np.ndarray | None]) -> dict[str, np.ndarray]:
+    """Each value of ``per_atom`` (one per small area of ``pop``; None: its population) areal weighted into
+    each polygon of ``geoms``, the overlaps measured once for all of them, :data:`BATCH` polygons at a time."""
     from placegeo.overlaps import intersection_areas
 
     geoms = np.asarray(geoms, dtype=object)
-    small = pop.frame.geometry.values
-    pairs = intersection_areas(geoms, np.asarray(small, dtype=object))
-    return _weighted(pairs.left, pairs.right, pairs.area, pop, len(geoms), per_atom)
+    small = np.asarray(pop.frame.geometry.values, dtype=object)
+    out = {key: np.zeros(len(geoms)) for key in per_atom}
+    for start in range(0, len(geoms), BATCH):
+        part = geoms[start:start + BATCH]
+        pairs = intersection_areas(part, small)
+        for key, values in per_atom.items():
+            out[key][start:start + len(part)] = _weighted(pairs.left, pairs.right, pairs.area, pop, len(part), values)
+    return out
 
 
 def population_of_pieces(pairs: Pairs, pop: Layer, n_pairs: int, per_atom: np.ndarray | None = None) -> np.ndarray:
     """Population of each pair's intersection, from the pieces the overlap engine returned; with ``per_atom``
     (one value per small area of ``pop``, e.g. its Core20 residents), that value areal weighted instead."""
+    return pieces_weighted(pairs, pop, n_pairs, {"value": per_atom})["value"]
+
+
+def pieces_weighted(pairs: Pairs, pop: Layer, n_pairs: int,
+                    per_atom: Mapping[str, np.ndarray | None]) -> dict[str, np.ndarray]:
+    """:func:`population_of_pieces` for several values at once (None: population), the pieces weighed once."""
     if pairs.piece_geometry is None or not len(pairs.piece_geometry):
-        return np.zeros(n_pairs)
-    per_piece = population_of(pairs.piece_geometry, pop, per_atom)
-    return np.bincount(pairs.piece_pair, weights=per_piece, minlength=n_pairs)
+        return {key: np.zeros(n_pairs) for key in per_atom}
+    per_piece = weighted_sums(pairs.piece_geometry, pop, per_atom)
+    assert pairs.piece_pair is not None
+    return {key: np.bincount(pairs.piece_pair, weights=v, minlength=n_pairs) for key, v in per_piece.items()}
 
 
 def _weighted(target: np.ndarray, small: np.ndarray, area: np.ndarray, pop: Layer, n: int,

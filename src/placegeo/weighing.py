@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 
 Members = Mapping[str, frozenset[str]]
 
+WHOLE_INSIDE = 1e-9
+"""A unit whose overlaps with the places add up to its area within this share lies inside them: its whole
+population is the sum of its pieces' (areal weighting adds up over the pieces of a polygon)."""
+
 MEMBERSHIP = "membership"
 GEOMETRY = "geometry"
 
@@ -242,7 +246,7 @@ class Weighing:
         import shapely
 
         from placegeo.overlaps import intersection_areas
-        from placegeo.population import population_of, population_of_pieces
+        from placegeo.population import pieces_weighted, population_of
 
         ref_geoms = np.asarray(ref.frame.geometry.values, dtype=object)
         place_geoms = self.columns.geoms
@@ -253,12 +257,11 @@ class Weighing:
         used = np.unique(pairs.left)
         unit_codes = codes[used].tolist()
         long = pd.DataFrame({"unit": codes[pairs.left], "place": places[pairs.right], "area": pairs.area})
-        if want_pop:
+        if want_pop or self.extra:  # the pieces weighed once for population and every extra value
             assert self.pop is not None
-            long["population"] = population_of_pieces(pairs, self.pop, len(pairs.area))
-        for key, per_atom in self.extra.items():
-            assert self.pop is not None
-            long[key] = population_of_pieces(pairs, self.pop, len(pairs.area), per_atom)
+            wanted = {**({"population": None} if want_pop else {}), **self.extra}
+            for key, per_pair in pieces_weighted(pairs, self.pop, len(pairs.area), wanted).items():
+                long[key] = per_pair
         values, totals = {}, {}
         for key in (*self.weights, *self.extra):
             m = long.pivot_table(index="unit", columns="place", values=key, aggfunc="sum", fill_value=0.0)
@@ -266,8 +269,16 @@ class Weighing:
         totals["area"] = np.asarray(shapely.area(ref_geoms[used]), dtype=float)
         if want_pop:
             assert self.pop is not None
-            totals["population"] = np.asarray(population_of(ref_geoms[used], self.pop), dtype=float)
+            totals["population"] = values["population"].sum(axis=1)
+            # a unit reaching outside the places is weighed whole; one inside them (its overlaps add up to its
+            # area, to WHOLE_INSIDE) holds the people of its pieces: the same sum over small areas, no second pass
+            inside = np.bincount(pairs.left, weights=pairs.area, minlength=len(codes))[used]
+            outside = np.flatnonzero(inside < totals["area"] * (1 - WHOLE_INSIDE))
+            if len(outside):
+                totals["population"][outside] = population_of(ref_geoms[used][outside], self.pop)
         extra = {key: values.pop(key) for key in self.extra}
+        del pairs, long
+        _give_back_memory()
         return Matrix([str(c) for c in unit_codes], self.places, values, {k: totals[k] for k in self.weights},
                       GEOMETRY, extra)
 
@@ -281,7 +292,7 @@ class Weighing:
         from placegeo import metrics
         from placegeo.noise import is_edge_noise, shrunk, strip_widths
         from placegeo.overlaps import intersection_areas
-        from placegeo.population import population_of
+        from placegeo.population import population_of, weighted_sums
 
         ref_geoms = np.asarray(ref.frame.geometry.values, dtype=object)
         place_geoms = self.columns.geoms
@@ -313,10 +324,8 @@ class Weighing:
         m_area[row, pairs.right] = pairs.area  # the pair areas, exactly as the engine measured them
         values["area"], noise["area"] = m_area, dense(part_area, noisy)
         per_part: dict[str, np.ndarray] = {}
-        if self.pop is not None:
-            per_part["population"] = np.asarray(population_of(parts, self.pop), dtype=float)
-            for key, per_atom in self.extra.items():
-                per_part[key] = np.asarray(population_of(parts, self.pop, per_atom), dtype=float)
+        if self.pop is not None:  # the parts weighed once for population and every extra value
+            per_part = weighted_sums(parts, self.pop, {"population": None, **self.extra})
         for key, v in per_part.items():
             values[key], noise[key] = dense(v), dense(v, noisy)
         measured = [k for k in (*self.weights, *self.extra) if k in values]
@@ -333,10 +342,31 @@ class Weighing:
                       widest=widest, only=only)
         if "population" in self.weights:
             assert self.pop is not None
-            totals["population"] = np.asarray(population_of(ref_geoms[used], self.pop), dtype=float)
+            totals["population"] = values["population"].sum(axis=1)
+            # a unit reaching outside the places is weighed whole; one inside them (its overlaps add up to its
+            # area, to WHOLE_INSIDE) holds the people of its parts: the same sum over small areas, no second pass
+            outside = np.flatnonzero(m_area.sum(axis=1) < totals["area"] * (1 - WHOLE_INSIDE))
+            if len(outside):
+                totals["population"][outside] = population_of(ref_geoms[used][outside], self.pop)
         extra = {key: clean.pop(key) for key in self.extra}
+        del pairs, parts
+        _give_back_memory()
         return Matrix([str(c) for c in codes[used].tolist()], self.places, {k: clean[k] for k in self.weights},
                       {k: totals[k] for k in self.weights}, GEOMETRY, extra, found)
+
+
+def _give_back_memory() -> None:
+    """Hand the heap that the geometry work freed back to the system (glibc's ``malloc_trim``; nothing
+    elsewhere): GEOS frees its intersections and prepared indexes, but the heap keeps them, and the Python
+    objects of the results (one per unit of a big layer) would otherwise be added on top of that peak."""
+    import contextlib
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):  # not glibc (musl): nothing to trim
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def weigh(rows: Layer, columns: Layer | Option, weights: tuple[str, ...], pop: Layer | None) -> Matrix:

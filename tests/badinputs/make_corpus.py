@@ -1311,6 +1311,37 @@ def report_concurrent_run_holds_the_directory(tmp: Path) -> Case:
                        out=out, patch=patch)
 
 
+# ---------------------------------------------------------------------------------------------------------- big
+# issue 18 point 7: a reference file needing more memory than allowed is refused before it is read, saying what
+# it would need (features, megabytes of file, gigabytes of memory: placegeo.layers.FileSize.memory)
+
+
+@case("big")
+def more_memory_than_allowed(tmp: Path) -> Case:
+    """Four districts need about 0.6 GB (the base of any compare, MEMORY_BASE): more than --max-memory 0.1."""
+    from placegeo.layers import MEMORY_BASE, MEMORY_PER_FEATURE, MEMORY_PER_FILE_BYTE
+
+    path = write(small(), tmp / "districts.gpkg")
+    size = path.stat().st_size
+    need = (MEMORY_BASE + 4 * MEMORY_PER_FEATURE + MEMORY_PER_FILE_BYTE * size) / 1e9
+    return Case(["--max-memory", "0.1", "compare", str(option_on(tmp, "lad21")), "--against", str(path)], 2,
+                esc(path) + rf": 4 features \({size / 1e6:.1f} MB of file\) would need about {need:.1f} GB of "
+                r"memory, more than the 0\.1 GB allowed by --max-memory \(clip the file to the options' area, or "
+                r"pass --max-memory GB to allow more\)", command="compare", subprocess=True)
+
+
+@case("big")
+def max_memory_nan(tmp: Path) -> Case:
+    return Case(["--max-memory", "nan", "compare", str(option_on(tmp, "lad21"))], 2,
+                r"--max-memory nan is not a number of GB above 0 \(e\.g\. --max-memory 4\)", command="compare")
+
+
+@case("big")
+def max_memory_zero(tmp: Path) -> Case:
+    return Case(["--max-memory", "0", "compare", str(option_on(tmp, "lad21"))], 2,
+                r"--max-memory 0\.0 is not a number of GB above 0", command="compare")
+
+
 def build(name: str, tmp: Path) -> Case:
     """Write case ``name`` into ``tmp`` and return it."""
     result = CASES[name](tmp)

@@ -50,6 +50,9 @@ def root(
     allow_virtual: bool = typer.Option(False, "--allow-virtual",
                                        help="Read GDAL virtual formats (VRT) and /vsi*/ paths; network "
                                             "addresses stay refused."),
+    max_memory: float = typer.Option(None, "--max-memory", metavar="GB",
+                                     help="Memory one boundary file may need, in GB (default: what the machine "
+                                          "has available); a file needing more is refused with what it needs."),
     quiet: bool = typer.Option(False, "--quiet", "-q",
                                help="No progress on standard error (shown only on a terminal, for work that "
                                     "lasts over a second)."),
@@ -65,7 +68,12 @@ def root(
     from placegeo.io import csv_cells
     from placegeo.layers import reading
 
-    ctx.with_resource(reading(engine, repair, allow_virtual=allow_virtual, crs=_checked_crs(crs)))
+    if max_memory is not None and not 0 < max_memory < float("inf"):
+        from placegeo.errors import UsageError
+
+        raise UsageError(f"--max-memory {max_memory} is not a number of GB above 0", hint="e.g. --max-memory 4")
+    ctx.with_resource(reading(engine, repair, allow_virtual=allow_virtual, crs=_checked_crs(crs),
+                              max_memory=None if max_memory is None else max_memory * 1e9))
     ctx.with_resource(csv_cells(csv_raw))
     ctx.with_resource(shown(quiet))
 
