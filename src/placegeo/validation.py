@@ -190,7 +190,7 @@ def _layer_findings(frame: gpd.GeoDataFrame, file: str, settings: Settings, code
         broken[mask] = ~shapely.is_valid(bng[mask].astype(object))
         for i in broken.nonzero()[0]:
             bng[i] = polygonal_part(bng[i])
-    reps = [shapely.point_on_surface(g) if g is not None else None for g in bng]
+    reps = shapely.point_on_surface(bng)  # None where there is no geometry
     if code_col:
         findings += check_codes(frame[code_col].tolist(), reps, file, code_col, kind,
                                 "column" if kind_source == "column name" else kind_source)

@@ -258,10 +258,10 @@ def coverage_findings(geoms: np.ndarray, codes: list[str], file: str, *, gap_wid
 def _edges_and_union(geoms: np.ndarray, union: bool) -> tuple[Any, Any]:
     """(``shapely.coverage_invalid_edges`` of ``geoms``, their union or None).
 
-    The edges: GEOS is asked only about the polygons with a segment that is not matched (see
-    :mod:`placegeo.checks.segments`) and their neighbours, in chunks on the worker threads; every other polygon
-    is fully matched, which GEOS answers with an empty line. The union (when asked for, and the coverage is
-    valid): empty when the outline's rings show it has no hole (all the gap check reads of it), else
+    The edges (see :mod:`placegeo.checks.segments`): a fully matched polygon has none, as GEOS says; when the
+    outline shows the coverage valid, no polygon has any; else GEOS is asked about the polygons with a segment
+    that is not matched, with their neighbours, in chunks on the worker threads. The union (when asked for,
+    and the coverage is valid): empty when the outline's rings show it has no hole (all the gap check reads of it), else
     ``shapely.coverage_union_all``.
     """
     from concurrent.futures import ThreadPoolExecutor
@@ -269,13 +269,13 @@ def _edges_and_union(geoms: np.ndarray, union: bool) -> tuple[Any, Any]:
     import numpy as np
     import shapely
 
-    from placegeo.checks.segments import outline_has_holes, segments, unmatched_polygons
+    from placegeo.checks.segments import outline_has_holes, outline_proves_valid, segments, unmatched_polygons
     from placegeo.overlaps import workers
 
     found = segments(geoms)
     suspects = unmatched_polygons(found)
     edges = np.full(len(geoms), shapely.LineString(), dtype=object)
-    if len(suspects):
+    if len(suspects) and not outline_proves_valid(found, geoms):
         tree = shapely.STRtree(geoms)
         _, near = tree.query(geoms[suspects])
         extra = np.setdiff1d(np.unique(near), suspects)

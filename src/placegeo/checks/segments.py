@@ -78,6 +78,7 @@ def _match(found: Segments, key: np.ndarray) -> None:
     """Mark matched the segments found exactly twice (by ``key``, a hash of their ends either way round, then
     by their exact end coordinates), in two different polygons whose interiors lie on opposite sides."""
     import numpy as np
+    from numpy.lib.stride_tricks import as_strided
 
     order = np.argsort(key)
     k = key[order]
@@ -85,16 +86,17 @@ def _match(found: Segments, key: np.ndarray) -> None:
     sizes = np.diff(np.r_[starts, len(k)])
     pair = starts[sizes == 2]  # groups of two, in sorted order
     a, b = order[pair], order[pair + 1]
-    ring, point = found.ring, found.points
-    a0, a1, b0, b1 = point[a], point[a + 1], point[b], point[b + 1]
-    same = (a0 == b0) & (a1 == b1)
-    reverse = (a0 == b1) & (a1 == b0)
-    zero = a0 == a1
-    ring_a, ring_b = ring[a], ring[b]
-    left_a, left_b = found.left_of_ring[ring_a], found.left_of_ring[ring_b]
-    sides_differ = np.where(same, left_a != left_b, left_a == left_b)  # the interiors on opposite sides
-    ok = ((same | reverse) & ~zero & sides_differ & found.real[a] & found.real[b]
-          & (found.polygon_of_ring[ring_a] != found.polygon_of_ring[ring_b]))
+    point = found.points
+    ends = as_strided(point, (len(point) - 1, 2), (point.strides[0],) * 2, writeable=False)  # row i: i, i + 1
+    ea, eb = ends[a], ends[b]
+    same = (ea[:, 0] == eb[:, 0]) & (ea[:, 1] == eb[:, 1])
+    reverse = (ea[:, 0] == eb[:, 1]) & (ea[:, 1] == eb[:, 0])
+    # per segment: 2 * polygon + (interior on the left), or -1 where it is not a segment (between two rings)
+    side = np.where(found.real, 2 * found.polygon_of_ring[found.ring[:-1]] + found.left_of_ring[found.ring[:-1]],
+                    -1)
+    sa, sb = side[a], side[b]
+    sides_differ = (sa & 1 != sb & 1) ^ reverse  # the interiors on opposite sides of the segment
+    ok = (same | reverse) & (ea[:, 0] != ea[:, 1]) & sides_differ & (sa >= 0) & (sb >= 0) & (sa >> 1 != sb >> 1)
     found.matched[a[ok]] = True
     found.matched[b[ok]] = True
 
@@ -108,48 +110,95 @@ def unmatched_polygons(found: Segments) -> np.ndarray:
 
 def outline_has_holes(found: Segments) -> bool:
     """For a valid coverage: whether its union may have a hole. False only when the unmatched segments (the
-    outline) join into rings that meet nowhere and all run anticlockwise around the interior (outer
-    boundaries); anything else (a ring running clockwise round a gap, rings touching) answers True."""
+    outline) join into rings that all run anticlockwise around the interior (outer boundaries); anything else
+    (a ring running clockwise round a gap, rings that cannot be followed) answers True."""
+    import numpy as np
+
+    rings = _outline_rings(found)
+    if rings is None:
+        return True
+    tail, head, label = rings
+    origin = tail[label]  # each ring's coordinates relative to one of its points, for a sound sign
+    x0, y0 = (tail - origin).T
+    x1, y1 = (head - origin).T
+    terms = x0 * y1 - x1 * y0
+    twice_area = np.bincount(label, weights=terms, minlength=len(label))
+    scale = np.bincount(label, weights=np.abs(terms), minlength=len(label))
+    first = np.unique(label)
+    return bool((twice_area[first] <= 1e-9 * scale[first]).any())
+
+
+def outline_proves_valid(found: Segments, geoms: np.ndarray) -> bool:
+    """Whether the layer is a valid coverage, shown from its outline (the unmatched segments) alone; False
+    when it cannot tell.
+
+    The matched segments cancel in pairs, so the number of polygons covering a point changes only across the
+    outline, by one. When the outline's segments meet only at their ends (``shapely.is_simple``), they bound
+    faces of constant cover; each ring followed along the outline (:func:`_outline_rings`) has one face on
+    its left all the way round, and every face lies left or right of some outline segment. So if, for one
+    segment of each ring, no polygon but its own comes within a micrometre of its midpoint (one polygon on
+    its left, none on its right), every face is covered once or not at all: nothing overlaps, no unmatched
+    segment crosses, touches or lies inside another polygon, and GEOS finds no invalid edge."""
+    import numpy as np
+    import shapely
+
+    free = found.unmatched()
+    if len(free) == 0:
+        return True
+    start, end = found.points[free], found.points[free + 1]
+    if (start == end).any():
+        return False
+    lines = shapely.linestrings(np.stack([np.column_stack([start.real, start.imag]),
+                                          np.column_stack([end.real, end.imag])], axis=1))
+    if not shapely.is_simple(shapely.multilinestrings(lines)):
+        return False
+    rings = _outline_rings(found)
+    if rings is None:
+        return False
+    _, _, label = rings
+    first = np.unique(label)  # one segment of each ring
+    middle = (start[first] + end[first]) / 2
+    points = shapely.points(np.column_stack([middle.real, middle.imag]))
+    owner = found.polygon_of_ring[found.ring[free[first]]]
+    near, polygon = shapely.STRtree(geoms).query(points, predicate="dwithin", distance=1e-6)
+    return bool((polygon == owner[near]).all())
+
+
+def _outline_rings(found: Segments) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The unmatched segments run with the interior on their left (tail and head points, (m, 2) each), and
+    for each the least index of the segments on its ring, following the outline; None where it cannot be
+    followed (not closed, or segments that do not alternate in and out around a vertex)."""
     import numpy as np
 
     free = found.unmatched()
+    left = found.left_of_ring[found.ring[free]][:, None]
     start = np.column_stack([found.points[free].real, found.points[free].imag])
     end = np.column_stack([found.points[free + 1].real, found.points[free + 1].imag])
-    left = found.left_of_ring[found.ring[free]][:, None]
     tail = np.where(left, start, end)  # each segment running with the interior on its left
     head = np.where(left, end, start)
     n = len(tail)
-    if n == 0:
-        return False
     points = np.concatenate([tail, head])
     _, ids = np.unique(points[:, 0] + 1j * points[:, 1], return_inverse=True)
     ids = ids.ravel()
     out_id, in_id = ids[:n], ids[n:]
     leaving, arriving = np.bincount(out_id, minlength=len(points)), np.bincount(in_id, minlength=len(points))
     if (leaving != arriving).any():
-        return True  # not closed rings (cannot happen for a valid coverage)
+        return None  # not closed rings
     order = np.argsort(out_id, kind="stable")
     after = order[np.searchsorted(out_id[order], in_id)]  # the segment leaving where each one arrives
     for vertex in np.flatnonzero(leaving > 1):  # rings touching at a vertex: follow the boundary of one face
         paired = _pair_at(vertex, out_id, in_id, tail, head)
         if paired is None:
-            return True
+            return None
         for arrive, leave in paired:
             after[arrive] = leave
-    label, step = np.arange(n), after.copy()
+    label, step = np.arange(n), after
     while True:  # pointer doubling: each segment's label becomes the least index on its ring
         nxt = np.minimum(label, label[step])
         if np.array_equal(nxt, label):  # a fixed point: every label is its ring's least (each window of 2^k
             break  # segments along the ring, the windows at every 2^k-th segment covering it)
         label, step = nxt, step[step]
-    origin = tail[label]  # each ring's coordinates relative to one of its points, for a sound sign
-    x0, y0 = (tail - origin).T
-    x1, y1 = (head - origin).T
-    terms = x0 * y1 - x1 * y0
-    twice_area = np.bincount(label, weights=terms, minlength=n)
-    scale = np.bincount(label, weights=np.abs(terms), minlength=n)
-    rings = np.unique(label)
-    return bool((twice_area[rings] <= 1e-9 * scale[rings]).any())
+    return tail, head, label
 
 
 def _pair_at(vertex: int, out_id: np.ndarray, in_id: np.ndarray, tail: np.ndarray, head: np.ndarray
