@@ -165,7 +165,10 @@ def check_codes(values: list, points: list, file: str, column: str, kind: str | 
                 ) -> list[Finding]:
     """Codes present, unique, and matching the pattern of the layer's kind (rows counted from 1)."""
     findings: list[Finding] = []
-    texts = ["" if _blank(v) else str(v).strip() for v in values]
+    if all(type(v) is str for v in values):  # the usual case: blank is empty once stripped
+        texts = [v.strip() for v in values]
+    else:
+        texts = ["" if _blank(v) else str(v).strip() for v in values]
     for i, text in enumerate(texts):
         if not text:
             findings.append(Finding("code-missing", file, f"row {i + 1} has no {column}", figures={"row": i + 1},
