@@ -200,12 +200,13 @@ def _layer_findings(frame: gpd.GeoDataFrame, file: str, settings: Settings, code
     geoms, codes, names = bng[mask].astype(object), [labels[i] for i in kept], [named[i] for i in kept]
     summary["area_km2"] = round(float(shapely.area(geoms).sum()) / 1e6, 3)
     skip = settings.skip
+    parts = shapely.get_parts(geoms, return_index=True)  # read by the coverage and sliver checks both
     found, figures = coverage.coverage_findings(geoms, codes, file, gap_width=settings.gap_width, skip=skip,
-                                                names=names)
+                                                names=names, parts=parts)
     findings += found
     summary.update(figures)
     if "sliver" not in skip:
-        findings += coverage.check_slivers(geoms, codes, file, settings.sliver_area, names=names)
+        findings += coverage.check_slivers(geoms, codes, file, settings.sliver_area, names=names, parts=parts)
     return findings
 
 

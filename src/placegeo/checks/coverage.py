@@ -216,8 +216,8 @@ def check_edges(geoms: np.ndarray, codes: list[str], file: str, gap_width: float
 
 
 def coverage_findings(geoms: np.ndarray, codes: list[str], file: str, *, gap_width: float = 0.0,
-                      skip: Iterable[str] = (), fast: bool = True,
-                      names: list[str] | None = None) -> tuple[list[Finding], dict[str, Any]]:
+                      skip: Iterable[str] = (), fast: bool = True, names: list[str] | None = None,
+                      parts: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[list[Finding], dict[str, Any]]:
     """Overlaps, gaps and unmatched edges of valid polygons ``geoms`` (in that order), and their summary figures.
 
     ``fast``: test the coverage first (``shapely.coverage_invalid_edges``, asked only about the polygons not
@@ -235,7 +235,7 @@ def coverage_findings(geoms: np.ndarray, codes: list[str], file: str, *, gap_wid
         return findings, summary
     edges = valid = union = None
     if fast:
-        edges, union = _edges_and_union(geoms, "coverage-gap" in wanted)
+        edges, union = _edges_and_union(geoms, "coverage-gap" in wanted, parts)
         valid = bool(shapely.is_empty(edges).all())
     if "coverage-overlap" in wanted:
         if valid:
@@ -255,7 +255,8 @@ def coverage_findings(geoms: np.ndarray, codes: list[str], file: str, *, gap_wid
     return findings, summary
 
 
-def _edges_and_union(geoms: np.ndarray, union: bool) -> tuple[Any, Any]:
+def _edges_and_union(geoms: np.ndarray, union: bool, parts: tuple[np.ndarray, np.ndarray] | None = None
+                     ) -> tuple[Any, Any]:
     """(``shapely.coverage_invalid_edges`` of ``geoms``, their union or None).
 
     The edges (see :mod:`placegeo.checks.segments`): a fully matched polygon has none, as GEOS says; when the
@@ -272,7 +273,7 @@ def _edges_and_union(geoms: np.ndarray, union: bool) -> tuple[Any, Any]:
     from placegeo.checks.segments import outline_has_holes, outline_proves_valid, segments, unmatched_polygons
     from placegeo.overlaps import workers
 
-    found = segments(geoms)
+    found = segments(geoms, parts)
     suspects = unmatched_polygons(found)
     edges = np.full(len(geoms), shapely.LineString(), dtype=object)
     if len(suspects) and not outline_proves_valid(found, geoms):
@@ -330,13 +331,15 @@ def invalid_edges(geoms: np.ndarray, gap_width: float = 0.0, *, pool: Any = None
 
 
 def check_slivers(geoms: np.ndarray, codes: list[str], file: str, sliver_area: float,
-                  names: list[str] | None = None) -> list[Finding]:
-    """Polygon parts smaller than ``sliver_area`` m²: whole features or fragments of multipolygons."""
+                  names: list[str] | None = None, parts: tuple[np.ndarray, np.ndarray] | None = None
+                  ) -> list[Finding]:
+    """Polygon parts smaller than ``sliver_area`` m²: whole features or fragments of multipolygons (``parts``:
+    ``shapely.get_parts(geoms, return_index=True)``, when known already)."""
     import numpy as np
     import shapely
 
     names = names or codes
-    parts, index = shapely.get_parts(geoms, return_index=True)
+    parts, index = shapely.get_parts(geoms, return_index=True) if parts is None else parts
     areas = shapely.area(parts)
     findings = []
     for j in np.nonzero(areas < sliver_area)[0]:

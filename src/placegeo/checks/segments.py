@@ -13,7 +13,7 @@ than twice, two segments sharing a hash but not their ends) leaves its polygons 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ class Segments:
     left_of_ring: np.ndarray  # bool: the polygon's interior lies on the left of the ring as it runs
     real: np.ndarray  # (n - 1,) bool
     matched: np.ndarray  # (n - 1,) bool
+    followed: list = field(default_factory=list)  # the outline's rings, once followed (see _outline_rings)
 
     def unmatched(self) -> np.ndarray:
         """The indices of the segments that are not matched."""
@@ -43,12 +44,13 @@ class Segments:
         return np.flatnonzero(self.real & ~self.matched)
 
 
-def segments(geoms: np.ndarray) -> Segments:
-    """The ring segments of polygons ``geoms`` (Polygon or MultiPolygon), each marked matched or not."""
+def segments(geoms: np.ndarray, parts: tuple[np.ndarray, np.ndarray] | None = None) -> Segments:
+    """The ring segments of polygons ``geoms`` (Polygon or MultiPolygon), each marked matched or not
+    (``parts``: ``shapely.get_parts(geoms, return_index=True)``, when known already)."""
     import numpy as np
     import shapely
 
-    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    parts, part_of = shapely.get_parts(geoms, return_index=True) if parts is None else parts
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     coords, ring = shapely.get_coordinates(rings, return_index=True)
     shell = np.r_[True, ring_part[1:] != ring_part[:-1]]  # get_rings gives each part's exterior first
@@ -148,9 +150,12 @@ def outline_proves_valid(found: Segments, geoms: np.ndarray) -> bool:
     start, end = found.points[free], found.points[free + 1]
     if (start == end).any():
         return False
-    lines = shapely.linestrings(np.stack([np.column_stack([start.real, start.imag]),
-                                          np.column_stack([end.real, end.imag])], axis=1))
-    if not shapely.is_simple(shapely.multilinestrings(lines)):
+    n = len(free)
+    ends = np.empty((2 * n, 2))  # start, end, start, end...: one MultiLineString of n two-point lines
+    ends[0::2, 0], ends[0::2, 1], ends[1::2, 0], ends[1::2, 1] = start.real, start.imag, end.real, end.imag
+    outline = shapely.from_ragged_array(shapely.GeometryType.MULTILINESTRING, ends,
+                                        (np.arange(0, 2 * n + 1, 2), np.array([0, n])))[0]
+    if not shapely.is_simple(outline):
         return False
     rings = _outline_rings(found)
     if rings is None:
@@ -167,7 +172,13 @@ def outline_proves_valid(found: Segments, geoms: np.ndarray) -> bool:
 def _outline_rings(found: Segments) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The unmatched segments run with the interior on their left (tail and head points, (m, 2) each), and
     for each the least index of the segments on its ring, following the outline; None where it cannot be
-    followed (not closed, or segments that do not alternate in and out around a vertex)."""
+    followed (not closed, or segments that do not alternate in and out around a vertex). Followed once."""
+    if not found.followed:
+        found.followed.append(_follow(found))
+    return found.followed[0]
+
+
+def _follow(found: Segments) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     import numpy as np
 
     free = found.unmatched()
