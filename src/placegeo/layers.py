@@ -897,6 +897,8 @@ def non_finite(geoms: Any) -> Any:
 
     geoms = np.asarray(geoms, dtype=object)
     bad = np.zeros(len(geoms), dtype=bool)
+    if np.isfinite(shapely.get_coordinates(geoms)).all():  # the usual case, told at once
+        return bad
     coords, index = shapely.get_coordinates(geoms, return_index=True)
     wrong = ~np.isfinite(coords).all(axis=1)
     if wrong.any():

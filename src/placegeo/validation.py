@@ -190,7 +190,7 @@ def _layer_findings(frame: gpd.GeoDataFrame, file: str, settings: Settings, code
         broken[mask] = ~shapely.is_valid(bng[mask].astype(object))
         for i in broken.nonzero()[0]:
             bng[i] = polygonal_part(bng[i])
-    reps = [shapely.point_on_surface(g) if g is not None else None for g in bng]
+    reps = shapely.point_on_surface(bng)  # None where there is no geometry
     if code_col:
         findings += check_codes(frame[code_col].tolist(), reps, file, code_col, kind,
                                 "column" if kind_source == "column name" else kind_source)
@@ -200,12 +200,13 @@ def _layer_findings(frame: gpd.GeoDataFrame, file: str, settings: Settings, code
     geoms, codes, names = bng[mask].astype(object), [labels[i] for i in kept], [named[i] for i in kept]
     summary["area_km2"] = round(float(shapely.area(geoms).sum()) / 1e6, 3)
     skip = settings.skip
+    parts = shapely.get_parts(geoms, return_index=True)  # read by the coverage and sliver checks both
     found, figures = coverage.coverage_findings(geoms, codes, file, gap_width=settings.gap_width, skip=skip,
-                                                names=names)
+                                                names=names, parts=parts)
     findings += found
     summary.update(figures)
     if "sliver" not in skip:
-        findings += coverage.check_slivers(geoms, codes, file, settings.sliver_area, names=names)
+        findings += coverage.check_slivers(geoms, codes, file, settings.sliver_area, names=names, parts=parts)
     return findings
 
 

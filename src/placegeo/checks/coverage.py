@@ -4,10 +4,13 @@ All in EPSG:27700 metres. Overlaps are found pairwise (STRtree candidates, then 
 interiors meet, then the intersection); gaps are the holes of the union inside its outer boundary;
 ``shapely.coverage_invalid_edges`` adds the edge-by-edge view with a gap width.
 
-:func:`coverage_findings` runs the three. It asks ``shapely.coverage_invalid_edges`` first: when every edge
-matches (a valid coverage, as published boundary layers are), nothing overlaps, so the pairwise overlap
-search is skipped, and the union is ``shapely.coverage_union_all`` (about ten times faster than
-``union_all``). An invalid coverage gets the full checks, so its findings are the same either way.
+:func:`coverage_findings` runs the three. It asks ``shapely.coverage_invalid_edges`` first, and only about
+the polygons whose segments are not all matched one for one with a neighbour's (found with numpy,
+:mod:`placegeo.checks.segments`; GEOS returns nothing for the others): when every edge matches (a valid
+coverage, as published boundary layers are), nothing overlaps, so the pairwise overlap search is skipped, and
+the union is needed only when the outline shows a hole, and then is ``shapely.coverage_union_all`` (about ten
+times faster than ``union_all``). An invalid coverage gets the full checks, so its findings are the same
+either way.
 """
 
 from __future__ import annotations
@@ -213,12 +216,13 @@ def check_edges(geoms: np.ndarray, codes: list[str], file: str, gap_width: float
 
 
 def coverage_findings(geoms: np.ndarray, codes: list[str], file: str, *, gap_width: float = 0.0,
-                      skip: Iterable[str] = (), fast: bool = True,
-                      names: list[str] | None = None) -> tuple[list[Finding], dict[str, Any]]:
+                      skip: Iterable[str] = (), fast: bool = True, names: list[str] | None = None,
+                      parts: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[list[Finding], dict[str, Any]]:
     """Overlaps, gaps and unmatched edges of valid polygons ``geoms`` (in that order), and their summary figures.
 
-    ``fast``: test the coverage first (``shapely.coverage_invalid_edges``); a valid one cannot overlap, so
-    the overlap search is skipped and the union is the coverage union. ``fast=False`` runs every check in
+    ``fast``: test the coverage first (``shapely.coverage_invalid_edges``, asked only about the polygons not
+    fully matched); a valid one cannot overlap, so the overlap search is skipped, and the union is the coverage
+    union (or none, when the outline shows no hole). ``fast=False`` runs every check in
     full (the same findings; kept to test the fast path against).
     """
     import shapely
@@ -231,7 +235,7 @@ def coverage_findings(geoms: np.ndarray, codes: list[str], file: str, *, gap_wid
         return findings, summary
     edges = valid = union = None
     if fast:
-        edges, union = _edges_and_union(geoms, "coverage-gap" in wanted)
+        edges, union = _edges_and_union(geoms, "coverage-gap" in wanted, parts)
         valid = bool(shapely.is_empty(edges).all())
     if "coverage-overlap" in wanted:
         if valid:
@@ -251,21 +255,38 @@ def coverage_findings(geoms: np.ndarray, codes: list[str], file: str, *, gap_wid
     return findings, summary
 
 
-def _edges_and_union(geoms: np.ndarray, union: bool) -> tuple[Any, Any]:
-    """(``shapely.coverage_invalid_edges`` of ``geoms``, their ``coverage_union_all`` or None), computed side by
-    side on the worker threads (GEOS releases the GIL); the union is only right if no edge is invalid, so with
-    one thread it is left to the caller, who knows by then."""
+def _edges_and_union(geoms: np.ndarray, union: bool, parts: tuple[np.ndarray, np.ndarray] | None = None
+                     ) -> tuple[Any, Any]:
+    """(``shapely.coverage_invalid_edges`` of ``geoms``, their union or None).
+
+    The edges (see :mod:`placegeo.checks.segments`): a fully matched polygon has none, as GEOS says; when the
+    outline shows the coverage valid, no polygon has any; else GEOS is asked about the polygons with a segment
+    that is not matched, with their neighbours, in chunks on the worker threads. The union (when asked for,
+    and the coverage is valid): empty when the outline's rings show it has no hole (all the gap check reads of it), else
+    ``shapely.coverage_union_all``.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
+    import numpy as np
+    import shapely
+
+    from placegeo.checks.segments import outline_has_holes, outline_proves_valid, segments, unmatched_polygons
     from placegeo.overlaps import workers
 
-    threads = workers()
-    if threads < 2:
-        return invalid_edges(geoms, threads=1), None
-    with ThreadPoolExecutor(threads) as pool:
-        merged = pool.submit(_coverage_union, geoms) if union else None
-        edges = invalid_edges(geoms, pool=pool, threads=threads)
-        return edges, merged.result() if merged is not None else None
+    found = segments(geoms, parts)
+    suspects = unmatched_polygons(found)
+    edges = np.full(len(geoms), shapely.LineString(), dtype=object)
+    if len(suspects) and not outline_proves_valid(found, geoms):
+        tree = shapely.STRtree(geoms)
+        _, near = tree.query(geoms[suspects])
+        extra = np.setdiff1d(np.unique(near), suspects)
+        threads = workers()
+        with ThreadPoolExecutor(threads) as pool:
+            edges[suspects] = invalid_edges(np.concatenate([geoms[suspects], geoms[extra]]), pool=pool,
+                                            threads=threads)[:len(suspects)]
+    if not union or not shapely.is_empty(edges).all():
+        return edges, None
+    return edges, _coverage_union(geoms) if outline_has_holes(found) else shapely.Polygon()
 
 
 def _coverage_union(geoms: np.ndarray) -> Any:
@@ -310,13 +331,15 @@ def invalid_edges(geoms: np.ndarray, gap_width: float = 0.0, *, pool: Any = None
 
 
 def check_slivers(geoms: np.ndarray, codes: list[str], file: str, sliver_area: float,
-                  names: list[str] | None = None) -> list[Finding]:
-    """Polygon parts smaller than ``sliver_area`` m²: whole features or fragments of multipolygons."""
+                  names: list[str] | None = None, parts: tuple[np.ndarray, np.ndarray] | None = None
+                  ) -> list[Finding]:
+    """Polygon parts smaller than ``sliver_area`` m²: whole features or fragments of multipolygons (``parts``:
+    ``shapely.get_parts(geoms, return_index=True)``, when known already)."""
     import numpy as np
     import shapely
 
     names = names or codes
-    parts, index = shapely.get_parts(geoms, return_index=True)
+    parts, index = shapely.get_parts(geoms, return_index=True) if parts is None else parts
     areas = shapely.area(parts)
     findings = []
     for j in np.nonzero(areas < sliver_area)[0]:

@@ -107,7 +107,7 @@ def check_geometries(geoms: np.ndarray, codes: list[str], file: str, *, points: 
         return usable, findings
     present = shapely.is_geometry(usable)
     invalid = present.copy()
-    invalid[present] = ~shapely.is_valid(usable[present].astype(object))
+    invalid[present] = ~_is_valid(usable[present].astype(object))
     for i in invalid.nonzero()[0]:
         geom = usable[i]
         reason = shapely.is_valid_reason(geom)
@@ -125,6 +125,22 @@ def check_geometries(geoms: np.ndarray, codes: list[str], file: str, *, points: 
                                 figures=figures, **where))
         usable[i] = repaired if fixable else None
     return usable, findings
+
+
+def _is_valid(geoms: np.ndarray) -> np.ndarray:
+    """``shapely.is_valid``, in halves on the worker threads for a large layer (GEOS releases the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+    import shapely
+
+    from placegeo.overlaps import workers
+
+    threads = workers()
+    if threads < 2 or len(geoms) < 4000:
+        return shapely.is_valid(geoms)
+    with ThreadPoolExecutor(threads) as pool:
+        return np.concatenate(list(pool.map(shapely.is_valid, np.array_split(geoms, 2 * threads))))
 
 
 def check_columns(frame: gpd.GeoDataFrame, file: str, code: str | None, name: str | None
@@ -149,7 +165,10 @@ def check_codes(values: list, points: list, file: str, column: str, kind: str | 
                 ) -> list[Finding]:
     """Codes present, unique, and matching the pattern of the layer's kind (rows counted from 1)."""
     findings: list[Finding] = []
-    texts = ["" if _blank(v) else str(v).strip() for v in values]
+    if all(type(v) is str for v in values):  # the usual case: blank is empty once stripped
+        texts = [v.strip() for v in values]
+    else:
+        texts = ["" if _blank(v) else str(v).strip() for v in values]
     for i, text in enumerate(texts):
         if not text:
             findings.append(Finding("code-missing", file, f"row {i + 1} has no {column}", figures={"row": i + 1},

@@ -193,5 +193,12 @@ def _say(line: str) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    A command runs once and exits, holding its layers to the end: Python's cyclic garbage collector is run less
+    often (every 20,000 allocations, not 700), so drawing's many short-lived objects do not make it rescan the
+    loaded data again and again (about a tenth of a report's time). A library caller keeps its own settings."""
+    import gc
+
+    gc.set_threshold(20_000, 20, 20)
     sys.exit(run())

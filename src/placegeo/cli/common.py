@@ -368,3 +368,28 @@ def drawing_imports() -> None:
         import matplotlib.text  # noqa: F401
     finally:
         matplotlib.artist.kwdoc = kwdoc
+    font_lookup_by_face()
+
+
+def font_lookup_by_face() -> None:
+    """Let matplotlib look a font up once per face, not once per face and size. With every installed font
+    scalable (TrueType, OpenType), matplotlib's score of a font ignores the size, so the font found is the same;
+    a map's labels come in many sizes, and each new one cost a scan of every installed font. Command line only
+    (called by :func:`drawing_imports`); nothing happens unless every font is scalable."""
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    lookup = getattr(manager, "_findfont_cached", None)
+    if lookup is None or getattr(lookup, "by_face", False):
+        return
+    if not all(font.size == "scalable" for font in [*manager.ttflist, *manager.afmlist]):
+        return
+
+    def by_face(prop: Any, *args: Any) -> Any:
+        if isinstance(prop, font_manager.FontProperties):
+            prop = prop.copy()
+            prop.set_size(10.0)
+        return lookup(prop, *args)
+
+    by_face.by_face = True  # type: ignore[attr-defined]
+    manager._findfont_cached = by_face  # type: ignore[method-assign]

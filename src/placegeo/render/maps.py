@@ -392,8 +392,8 @@ def _patch(ax: Axes, geom, gid: str | None = None, **style):
     patch = PathPatch(path, **style)
     if gid:
         patch.set_gid(gid)
-    ax.add_patch(patch)
-    return patch
+    ax.add_artist(patch)  # as add_patch, less its data-limit update (every curve of the path walked): the window
+    return patch  # is set already
 
 
 def _lines(ax: Axes, geoms, gid: str, **style) -> None:

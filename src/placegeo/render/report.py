@@ -380,7 +380,10 @@ def inline_svg(figure, *, prefix: str) -> str:
         sys.modules["matplotlib.pyplot"].close(figure)
     text = buffer.getvalue()
     text = text[text.index("<svg"):]
-    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+    start = text.find("<metadata>")  # one block, near the top: cut without a regex over the whole text
+    if start >= 0:
+        end = text.index("</metadata>", start) + len("</metadata>")
+        text = text[:start] + text[end:].lstrip()
     text = _ID.sub(lambda m: f'id="{prefix}{m.group(1)}"', text)
     text = _REF.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}", text)
     return text
