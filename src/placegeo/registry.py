@@ -213,3 +213,13 @@ def values(result: LayerResult | OptionResult | PlaceSummary,
            metrics: tuple[Metric, ...] = LAYER_METRICS) -> dict[str, Value]:
     """Every figure of ``result``, keyed by metric key."""
     return {m.key: m.value(result) for m in metrics}
+
+
+PLAIN_FORMATS = {"metres": "{:,.0f} m", "score": "{:,.1f}", "rank": "{:,.0f}", "ratio": "{:.2f}"}
+"""How every view writes a figure of these units (shares, people and areas differ by view)."""
+
+
+def plain_figure(unit: str, value: Value) -> str | None:
+    """``value`` written in the one format its ``unit`` has in every view; None for other units or no value."""
+    fmt = PLAIN_FORMATS.get(unit)
+    return None if fmt is None or value is None else fmt.format(value)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from placegeo.metrics import NEIGHBOURHOOD_BAND, PLACE_BAND, Band, band_flag
-from placegeo.registry import PLACE_METRICS, Metric, Value, profile_sources, shown_in, values
+from placegeo.registry import PLACE_METRICS, Metric, Value, plain_figure, profile_sources, shown_in, values
 from placegeo.results import CAVEAT_MARK
 
 if TYPE_CHECKING:
@@ -263,17 +263,10 @@ def score_text(value: Value, item: Metric, places: Value = None) -> str:
         return km2(value)
     if item.unit == "m2":
         return f"{value:,.0f} m²"
-    if item.unit == "metres":
-        return f"{value:,.0f} m"
     if item.unit == "places":
         return f"{value} of {places}"
-    if item.unit == "score":
-        return f"{value:,.1f}"
-    if item.unit == "rank":
-        return f"{value:,.0f}"
-    if item.unit == "ratio":
-        return f"{value:.2f}"
-    return f"{value:,}"
+    plain = plain_figure(item.unit, value)
+    return plain if plain is not None else f"{value:,}"
 
 
 def profile_columns(model: ReportModel, view: str) -> list[Metric]:

@@ -185,10 +185,11 @@ def _figure(metric: Metric, value: Value) -> str:
         return people(value)
     if value is not None and metric.unit == "m2":
         return f"{value / 1e6:,.2f} km²" if value >= 1e5 else f"{value:,.0f} m²"
-    if value is not None and metric.unit == "metres":
-        return f"{value:,.0f} m"
-    if value is not None and metric.unit in ("score", "rank", "ratio"):
-        return {"score": f"{value:,.1f}", "rank": f"{value:,.0f}", "ratio": f"{value:.2f}"}[metric.unit]
+    from placegeo.registry import plain_figure
+
+    plain = plain_figure(metric.unit, value)
+    if plain is not None:
+        return plain
     return "–" if value is None else str(value)
 
 
